@@ -1,0 +1,282 @@
+//! The backend registry: constructors by name for each trait.
+//!
+//! A binary registers the backends it compiled in; asking for one it did not
+//! is [`Error::BackendNotCompiled`] naming the cargo feature that provides it,
+//! and an unknown name is [`Error::UnknownBackend`]. The registry is open:
+//! library users may register backends of their own under new names.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::events::Eventer;
+use crate::lock::LockManager;
+use crate::lock::memory::MemoryLockManager;
+use crate::network::NetworkBackend;
+use crate::oci::OciRuntime;
+use crate::state::State;
+use crate::state::memory::MemoryState;
+use crate::storage::Storage;
+
+/// Everything a backend constructor may need, resolved by the runtime builder.
+#[derive(Debug, Clone, Default)]
+pub struct BackendContext {
+    /// The merged configuration.
+    pub config: Config,
+    /// Storage graph root.
+    pub graph_root: PathBuf,
+    /// Storage run root.
+    pub run_root: PathBuf,
+    /// libpod static dir (the state database lives here).
+    pub static_dir: PathBuf,
+    /// libpod tmp dir.
+    pub tmp_dir: PathBuf,
+    /// Volume directory.
+    pub volume_path: PathBuf,
+    /// Storage driver name (may be empty: the backend picks).
+    pub storage_driver: String,
+    /// Number of locks (shm manager).
+    pub num_locks: u32,
+    /// Name of the shm lock segment (`/rpod_lock` by default).
+    pub shm_lock_path: String,
+    /// The runtime was asked to renumber locks: a lock-count mismatch is not an error.
+    pub renumber: bool,
+    /// Path of the event log (file eventer).
+    pub events_log_path: PathBuf,
+    /// Rotate the event log at this many bytes (0: never).
+    pub events_log_max_size: u64,
+    /// conmon's path, if found.
+    pub conmon_path: Option<PathBuf>,
+}
+
+/// Which OCI runtime an [`OciCtor`] should drive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OciRuntimeTarget {
+    /// The runtime's name (`runc`, or a containers.conf runtimes entry).
+    pub name: String,
+    /// Its absolute path.
+    pub path: PathBuf,
+}
+
+/// Builds a State.
+pub type StateCtor = Arc<dyn Fn(&BackendContext) -> Result<Box<dyn State>> + Send + Sync>;
+/// Builds a lock manager.
+pub type LockCtor = Arc<dyn Fn(&BackendContext) -> Result<Box<dyn LockManager>> + Send + Sync>;
+/// Builds an eventer.
+pub type EventerCtor = Arc<dyn Fn(&BackendContext) -> Result<Box<dyn Eventer>> + Send + Sync>;
+/// Builds an OCI runtime driver for one runtime binary.
+pub type OciCtor =
+    Arc<dyn Fn(&BackendContext, &OciRuntimeTarget) -> Result<Box<dyn OciRuntime>> + Send + Sync>;
+/// Builds a storage driver.
+pub type StorageCtor = Arc<dyn Fn(&BackendContext) -> Result<Box<dyn Storage>> + Send + Sync>;
+/// Builds a network backend.
+pub type NetworkCtor =
+    Arc<dyn Fn(&BackendContext) -> Result<Box<dyn NetworkBackend>> + Send + Sync>;
+
+/// Backends rpod knows of, with the `rpod` cargo feature that compiles each in.
+const KNOWN: &[(&str, &str, &str)] = &[
+    ("database", "sqlite", "state-sqlite"),
+    ("database", "boltdb", "state-bolt"),
+    ("lock", "shm", "lock-shm"),
+    ("lock", "file", "lock-file"),
+    ("events", "file", "events"),
+    ("events", "journald", "events"),
+    ("events", "none", "events"),
+    ("OCI runtime", "conmon", "oci-conmon"),
+    ("storage", "overlay", "storage"),
+    ("storage", "vfs", "storage"),
+    ("network", "netavark", "network-netavark"),
+];
+
+/// Name → constructor for every trait.
+#[derive(Clone, Default)]
+pub struct BackendRegistry {
+    states: BTreeMap<String, StateCtor>,
+    locks: BTreeMap<String, LockCtor>,
+    eventers: BTreeMap<String, EventerCtor>,
+    oci: BTreeMap<String, OciCtor>,
+    storage: BTreeMap<String, StorageCtor>,
+    network: BTreeMap<String, NetworkCtor>,
+}
+
+impl fmt::Debug for BackendRegistry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BackendRegistry")
+            .field("states", &self.states.keys().collect::<Vec<_>>())
+            .field("locks", &self.locks.keys().collect::<Vec<_>>())
+            .field("eventers", &self.eventers.keys().collect::<Vec<_>>())
+            .field("oci", &self.oci.keys().collect::<Vec<_>>())
+            .field("storage", &self.storage.keys().collect::<Vec<_>>())
+            .field("network", &self.network.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+fn missing(kind: &'static str, name: &str, registered: Vec<&String>) -> Error {
+    if let Some((_, _, feature)) = KNOWN.iter().find(|(k, n, _)| *k == kind && *n == name) {
+        return Error::BackendNotCompiled {
+            kind,
+            name: name.to_string(),
+            feature,
+        };
+    }
+    let mut known: Vec<String> = registered.into_iter().cloned().collect();
+    known.extend(
+        KNOWN
+            .iter()
+            .filter(|(k, _, _)| *k == kind)
+            .map(|(_, n, _)| n.to_string()),
+    );
+    known.sort();
+    known.dedup();
+    Error::UnknownBackend {
+        kind,
+        name: name.to_string(),
+        known: known.join(", "),
+    }
+}
+
+macro_rules! registry_kind {
+    ($field:ident, $register:ident, $make:ident, $has:ident, $ctor:ty, $out:ty, $kind:literal) => {
+        /// Registers a constructor under `name` (replacing any earlier one).
+        pub fn $register(&mut self, name: &str, ctor: $ctor) -> &mut Self {
+            self.$field.insert(name.to_string(), ctor);
+            self
+        }
+
+        /// True when a backend named `name` is registered.
+        pub fn $has(&self, name: &str) -> bool {
+            self.$field.contains_key(name)
+        }
+
+        /// Builds the backend named `name`.
+        pub fn $make(&self, name: &str, ctx: &BackendContext) -> Result<$out> {
+            match self.$field.get(name) {
+                Some(ctor) => ctor(ctx),
+                None => Err(missing($kind, name, self.$field.keys().collect())),
+            }
+        }
+    };
+}
+
+impl BackendRegistry {
+    /// A registry holding only the in-process backends of this crate:
+    /// the `memory` State and the `memory` lock manager.
+    pub fn new() -> Self {
+        let mut r = BackendRegistry::default();
+        r.register_state(
+            "memory",
+            Arc::new(|_ctx: &BackendContext| Ok(Box::new(MemoryState::new()) as Box<dyn State>)),
+        );
+        r.register_lock_manager(
+            "memory",
+            Arc::new(|ctx: &BackendContext| {
+                Ok(Box::new(MemoryLockManager::new(ctx.num_locks)) as Box<dyn LockManager>)
+            }),
+        );
+        r
+    }
+
+    registry_kind!(states, register_state, state, has_state, StateCtor, Box<dyn State>, "database");
+    registry_kind!(
+        locks,
+        register_lock_manager,
+        lock_manager,
+        has_lock_manager,
+        LockCtor,
+        Box<dyn LockManager>,
+        "lock"
+    );
+    registry_kind!(
+        eventers,
+        register_eventer,
+        eventer,
+        has_eventer,
+        EventerCtor,
+        Box<dyn Eventer>,
+        "events"
+    );
+    registry_kind!(
+        storage,
+        register_storage,
+        storage,
+        has_storage,
+        StorageCtor,
+        Box<dyn Storage>,
+        "storage"
+    );
+    registry_kind!(
+        network,
+        register_network,
+        network,
+        has_network,
+        NetworkCtor,
+        Box<dyn NetworkBackend>,
+        "network"
+    );
+
+    /// Registers the OCI runtime driver `name` (`conmon`).
+    pub fn register_oci(&mut self, name: &str, ctor: OciCtor) -> &mut Self {
+        self.oci.insert(name.to_string(), ctor);
+        self
+    }
+
+    /// True when an OCI runtime driver named `name` is registered.
+    pub fn has_oci(&self, name: &str) -> bool {
+        self.oci.contains_key(name)
+    }
+
+    /// Builds the OCI runtime driver `name` for `target`.
+    pub fn oci(
+        &self,
+        name: &str,
+        ctx: &BackendContext,
+        target: &OciRuntimeTarget,
+    ) -> Result<Box<dyn OciRuntime>> {
+        match self.oci.get(name) {
+            Some(ctor) => ctor(ctx, target),
+            None => Err(missing("OCI runtime", name, self.oci.keys().collect())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_known_backend_names_the_feature() {
+        let r = BackendRegistry::new();
+        let e = r.state("sqlite", &BackendContext::default()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "database backend \"sqlite\" is not compiled into this binary: rebuild with cargo feature `state-sqlite`"
+        );
+        let e = r.lock_manager("file", &BackendContext::default()).unwrap_err();
+        assert!(e.to_string().contains("`lock-file`"));
+    }
+
+    #[test]
+    fn unknown_backend_lists_the_known_ones() {
+        let r = BackendRegistry::new();
+        let e = r.state("postgres", &BackendContext::default()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "unknown database backend \"postgres\" (known: boltdb, memory, sqlite)"
+        );
+    }
+
+    #[test]
+    fn registered_backends_are_built() {
+        let r = BackendRegistry::new();
+        let ctx = BackendContext {
+            num_locks: 4,
+            ..Default::default()
+        };
+        assert_eq!(r.state("memory", &ctx).unwrap().name(), "memory");
+        assert_eq!(r.lock_manager("memory", &ctx).unwrap().available().unwrap(), Some(4));
+    }
+}

@@ -1,0 +1,211 @@
+//! A container's immutable configuration, as libpod stores it (JSON field names are Podman's).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::time::go_zero_time;
+
+/// A named volume mounted into a container.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamedVolume {
+    /// Volume name.
+    #[serde(rename = "Name")]
+    pub name: String,
+    /// Destination inside the container.
+    #[serde(rename = "Dest")]
+    pub dest: String,
+    /// Mount options (`ro`, `z`, ...).
+    #[serde(rename = "Options", default)]
+    pub options: Vec<String>,
+    /// Sub-path of the volume to mount.
+    #[serde(rename = "SubPath", default, skip_serializing_if = "String::is_empty")]
+    pub sub_path: String,
+}
+
+/// A container's configuration. Immutable after creation except through the
+/// state's `rewrite_*` methods (renumber, migrate, rename).
+///
+/// Unknown fields (from a newer rpod or from Podman) are kept in `extra` and
+/// written back unchanged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContainerConfig {
+    /// Full 64-hex ID.
+    pub id: String,
+    /// Unique name (unique across containers and pods).
+    pub name: String,
+    /// The pod this container belongs to, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod: Option<String>,
+    /// libpod namespace (unused by rpod; kept for compatibility).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub namespace: String,
+    /// The lock this container owns.
+    #[serde(rename = "lockID")]
+    pub lock_id: u32,
+    /// When the container was created.
+    #[serde(rename = "createdTime", default = "go_zero_time")]
+    pub created_time: DateTime<Utc>,
+    /// The OCI runtime spec, once generated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spec: Option<serde_json::Value>,
+    /// The image ID the root filesystem comes from.
+    #[serde(rename = "rootfsImageID", default, skip_serializing_if = "String::is_empty")]
+    pub rootfs_image_id: String,
+    /// The image name the root filesystem comes from.
+    #[serde(rename = "rootfsImageName", default, skip_serializing_if = "String::is_empty")]
+    pub rootfs_image_name: String,
+    /// The image name as the user typed it.
+    #[serde(rename = "RawImageName", default, skip_serializing_if = "String::is_empty")]
+    pub raw_image_name: String,
+    /// A root filesystem directory used instead of an image (`--rootfs`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub rootfs: String,
+    /// Per-container static directory (the bundle).
+    #[serde(rename = "staticDir", default)]
+    pub static_dir: String,
+    /// The OCI runtime's name or path.
+    #[serde(rename = "runtime", default, skip_serializing_if = "String::is_empty")]
+    pub oci_runtime: String,
+    /// Labels.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Signal sent by `stop`.
+    #[serde(rename = "stopSignal", default = "default_stop_signal")]
+    pub stop_signal: u32,
+    /// Seconds `stop` waits before SIGKILL.
+    #[serde(rename = "stopTimeout", default = "default_stop_timeout")]
+    pub stop_timeout: u32,
+    /// Log file path.
+    #[serde(rename = "logPath", default, skip_serializing_if = "String::is_empty")]
+    pub log_path: String,
+    /// Log driver (`k8s-file`, `journald`, `none`).
+    #[serde(rename = "logDriver", default, skip_serializing_if = "String::is_empty")]
+    pub log_driver: String,
+    /// The command line that created the container.
+    #[serde(rename = "CreateCommand", default, skip_serializing_if = "Vec::is_empty")]
+    pub create_command: Vec<String>,
+    /// Explicit dependencies (container IDs).
+    #[serde(rename = "Dependencies", default, skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<String>,
+    /// Named volumes.
+    #[serde(rename = "namedVolumes", default, skip_serializing_if = "Vec::is_empty")]
+    pub named_volumes: Vec<NamedVolume>,
+    /// Container whose IPC namespace is joined.
+    #[serde(rename = "ipcNsCtr", default, skip_serializing_if = "String::is_empty")]
+    pub ipc_ns_ctr: String,
+    /// Container whose mount namespace is joined.
+    #[serde(rename = "mountNsCtr", default, skip_serializing_if = "String::is_empty")]
+    pub mount_ns_ctr: String,
+    /// Container whose network namespace is joined.
+    #[serde(rename = "netNsCtr", default, skip_serializing_if = "String::is_empty")]
+    pub net_ns_ctr: String,
+    /// Container whose PID namespace is joined.
+    #[serde(rename = "pidNsCtr", default, skip_serializing_if = "String::is_empty")]
+    pub pid_ns_ctr: String,
+    /// Container whose user namespace is joined.
+    #[serde(rename = "userNsCtr", default, skip_serializing_if = "String::is_empty")]
+    pub user_ns_ctr: String,
+    /// Container whose UTS namespace is joined.
+    #[serde(rename = "utsNsCtr", default, skip_serializing_if = "String::is_empty")]
+    pub uts_ns_ctr: String,
+    /// Container whose cgroup namespace is joined.
+    #[serde(rename = "cgroupNsCtr", default, skip_serializing_if = "String::is_empty")]
+    pub cgroup_ns_ctr: String,
+    /// Fields this version does not model, kept verbatim.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+fn default_stop_signal() -> u32 {
+    15
+}
+
+fn default_stop_timeout() -> u32 {
+    10
+}
+
+impl ContainerConfig {
+    /// A minimal configuration with defaults for everything but ID, name and lock.
+    pub fn new(id: impl Into<String>, name: impl Into<String>, lock_id: u32) -> Self {
+        ContainerConfig {
+            id: id.into(),
+            name: name.into(),
+            pod: None,
+            namespace: String::new(),
+            lock_id,
+            created_time: Utc::now(),
+            spec: None,
+            rootfs_image_id: String::new(),
+            rootfs_image_name: String::new(),
+            raw_image_name: String::new(),
+            rootfs: String::new(),
+            static_dir: String::new(),
+            oci_runtime: String::new(),
+            labels: BTreeMap::new(),
+            stop_signal: default_stop_signal(),
+            stop_timeout: default_stop_timeout(),
+            log_path: String::new(),
+            log_driver: String::new(),
+            create_command: Vec::new(),
+            dependencies: Vec::new(),
+            named_volumes: Vec::new(),
+            ipc_ns_ctr: String::new(),
+            mount_ns_ctr: String::new(),
+            net_ns_ctr: String::new(),
+            pid_ns_ctr: String::new(),
+            user_ns_ctr: String::new(),
+            uts_ns_ctr: String::new(),
+            cgroup_ns_ctr: String::new(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Every container this one depends on: explicit dependencies plus the
+    /// containers whose namespaces it joins, deduplicated, in a stable order.
+    pub fn all_dependencies(&self) -> Vec<String> {
+        let ns = [
+            &self.ipc_ns_ctr,
+            &self.mount_ns_ctr,
+            &self.net_ns_ctr,
+            &self.pid_ns_ctr,
+            &self.user_ns_ctr,
+            &self.uts_ns_ctr,
+            &self.cgroup_ns_ctr,
+        ];
+        let mut out: Vec<String> = Vec::new();
+        for d in self.dependencies.iter().chain(ns.into_iter().filter(|s| !s.is_empty())) {
+            if !out.contains(d) {
+                out.push(d.clone());
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_fields_survive_a_round_trip() {
+        let json = r#"{"id":"a","name":"n","lockID":3,"createdTime":"2026-11-28T12:40:17.01709717Z","ShmDir":"/x","shmSize":65536000}"#;
+        let cfg: ContainerConfig = serde_json::from_str(json).unwrap();
+        assert_eq!(cfg.lock_id, 3);
+        assert_eq!(cfg.stop_timeout, 10);
+        let back = serde_json::to_value(&cfg).unwrap();
+        assert_eq!(back["ShmDir"], "/x");
+        assert_eq!(back["shmSize"], 65536000);
+        assert_eq!(back["lockID"], 3);
+    }
+
+    #[test]
+    fn dependencies_include_namespace_containers_once() {
+        let mut cfg = ContainerConfig::new("a", "n", 0);
+        cfg.dependencies = vec!["b".into()];
+        cfg.net_ns_ctr = "b".into();
+        cfg.ipc_ns_ctr = "c".into();
+        assert_eq!(cfg.all_dependencies(), vec!["b".to_string(), "c".to_string()]);
+    }
+}

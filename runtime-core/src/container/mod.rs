@@ -1,0 +1,38 @@
+//! Containers: configuration, state, the state machine, and the records the State stores.
+
+mod config;
+mod state;
+mod status;
+
+pub use config::{ContainerConfig, NamedVolume};
+pub use state::{ContainerState, ExecConfig, ExecSession};
+pub use status::ContainerStatus;
+
+/// A container as the State stores it: immutable config plus mutable state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContainerRecord {
+    /// Immutable configuration.
+    pub config: ContainerConfig,
+    /// Mutable state.
+    pub state: ContainerState,
+}
+
+impl ContainerRecord {
+    /// A new record in the `Configured` state.
+    pub fn new(config: ContainerConfig) -> Self {
+        ContainerRecord {
+            config,
+            state: ContainerState::default(),
+        }
+    }
+
+    /// The container's full ID.
+    pub fn id(&self) -> &str {
+        &self.config.id
+    }
+
+    /// The container's name.
+    pub fn name(&self) -> &str {
+        &self.config.name
+    }
+}

@@ -1,0 +1,109 @@
+//! Pods: their configuration and state records (JSON field names are Podman's).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::time::go_zero_time;
+
+/// A pod's immutable configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PodConfig {
+    /// Full 64-hex ID (shares the ID space with containers).
+    pub id: String,
+    /// Unique name (shares the name space with containers).
+    pub name: String,
+    /// libpod namespace (unused by rpod).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub namespace: String,
+    /// Labels.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Parent cgroup of the pod's cgroup.
+    #[serde(rename = "cgroupParent", default)]
+    pub cgroup_parent: String,
+    /// Members share the pod's cgroup.
+    #[serde(rename = "sharesCgroup", default)]
+    pub shares_cgroup: bool,
+    /// Members share the IPC namespace.
+    #[serde(rename = "sharesIpc", default)]
+    pub shares_ipc: bool,
+    /// Members share the network namespace.
+    #[serde(rename = "sharesNet", default)]
+    pub shares_net: bool,
+    /// Members share the UTS namespace.
+    #[serde(rename = "sharesUts", default)]
+    pub shares_uts: bool,
+    /// Members share the PID namespace.
+    #[serde(rename = "sharesPid", default)]
+    pub shares_pid: bool,
+    /// The pod has an infra container.
+    #[serde(rename = "hasInfra", default)]
+    pub has_infra: bool,
+    /// Creation time.
+    #[serde(default = "go_zero_time")]
+    pub created: DateTime<Utc>,
+    /// The command line that created the pod.
+    #[serde(rename = "CreateCommand", default, skip_serializing_if = "Vec::is_empty")]
+    pub create_command: Vec<String>,
+    /// The lock this pod owns.
+    #[serde(rename = "lockID")]
+    pub lock_id: u32,
+    /// Fields this version does not model.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl PodConfig {
+    /// A pod configuration with defaults for everything but ID, name and lock.
+    pub fn new(id: impl Into<String>, name: impl Into<String>, lock_id: u32) -> Self {
+        PodConfig {
+            id: id.into(),
+            name: name.into(),
+            namespace: String::new(),
+            labels: BTreeMap::new(),
+            cgroup_parent: String::new(),
+            shares_cgroup: true,
+            shares_ipc: true,
+            shares_net: true,
+            shares_uts: true,
+            shares_pid: false,
+            has_infra: false,
+            created: Utc::now(),
+            create_command: Vec::new(),
+            lock_id,
+            extra: serde_json::Map::new(),
+        }
+    }
+}
+
+/// A pod's mutable state.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct PodState {
+    /// The pod's cgroup path (cleared on refresh).
+    #[serde(rename = "cgroupPath", default)]
+    pub cgroup_path: String,
+    /// ID of the infra container, if any.
+    #[serde(rename = "InfraContainerID", default)]
+    pub infra_container_id: String,
+    /// Fields this version does not model.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl PodState {
+    /// Resets the state after a reboot: the cgroup is gone.
+    pub fn reset_for_refresh(&mut self) {
+        self.cgroup_path.clear();
+    }
+}
+
+/// A pod as the State stores it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PodRecord {
+    /// Immutable configuration.
+    pub config: PodConfig,
+    /// Mutable state.
+    pub state: PodState,
+}

@@ -1,0 +1,1 @@
+//! The Runtime (being written).

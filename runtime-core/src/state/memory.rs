@@ -1,0 +1,706 @@
+//! An in-memory `State`: the reference implementation of the contract, for
+//! tests and for `--db-backend memory` (nothing survives the process).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
+
+use super::{DbConfig, EXIT_CODE_RETENTION, State};
+use crate::container::{ContainerConfig, ContainerRecord, ContainerState};
+use crate::error::{Error, Result};
+use crate::names::{LookupCandidates, ObjectKind, resolve};
+use crate::network::PerNetworkOptions;
+use crate::pod::{PodConfig, PodRecord, PodState};
+use crate::volume::{VolumeConfig, VolumeRecord, VolumeState};
+
+#[derive(Debug, Default)]
+struct Db {
+    closed: bool,
+    db_config: Option<DbConfig>,
+    ctrs: BTreeMap<String, ContainerRecord>,
+    pods: BTreeMap<String, PodRecord>,
+    vols: BTreeMap<String, VolumeRecord>,
+    /// name → ID, containers and pods together.
+    names: BTreeMap<String, String>,
+    /// dependency ID → IDs of the containers that depend on it.
+    dependents: BTreeMap<String, BTreeSet<String>>,
+    /// volume name → IDs of containers using it.
+    vol_users: BTreeMap<String, BTreeSet<String>>,
+    /// container ID → network name → options.
+    networks: BTreeMap<String, BTreeMap<String, PerNetworkOptions>>,
+    /// exec session ID → container ID.
+    exec: BTreeMap<String, String>,
+    /// container ID → (exit code, when).
+    exit_codes: BTreeMap<String, (i32, DateTime<Utc>)>,
+}
+
+/// The in-memory State. Thread-safe; one mutex around everything.
+#[derive(Debug, Default)]
+pub struct MemoryState {
+    db: Mutex<Db>,
+}
+
+impl MemoryState {
+    /// An empty state.
+    pub fn new() -> Self {
+        MemoryState::default()
+    }
+
+    fn open(&self) -> Result<MutexGuard<'_, Db>> {
+        let db = self.db.lock().unwrap_or_else(|p| p.into_inner());
+        if db.closed {
+            return Err(Error::DbClosed);
+        }
+        Ok(db)
+    }
+}
+
+fn no_ctr(id: &str) -> Error {
+    Error::NoSuchCtr.context(format!("no container with ID {id} found in database"))
+}
+
+fn no_pod(id: &str) -> Error {
+    Error::NoSuchPod.context(format!("no pod with ID {id} found in database"))
+}
+
+fn no_vol(name: &str) -> Error {
+    Error::NoSuchVolume.context(format!("no volume with name {name} found in database"))
+}
+
+impl Db {
+    fn ctr(&self, id: &str) -> Result<&ContainerRecord> {
+        self.ctrs.get(id).ok_or_else(|| no_ctr(id))
+    }
+
+    fn id_taken(&self, id: &str) -> bool {
+        self.ctrs.contains_key(id) || self.pods.contains_key(id)
+    }
+
+    fn candidates(&self, kind: ObjectKind, input: &str) -> LookupCandidates {
+        let mut c = LookupCandidates::default();
+        let (mine, theirs): (Vec<&String>, bool) = match kind {
+            ObjectKind::Container => (
+                self.ctrs.keys().collect(),
+                self.pods.contains_key(input)
+                    || self.names.get(input).is_some_and(|id| self.pods.contains_key(id)),
+            ),
+            ObjectKind::Pod => (
+                self.pods.keys().collect(),
+                self.ctrs.contains_key(input)
+                    || self.names.get(input).is_some_and(|id| self.ctrs.contains_key(id)),
+            ),
+        };
+        if mine.iter().any(|id| *id == input) {
+            c.exact_id = Some(input.to_string());
+        }
+        if let Some(id) = self.names.get(input) {
+            if mine.contains(&id) {
+                c.exact_name = Some(id.clone());
+            }
+        }
+        c.other_kind_match = theirs;
+        c.prefix_ids = mine
+            .into_iter()
+            .filter(|id| id.starts_with(input))
+            .take(2)
+            .cloned()
+            .collect();
+        c
+    }
+
+    fn remove_ctr_unchecked(&mut self, id: &str) {
+        if let Some(rec) = self.ctrs.remove(id) {
+            self.names.remove(&rec.config.name);
+            for dep in rec.config.all_dependencies() {
+                if let Some(set) = self.dependents.get_mut(&dep) {
+                    set.remove(id);
+                }
+            }
+            for v in &rec.config.named_volumes {
+                if let Some(set) = self.vol_users.get_mut(&v.name) {
+                    set.remove(id);
+                }
+            }
+        }
+        self.dependents.remove(id);
+        self.networks.remove(id);
+        self.exec.retain(|_, c| c != id);
+    }
+}
+
+impl State for MemoryState {
+    fn name(&self) -> &'static str {
+        "memory"
+    }
+
+    fn close(&self) -> Result<()> {
+        let mut db = self.db.lock().unwrap_or_else(|p| p.into_inner());
+        db.closed = true;
+        Ok(())
+    }
+
+    fn refresh(&self) -> Result<()> {
+        let mut db = self.open()?;
+        for rec in db.ctrs.values_mut() {
+            rec.state.reset_for_refresh();
+        }
+        for rec in db.pods.values_mut() {
+            rec.state.reset_for_refresh();
+        }
+        for rec in db.vols.values_mut() {
+            rec.state.reset_for_refresh();
+        }
+        db.exec.clear();
+        db.exit_codes.clear();
+        Ok(())
+    }
+
+    fn db_config(&self) -> Result<Option<DbConfig>> {
+        Ok(self.open()?.db_config.clone())
+    }
+
+    fn init_db_config(&self, cfg: &DbConfig) -> Result<DbConfig> {
+        let mut db = self.open()?;
+        Ok(db.db_config.get_or_insert_with(|| cfg.clone()).clone())
+    }
+
+    fn container_name(&self, id: &str) -> Result<String> {
+        Ok(self.open()?.ctr(id)?.config.name.clone())
+    }
+
+    fn pod_name(&self, id: &str) -> Result<String> {
+        let db = self.open()?;
+        db.pods
+            .get(id)
+            .map(|p| p.config.name.clone())
+            .ok_or_else(|| no_pod(id))
+    }
+
+    fn container(&self, id: &str) -> Result<ContainerRecord> {
+        if id.is_empty() {
+            return Err(Error::EmptyId);
+        }
+        Ok(self.open()?.ctr(id)?.clone())
+    }
+
+    fn lookup_container_id(&self, id_or_name: &str) -> Result<String> {
+        let db = self.open()?;
+        resolve(
+            ObjectKind::Container,
+            id_or_name,
+            db.candidates(ObjectKind::Container, id_or_name),
+        )
+    }
+
+    fn has_container(&self, id: &str) -> Result<bool> {
+        Ok(self.open()?.ctrs.contains_key(id))
+    }
+
+    fn add_container(&self, ctr: &ContainerRecord) -> Result<()> {
+        let mut db = self.open()?;
+        let cfg = &ctr.config;
+        if cfg.id.is_empty() || cfg.name.is_empty() {
+            return Err(Error::EmptyId);
+        }
+        if db.id_taken(&cfg.id) {
+            return Err(Error::CtrExists.context(format!("ID \"{}\" is in use", cfg.id)));
+        }
+        if db.names.contains_key(&cfg.name) {
+            return Err(Error::CtrExists.context(format!("name \"{}\" is in use", cfg.name)));
+        }
+        if let Some(pod) = &cfg.pod {
+            if !db.pods.contains_key(pod) {
+                return Err(no_pod(pod));
+            }
+        }
+        let deps = cfg.all_dependencies();
+        for dep in &deps {
+            if dep == &cfg.id {
+                return Err(Error::InvalidArg.context("a container cannot depend on itself"));
+            }
+            let d = db.ctrs.get(dep).ok_or_else(|| {
+                Error::NoSuchCtr.context(format!("container {} depends on container {dep}", cfg.id))
+            })?;
+            if d.config.pod != cfg.pod {
+                return Err(Error::InvalidArg.context(format!(
+                    "container {} depends on container {dep} which is not in the same pod",
+                    cfg.id
+                )));
+            }
+        }
+        for v in &cfg.named_volumes {
+            if !db.vols.contains_key(&v.name) {
+                return Err(no_vol(&v.name));
+            }
+        }
+        for dep in deps {
+            db.dependents.entry(dep).or_default().insert(cfg.id.clone());
+        }
+        for v in &cfg.named_volumes {
+            db.vol_users
+                .entry(v.name.clone())
+                .or_default()
+                .insert(cfg.id.clone());
+        }
+        db.names.insert(cfg.name.clone(), cfg.id.clone());
+        db.ctrs.insert(cfg.id.clone(), ctr.clone());
+        Ok(())
+    }
+
+    fn remove_container(&self, id: &str) -> Result<()> {
+        let mut db = self.open()?;
+        db.ctr(id)?;
+        let users: Vec<String> = db
+            .dependents
+            .get(id)
+            .map(|s| s.iter().cloned().collect())
+            .unwrap_or_default();
+        if !users.is_empty() {
+            return Err(Error::DepExists.context(format!(
+                "container {id} is a dependency of the following containers: {}",
+                users.join(", ")
+            )));
+        }
+        if db.exec.values().any(|c| c == id) {
+            return Err(Error::ExecSessionExists
+                .context(format!("container {id} has active exec sessions")));
+        }
+        db.remove_ctr_unchecked(id);
+        Ok(())
+    }
+
+    fn update_container(&self, id: &str) -> Result<ContainerState> {
+        Ok(self.open()?.ctr(id)?.state.clone())
+    }
+
+    fn save_container(&self, id: &str, state: &ContainerState) -> Result<()> {
+        let mut db = self.open()?;
+        let rec = db.ctrs.get_mut(id).ok_or_else(|| no_ctr(id))?;
+        rec.state = state.clone();
+        Ok(())
+    }
+
+    fn container_in_use(&self, id: &str) -> Result<Vec<String>> {
+        let db = self.open()?;
+        db.ctr(id)?;
+        Ok(db
+            .dependents
+            .get(id)
+            .map(|s| s.iter().cloned().collect())
+            .unwrap_or_default())
+    }
+
+    fn all_containers(&self, load_state: bool) -> Result<Vec<ContainerRecord>> {
+        let db = self.open()?;
+        Ok(db
+            .ctrs
+            .values()
+            .map(|r| {
+                let mut r = r.clone();
+                if !load_state {
+                    r.state = ContainerState::default();
+                }
+                r
+            })
+            .collect())
+    }
+
+    fn rewrite_container_config(&self, cfg: &ContainerConfig) -> Result<()> {
+        let mut db = self.open()?;
+        let rec = db.ctrs.get_mut(&cfg.id).ok_or_else(|| no_ctr(&cfg.id))?;
+        if rec.config.name != cfg.name
+            || rec.config.pod != cfg.pod
+            || rec.config.all_dependencies() != cfg.all_dependencies()
+        {
+            return Err(Error::InvalidArg
+                .context("a config rewrite may not change name, pod or dependencies"));
+        }
+        rec.config = cfg.clone();
+        Ok(())
+    }
+
+    fn safe_rewrite_container_config(
+        &self,
+        old_name: &str,
+        new_name: &str,
+        cfg: &ContainerConfig,
+    ) -> Result<()> {
+        let mut db = self.open()?;
+        let rec = db.ctrs.get(&cfg.id).ok_or_else(|| no_ctr(&cfg.id))?;
+        if rec.config.name != old_name || cfg.name != new_name {
+            return Err(Error::InvalidArg.context("rename: names do not match the container"));
+        }
+        if old_name != new_name && db.names.contains_key(new_name) {
+            return Err(Error::CtrExists.context(format!("name \"{new_name}\" is in use")));
+        }
+        db.names.remove(old_name);
+        db.names.insert(new_name.to_string(), cfg.id.clone());
+        if let Some(rec) = db.ctrs.get_mut(&cfg.id) {
+            rec.config = cfg.clone();
+        }
+        Ok(())
+    }
+
+    fn networks(&self, id: &str) -> Result<BTreeMap<String, PerNetworkOptions>> {
+        let db = self.open()?;
+        db.ctr(id)?;
+        Ok(db.networks.get(id).cloned().unwrap_or_default())
+    }
+
+    fn network_connect(&self, id: &str, network: &str, opts: &PerNetworkOptions) -> Result<()> {
+        let mut db = self.open()?;
+        db.ctr(id)?;
+        let nets = db.networks.entry(id.to_string()).or_default();
+        if nets.contains_key(network) {
+            return Err(Error::InvalidArg.context(format!(
+                "container {id} is already connected to network {network:?}"
+            )));
+        }
+        nets.insert(network.to_string(), opts.clone());
+        Ok(())
+    }
+
+    fn network_disconnect(&self, id: &str, network: &str) -> Result<()> {
+        let mut db = self.open()?;
+        db.ctr(id)?;
+        let removed = db
+            .networks
+            .get_mut(id)
+            .and_then(|n| n.remove(network))
+            .is_some();
+        if !removed {
+            return Err(Error::InvalidArg.context(format!(
+                "container {id} is not connected to network {network:?}"
+            )));
+        }
+        Ok(())
+    }
+
+    fn add_container_exit_code(&self, id: &str, code: i32) -> Result<()> {
+        if id.is_empty() {
+            return Err(Error::EmptyId);
+        }
+        let mut db = self.open()?;
+        db.exit_codes.insert(id.to_string(), (code, Utc::now()));
+        Ok(())
+    }
+
+    fn container_exit_code(&self, id: &str) -> Result<i32> {
+        let db = self.open()?;
+        db.exit_codes
+            .get(id)
+            .map(|(c, _)| *c)
+            .ok_or_else(|| Error::NoSuchExitCode.context(format!("getting exit code of container {id} from DB")))
+    }
+
+    fn container_exit_code_timestamp(&self, id: &str) -> Result<DateTime<Utc>> {
+        let db = self.open()?;
+        db.exit_codes
+            .get(id)
+            .map(|(_, t)| *t)
+            .ok_or_else(|| Error::NoSuchExitCode.context(format!("getting exit code time stamp of container {id} from DB")))
+    }
+
+    fn prune_container_exit_codes(&self, now: DateTime<Utc>) -> Result<()> {
+        let mut db = self.open()?;
+        let cutoff = now - EXIT_CODE_RETENTION;
+        db.exit_codes.retain(|_, (_, t)| *t >= cutoff);
+        Ok(())
+    }
+
+    fn add_exec_session(&self, ctr_id: &str, session_id: &str) -> Result<()> {
+        let mut db = self.open()?;
+        db.ctr(ctr_id)?;
+        if db.exec.contains_key(session_id) {
+            return Err(Error::ExecSessionExists.context(format!("exec session {session_id}")));
+        }
+        db.exec.insert(session_id.to_string(), ctr_id.to_string());
+        Ok(())
+    }
+
+    fn exec_session(&self, session_id: &str) -> Result<String> {
+        let db = self.open()?;
+        db.exec.get(session_id).cloned().ok_or_else(|| {
+            Error::NoSuchExecSession.context(format!("no exec session with ID {session_id}"))
+        })
+    }
+
+    fn remove_exec_session(&self, session_id: &str) -> Result<()> {
+        let mut db = self.open()?;
+        db.exec.remove(session_id).map(|_| ()).ok_or_else(|| {
+            Error::NoSuchExecSession.context(format!("no exec session with ID {session_id}"))
+        })
+    }
+
+    fn container_exec_sessions(&self, ctr_id: &str) -> Result<Vec<String>> {
+        let db = self.open()?;
+        db.ctr(ctr_id)?;
+        Ok(db
+            .exec
+            .iter()
+            .filter(|(_, c)| *c == ctr_id)
+            .map(|(s, _)| s.clone())
+            .collect())
+    }
+
+    fn remove_container_exec_sessions(&self, ctr_id: &str) -> Result<()> {
+        let mut db = self.open()?;
+        db.ctr(ctr_id)?;
+        db.exec.retain(|_, c| c != ctr_id);
+        Ok(())
+    }
+
+    fn pod(&self, id: &str) -> Result<PodRecord> {
+        if id.is_empty() {
+            return Err(Error::EmptyId);
+        }
+        let db = self.open()?;
+        db.pods.get(id).cloned().ok_or_else(|| no_pod(id))
+    }
+
+    fn lookup_pod(&self, id_or_name: &str) -> Result<PodRecord> {
+        let db = self.open()?;
+        let id = resolve(
+            ObjectKind::Pod,
+            id_or_name,
+            db.candidates(ObjectKind::Pod, id_or_name),
+        )?;
+        db.pods.get(&id).cloned().ok_or_else(|| no_pod(&id))
+    }
+
+    fn has_pod(&self, id: &str) -> Result<bool> {
+        Ok(self.open()?.pods.contains_key(id))
+    }
+
+    fn pod_has_container(&self, pod_id: &str, ctr_id: &str) -> Result<bool> {
+        let db = self.open()?;
+        if !db.pods.contains_key(pod_id) {
+            return Err(no_pod(pod_id));
+        }
+        Ok(db
+            .ctrs
+            .get(ctr_id)
+            .is_some_and(|c| c.config.pod.as_deref() == Some(pod_id)))
+    }
+
+    fn pod_containers_by_id(&self, pod_id: &str) -> Result<Vec<String>> {
+        Ok(self
+            .pod_containers(pod_id)?
+            .into_iter()
+            .map(|c| c.config.id)
+            .collect())
+    }
+
+    fn pod_containers(&self, pod_id: &str) -> Result<Vec<ContainerRecord>> {
+        let db = self.open()?;
+        if !db.pods.contains_key(pod_id) {
+            return Err(no_pod(pod_id));
+        }
+        Ok(db
+            .ctrs
+            .values()
+            .filter(|c| c.config.pod.as_deref() == Some(pod_id))
+            .cloned()
+            .collect())
+    }
+
+    fn add_pod(&self, pod: &PodRecord) -> Result<()> {
+        let mut db = self.open()?;
+        let cfg = &pod.config;
+        if cfg.id.is_empty() || cfg.name.is_empty() {
+            return Err(Error::EmptyId);
+        }
+        if db.id_taken(&cfg.id) {
+            return Err(Error::PodExists.context(format!("ID \"{}\" is in use", cfg.id)));
+        }
+        if db.names.contains_key(&cfg.name) {
+            return Err(Error::PodExists.context(format!("name \"{}\" is in use", cfg.name)));
+        }
+        db.names.insert(cfg.name.clone(), cfg.id.clone());
+        db.pods.insert(cfg.id.clone(), pod.clone());
+        Ok(())
+    }
+
+    fn remove_pod(&self, id: &str) -> Result<()> {
+        let mut db = self.open()?;
+        let pod = db.pods.get(id).ok_or_else(|| no_pod(id))?;
+        let infra = pod.state.infra_container_id.clone();
+        let name = pod.config.name.clone();
+        if db
+            .ctrs
+            .values()
+            .any(|c| c.config.pod.as_deref() == Some(id) && c.config.id != infra)
+        {
+            return Err(Error::InvalidArg.context(format!("pod {id} is not empty")));
+        }
+        if !infra.is_empty() && db.ctrs.contains_key(&infra) {
+            db.remove_ctr_unchecked(&infra);
+        }
+        db.pods.remove(id);
+        db.names.remove(&name);
+        Ok(())
+    }
+
+    fn remove_pod_containers(&self, pod_id: &str) -> Result<()> {
+        let mut db = self.open()?;
+        if !db.pods.contains_key(pod_id) {
+            return Err(no_pod(pod_id));
+        }
+        let members: BTreeSet<String> = db
+            .ctrs
+            .values()
+            .filter(|c| c.config.pod.as_deref() == Some(pod_id))
+            .map(|c| c.config.id.clone())
+            .collect();
+        for m in &members {
+            if let Some(outside) = db
+                .dependents
+                .get(m)
+                .and_then(|s| s.iter().find(|d| !members.contains(*d)))
+            {
+                return Err(Error::DepExists.context(format!(
+                    "container {outside} depends on container {m} in pod {pod_id}"
+                )));
+            }
+        }
+        for m in &members {
+            db.remove_ctr_unchecked(m);
+        }
+        Ok(())
+    }
+
+    fn update_pod(&self, id: &str) -> Result<PodState> {
+        Ok(self.pod(id)?.state)
+    }
+
+    fn save_pod(&self, id: &str, state: &PodState) -> Result<()> {
+        let mut db = self.open()?;
+        let rec = db.pods.get_mut(id).ok_or_else(|| no_pod(id))?;
+        rec.state = state.clone();
+        Ok(())
+    }
+
+    fn all_pods(&self) -> Result<Vec<PodRecord>> {
+        Ok(self.open()?.pods.values().cloned().collect())
+    }
+
+    fn rewrite_pod_config(&self, cfg: &PodConfig) -> Result<()> {
+        let mut db = self.open()?;
+        let rec = db.pods.get_mut(&cfg.id).ok_or_else(|| no_pod(&cfg.id))?;
+        if rec.config.name != cfg.name {
+            return Err(Error::InvalidArg.context("a config rewrite may not change the name"));
+        }
+        rec.config = cfg.clone();
+        Ok(())
+    }
+
+    fn volume(&self, name: &str) -> Result<VolumeRecord> {
+        if name.is_empty() {
+            return Err(Error::EmptyId);
+        }
+        let db = self.open()?;
+        db.vols.get(name).cloned().ok_or_else(|| no_vol(name))
+    }
+
+    fn lookup_volume(&self, name: &str) -> Result<VolumeRecord> {
+        if name.is_empty() {
+            return Err(Error::EmptyId);
+        }
+        let db = self.open()?;
+        if let Some(v) = db.vols.get(name) {
+            return Ok(v.clone());
+        }
+        let matches: Vec<&VolumeRecord> = db
+            .vols
+            .range(name.to_string()..)
+            .take_while(|(k, _)| k.starts_with(name))
+            .map(|(_, v)| v)
+            .take(2)
+            .collect();
+        match matches.as_slice() {
+            [one] => Ok((*one).clone()),
+            [] => Err(Error::NoSuchVolume
+                .context(format!("no volume with name {name:?} found"))),
+            _ => Err(Error::VolumeExists
+                .context(format!("more than one result for volume name {name:?}"))),
+        }
+    }
+
+    fn has_volume(&self, name: &str) -> Result<bool> {
+        Ok(self.open()?.vols.contains_key(name))
+    }
+
+    fn volume_in_use(&self, name: &str) -> Result<Vec<String>> {
+        let db = self.open()?;
+        if !db.vols.contains_key(name) {
+            return Err(no_vol(name));
+        }
+        Ok(db
+            .vol_users
+            .get(name)
+            .map(|s| s.iter().cloned().collect())
+            .unwrap_or_default())
+    }
+
+    fn add_volume(&self, vol: &VolumeRecord) -> Result<()> {
+        let mut db = self.open()?;
+        let name = &vol.config.name;
+        if name.is_empty() {
+            return Err(Error::EmptyId);
+        }
+        if db.vols.contains_key(name) {
+            return Err(Error::VolumeExists.context(format!("name \"{name}\" is in use")));
+        }
+        db.vols.insert(name.clone(), vol.clone());
+        Ok(())
+    }
+
+    fn remove_volume(&self, name: &str) -> Result<()> {
+        let mut db = self.open()?;
+        if !db.vols.contains_key(name) {
+            return Err(no_vol(name));
+        }
+        let users: Vec<String> = db
+            .vol_users
+            .get(name)
+            .map(|s| s.iter().cloned().collect())
+            .unwrap_or_default();
+        if !users.is_empty() {
+            return Err(Error::VolumeBeingUsed.context(format!(
+                "volume {name} is being used by the following container(s): {}",
+                users.join(", ")
+            )));
+        }
+        db.vols.remove(name);
+        db.vol_users.remove(name);
+        Ok(())
+    }
+
+    fn update_volume(&self, name: &str) -> Result<VolumeState> {
+        Ok(self.volume(name)?.state)
+    }
+
+    fn save_volume(&self, name: &str, state: &VolumeState) -> Result<()> {
+        let mut db = self.open()?;
+        let rec = db.vols.get_mut(name).ok_or_else(|| no_vol(name))?;
+        rec.state = state.clone();
+        Ok(())
+    }
+
+    fn all_volumes(&self) -> Result<Vec<VolumeRecord>> {
+        Ok(self.open()?.vols.values().cloned().collect())
+    }
+
+    fn rewrite_volume_config(&self, cfg: &VolumeConfig) -> Result<()> {
+        let mut db = self.open()?;
+        let rec = db.vols.get_mut(&cfg.name).ok_or_else(|| no_vol(&cfg.name))?;
+        rec.config = cfg.clone();
+        Ok(())
+    }
+
+    fn container_id_is_volume(&self, id: &str) -> Result<bool> {
+        let db = self.open()?;
+        Ok(db.vols.values().any(|v| v.config.storage_id == id))
+    }
+}
