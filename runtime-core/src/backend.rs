@@ -180,7 +180,15 @@ impl BackendRegistry {
         r
     }
 
-    registry_kind!(states, register_state, state, has_state, StateCtor, Box<dyn State>, "database");
+    registry_kind!(
+        states,
+        register_state,
+        state,
+        has_state,
+        StateCtor,
+        Box<dyn State>,
+        "database"
+    );
     registry_kind!(
         locks,
         register_lock_manager,
@@ -255,7 +263,9 @@ mod tests {
             e.to_string(),
             "database backend \"sqlite\" is not compiled into this binary: rebuild with cargo feature `state-sqlite`"
         );
-        let e = r.lock_manager("file", &BackendContext::default()).unwrap_err();
+        let e = r
+            .lock_manager("file", &BackendContext::default())
+            .unwrap_err();
         assert!(e.to_string().contains("`lock-file`"));
     }
 
@@ -277,6 +287,9 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(r.state("memory", &ctx).unwrap().name(), "memory");
-        assert_eq!(r.lock_manager("memory", &ctx).unwrap().available().unwrap(), Some(4));
+        assert_eq!(
+            r.lock_manager("memory", &ctx).unwrap().available().unwrap(),
+            Some(4)
+        );
     }
 }

@@ -111,7 +111,9 @@ pub enum Error {
     #[error("OCI runtime error")]
     OciRuntime,
     /// The backend exists but was not compiled into this binary.
-    #[error("{kind} backend {name:?} is not compiled into this binary: rebuild with cargo feature `{feature}`")]
+    #[error(
+        "{kind} backend {name:?} is not compiled into this binary: rebuild with cargo feature `{feature}`"
+    )]
     BackendNotCompiled {
         /// Which trait: "database", "lock", "events", ...
         kind: &'static str,
@@ -257,7 +259,9 @@ mod tests {
 
     #[test]
     fn io_errors_name_the_path() {
-        let e = std::fs::read("/nonexistent/x").at("/nonexistent/x").unwrap_err();
+        let e = std::fs::read("/nonexistent/x")
+            .at("/nonexistent/x")
+            .unwrap_err();
         assert!(e.to_string().starts_with("/nonexistent/x: "));
     }
 }

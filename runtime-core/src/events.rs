@@ -165,7 +165,11 @@ string_enum! {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     /// Exit code; set only on `died`.
-    #[serde(rename = "ContainerExitCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ContainerExitCode",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub container_exit_code: Option<i32>,
     /// Object ID.
     #[serde(rename = "ID", default, skip_serializing_if = "String::is_empty")]
@@ -189,7 +193,11 @@ pub struct Event {
     #[serde(rename = "Type")]
     pub event_type: EventType,
     /// Health status (health events).
-    #[serde(rename = "health_status", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "health_status",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
     pub health_status: String,
     /// Pod of the container, if any.
     #[serde(rename = "PodID", default, skip_serializing_if = "String::is_empty")]
@@ -326,9 +334,7 @@ fn name_or_id(e: &Event, v: &str) -> bool {
 fn matches_one(k: &FilterKey, v: &str, e: &Event) -> bool {
     match k {
         FilterKey::Container => e.event_type == EventType::Container && name_or_id(e, v),
-        FilterKey::Event => {
-            e.status.as_str() == v || (v == "die" && e.status == EventStatus::Died)
-        }
+        FilterKey::Event => e.status.as_str() == v || (v == "die" && e.status == EventStatus::Died),
         FilterKey::Image => e.event_type == EventType::Image && name_or_id(e, v),
         FilterKey::Pod => e.event_type == EventType::Pod && name_or_id(e, v),
         FilterKey::Volume => e.event_type == EventType::Volume && name_or_id(e, v),
@@ -422,7 +428,11 @@ mod tests {
         let back: Event = serde_json::from_str(&s).unwrap();
         assert_eq!(back, e);
         let img = Event::new(EventType::Image, EventStatus::Pull);
-        assert!(serde_json::to_string(&img).unwrap().ends_with(r#""Attributes":null}"#));
+        assert!(
+            serde_json::to_string(&img)
+                .unwrap()
+                .ends_with(r#""Attributes":null}"#)
+        );
     }
 
     #[test]
@@ -447,6 +457,9 @@ mod tests {
         assert!(f.matches(&e));
         assert!(EventFilter::parse(&["bogus=1"]).is_err());
         let err = EventFilter::parse(&["noequals"]).unwrap_err();
-        assert_eq!(err.to_string(), "noequals is an invalid filter: invalid argument");
+        assert_eq!(
+            err.to_string(),
+            "noequals is an invalid filter: invalid argument"
+        );
     }
 }

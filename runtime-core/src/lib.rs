@@ -26,7 +26,7 @@ pub mod pod;
 pub mod runtime;
 pub mod state;
 pub mod storage;
-#[cfg(feature = "testing")]
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod time;
 pub mod volume;

@@ -74,8 +74,9 @@ impl LockFile {
                 Ok(_) => break,
                 Err(nix::errno::Errno::EINTR) => continue,
                 Err(e) => {
-                    return Err(Error::io(&self.path, std::io::Error::from(e))
-                        .context("taking lock"));
+                    return Err(
+                        Error::io(&self.path, std::io::Error::from(e)).context("taking lock")
+                    );
                 }
             }
         }

@@ -70,34 +70,128 @@ pub fn validate_name(name: &str) -> Result<()> {
 
 const ADJECTIVES: &[&str] = &[
     "agile", "amber", "ample", "ardent", "azure", "balmy", "bold", "brave", "breezy", "bright",
-    "brisk", "calm", "candid", "careful", "cheerful", "civil", "clever", "cosmic", "cozy",
-    "crisp", "curious", "daring", "deft", "devoted", "diligent", "dreamy", "eager", "earnest",
-    "elated", "eloquent", "epic", "fair", "fearless", "festive", "fervent", "fond", "frank",
-    "friendly", "gallant", "gentle", "gifted", "glad", "golden", "graceful", "grand", "happy",
-    "hardy", "hearty", "honest", "humble", "jolly", "jovial", "keen", "kind", "lively",
-    "loyal", "lucid", "lucky", "mellow", "merry", "mighty", "modest", "nimble", "noble",
-    "patient", "peaceful", "plucky", "polite", "proud", "quick", "quiet", "radiant", "rapid",
-    "ready", "resolute", "robust", "serene", "sharp", "shiny", "sincere", "smart", "snappy",
-    "sober", "solid", "spry", "stable", "steady", "stoic", "sturdy", "sunny", "swift",
-    "tender", "thrifty", "tidy", "tranquil", "trusty", "upbeat", "valiant", "vivid", "warm",
-    "wise", "witty", "zealous", "zesty",
+    "brisk", "calm", "candid", "careful", "cheerful", "civil", "clever", "cosmic", "cozy", "crisp",
+    "curious", "daring", "deft", "devoted", "diligent", "dreamy", "eager", "earnest", "elated",
+    "eloquent", "epic", "fair", "fearless", "festive", "fervent", "fond", "frank", "friendly",
+    "gallant", "gentle", "gifted", "glad", "golden", "graceful", "grand", "happy", "hardy",
+    "hearty", "honest", "humble", "jolly", "jovial", "keen", "kind", "lively", "loyal", "lucid",
+    "lucky", "mellow", "merry", "mighty", "modest", "nimble", "noble", "patient", "peaceful",
+    "plucky", "polite", "proud", "quick", "quiet", "radiant", "rapid", "ready", "resolute",
+    "robust", "serene", "sharp", "shiny", "sincere", "smart", "snappy", "sober", "solid", "spry",
+    "stable", "steady", "stoic", "sturdy", "sunny", "swift", "tender", "thrifty", "tidy",
+    "tranquil", "trusty", "upbeat", "valiant", "vivid", "warm", "wise", "witty", "zealous",
+    "zesty",
 ];
 
 const SURNAMES: &[&str] = &[
-    "abel", "agnesi", "ampere", "archimedes", "avogadro", "babbage", "banach", "bardeen",
-    "bernoulli", "bessel", "bohr", "boltzmann", "boole", "born", "bose", "brahe", "cantor",
-    "cauchy", "cavendish", "chandrasekhar", "chebyshev", "clausius", "copernicus", "coulomb",
-    "curie", "dalton", "darwin", "dedekind", "descartes", "dijkstra", "dirac", "doppler",
-    "einstein", "euclid", "euler", "faraday", "fermat", "fermi", "feynman", "fibonacci",
-    "fourier", "franklin", "fresnel", "galileo", "galois", "gauss", "germain", "gibbs",
-    "godel", "goodall", "hamilton", "hawking", "heisenberg", "helmholtz", "hertz", "hilbert",
-    "hopper", "hubble", "huygens", "hypatia", "jacobi", "joule", "kelvin", "kepler",
-    "kirchhoff", "knuth", "kolmogorov", "kovalevskaya", "lagrange", "lamarr", "laplace",
-    "lavoisier", "leavitt", "legendre", "leibniz", "lorentz", "lovelace", "maxwell",
-    "meitner", "mendel", "mendeleev", "minkowski", "mirzakhani", "newton", "nightingale",
-    "noether", "ohm", "pascal", "pasteur", "pauli", "planck", "poincare", "ramanujan",
-    "riemann", "ritchie", "rutherford", "sagan", "schrodinger", "shannon", "somerville",
-    "stokes", "tesla", "thompson", "turing", "volta", "wiles", "wu", "yalow",
+    "abel",
+    "agnesi",
+    "ampere",
+    "archimedes",
+    "avogadro",
+    "babbage",
+    "banach",
+    "bardeen",
+    "bernoulli",
+    "bessel",
+    "bohr",
+    "boltzmann",
+    "boole",
+    "born",
+    "bose",
+    "brahe",
+    "cantor",
+    "cauchy",
+    "cavendish",
+    "chandrasekhar",
+    "chebyshev",
+    "clausius",
+    "copernicus",
+    "coulomb",
+    "curie",
+    "dalton",
+    "darwin",
+    "dedekind",
+    "descartes",
+    "dijkstra",
+    "dirac",
+    "doppler",
+    "einstein",
+    "euclid",
+    "euler",
+    "faraday",
+    "fermat",
+    "fermi",
+    "feynman",
+    "fibonacci",
+    "fourier",
+    "franklin",
+    "fresnel",
+    "galileo",
+    "galois",
+    "gauss",
+    "germain",
+    "gibbs",
+    "godel",
+    "goodall",
+    "hamilton",
+    "hawking",
+    "heisenberg",
+    "helmholtz",
+    "hertz",
+    "hilbert",
+    "hopper",
+    "hubble",
+    "huygens",
+    "hypatia",
+    "jacobi",
+    "joule",
+    "kelvin",
+    "kepler",
+    "kirchhoff",
+    "knuth",
+    "kolmogorov",
+    "kovalevskaya",
+    "lagrange",
+    "lamarr",
+    "laplace",
+    "lavoisier",
+    "leavitt",
+    "legendre",
+    "leibniz",
+    "lorentz",
+    "lovelace",
+    "maxwell",
+    "meitner",
+    "mendel",
+    "mendeleev",
+    "minkowski",
+    "mirzakhani",
+    "newton",
+    "nightingale",
+    "noether",
+    "ohm",
+    "pascal",
+    "pasteur",
+    "pauli",
+    "planck",
+    "poincare",
+    "ramanujan",
+    "riemann",
+    "ritchie",
+    "rutherford",
+    "sagan",
+    "schrodinger",
+    "shannon",
+    "somerville",
+    "stokes",
+    "tesla",
+    "thompson",
+    "turing",
+    "volta",
+    "wiles",
+    "wu",
+    "yalow",
 ];
 
 /// A random `adjective_surname` name (not checked for uniqueness).
@@ -122,7 +216,9 @@ pub fn generate_unique_name(mut taken: impl FnMut(&str) -> Result<bool>) -> Resu
             return Ok(name);
         }
     }
-    Err(Error::msg("could not generate a unique name after 10000 attempts"))
+    Err(Error::msg(
+        "could not generate a unique name after 10000 attempts",
+    ))
 }
 
 /// Which kind of object is being looked up, for error texts.
@@ -193,10 +289,9 @@ pub fn resolve(kind: ObjectKind, input: &str, found: LookupCandidates) -> Result
                 ObjectKind::Container => "pod",
                 ObjectKind::Pod => "container",
             };
-            Err(kind.missing().context(format!(
-                "{input:?} is a {other}, not a {}",
-                kind.word()
-            )))
+            Err(kind
+                .missing()
+                .context(format!("{input:?} is a {other}, not a {}", kind.word())))
         }
         0 => Err(kind.missing().context(format!(
             "no {} with name or ID {input:?} found",
@@ -260,7 +355,9 @@ mod tests {
     fn resolve_errors_use_podman_texts() {
         let none = LookupCandidates::default();
         assert_eq!(
-            resolve(ObjectKind::Container, "x", none.clone()).unwrap_err().to_string(),
+            resolve(ObjectKind::Container, "x", none.clone())
+                .unwrap_err()
+                .to_string(),
             "no container with name or ID \"x\" found: no such container"
         );
         let pod = LookupCandidates {
@@ -268,7 +365,9 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            resolve(ObjectKind::Container, "p", pod).unwrap_err().to_string(),
+            resolve(ObjectKind::Container, "p", pod)
+                .unwrap_err()
+                .to_string(),
             "\"p\" is a pod, not a container: no such container"
         );
         let two = LookupCandidates {
@@ -276,9 +375,15 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            resolve(ObjectKind::Container, "ab", two).unwrap_err().to_string(),
+            resolve(ObjectKind::Container, "ab", two)
+                .unwrap_err()
+                .to_string(),
             "more than one result for container ID ab: container already exists"
         );
-        assert!(resolve(ObjectKind::Pod, "", none).unwrap_err().is(&Error::EmptyId));
+        assert!(
+            resolve(ObjectKind::Pod, "", none)
+                .unwrap_err()
+                .is(&Error::EmptyId)
+        );
     }
 }

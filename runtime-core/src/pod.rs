@@ -45,7 +45,11 @@ pub struct PodConfig {
     #[serde(default = "go_zero_time")]
     pub created: DateTime<Utc>,
     /// The command line that created the pod.
-    #[serde(rename = "CreateCommand", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        rename = "CreateCommand",
+        default,
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub create_command: Vec<String>,
     /// The lock this pod owns.
     #[serde(rename = "lockID")]

@@ -82,7 +82,11 @@ pub fn parse_input_time(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.with_timezone(&Utc));
     }
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S%.f"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S%.f",
+    ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(s, fmt) {
             return Ok(t.and_utc());
         }
@@ -130,7 +134,10 @@ mod tests {
     #[test]
     fn go_durations() {
         assert_eq!(parse_go_duration("1h30m").unwrap(), Duration::minutes(90));
-        assert_eq!(parse_go_duration("1.5s").unwrap(), Duration::milliseconds(1500));
+        assert_eq!(
+            parse_go_duration("1.5s").unwrap(),
+            Duration::milliseconds(1500)
+        );
         assert_eq!(parse_go_duration("-2m").unwrap(), Duration::minutes(-2));
         assert_eq!(parse_go_duration("0").unwrap(), Duration::zero());
         for bad in ["", "5", "h", "5x", "1h-", "--1s"] {
@@ -141,7 +148,10 @@ mod tests {
     #[test]
     fn input_times() {
         let now = Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).unwrap();
-        assert_eq!(parse_input_time("10m", now).unwrap(), now - Duration::minutes(10));
+        assert_eq!(
+            parse_input_time("10m", now).unwrap(),
+            now - Duration::minutes(10)
+        );
         assert_eq!(
             parse_input_time("2026-11-28T11:00:00Z", now).unwrap(),
             now - Duration::hours(1)

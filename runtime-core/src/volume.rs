@@ -28,7 +28,11 @@ pub struct VolumeConfig {
     #[serde(rename = "createdAt", default = "go_zero_time")]
     pub created_at: DateTime<Utc>,
     /// Driver options (`type`, `device`, `o`, ...).
-    #[serde(rename = "options", default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        rename = "options",
+        default,
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub options: BTreeMap<String, String>,
     /// Anonymous volume (removed with its container by `rm -v`).
     #[serde(rename = "isAnon", default)]
@@ -40,7 +44,11 @@ pub struct VolumeConfig {
     #[serde(default)]
     pub gid: u32,
     /// Storage container backing an image-driver volume.
-    #[serde(rename = "storageID", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "storageID",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
     pub storage_id: String,
     /// Fields this version does not model.
     #[serde(flatten)]
@@ -75,7 +83,11 @@ impl VolumeConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VolumeState {
     /// Where a mount-style volume is mounted now.
-    #[serde(rename = "mountPoint", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "mountPoint",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
     pub mount_point: String,
     /// Number of containers using the mount.
     #[serde(rename = "mountCount", default)]

@@ -131,10 +131,19 @@ fn default_runtimes() -> BTreeMap<String, Vec<String>> {
         .map(|d| format!("{d}/{name}"))
         .collect()
     };
-    ["runc", "crun", "crun-wasm", "kata", "runsc", "youki", "krun", "ocijail"]
-        .into_iter()
-        .map(|n| (n.to_string(), paths(n)))
-        .collect()
+    [
+        "runc",
+        "crun",
+        "crun-wasm",
+        "kata",
+        "runsc",
+        "youki",
+        "krun",
+        "ocijail",
+    ]
+    .into_iter()
+    .map(|n| (n.to_string(), paths(n)))
+    .collect()
 }
 
 impl Default for EngineSection {

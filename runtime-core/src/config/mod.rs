@@ -22,7 +22,6 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-
 pub use containers_conf::{
     ContainersConf, ContainersSection, DEFAULT_CAPABILITIES, EngineSection, NetworkSection,
 };
@@ -216,8 +215,9 @@ fn read_optional(path: &Path, required: bool) -> Result<Option<String>> {
 
 /// 1-based line of a byte offset.
 fn line_of(text: &str, offset: usize) -> usize {
-    text.get(..offset.min(text.len()))
-        .map_or(0, |prefix| prefix.bytes().filter(|&b| b == b'\n').count() + 1)
+    text.get(..offset.min(text.len())).map_or(0, |prefix| {
+        prefix.bytes().filter(|&b| b == b'\n').count() + 1
+    })
 }
 
 /// Parses `text` as TOML and type-checks it against `T`; errors name the file and line.
@@ -290,11 +290,31 @@ mod tests {
     #[test]
     fn precedence_merges_tables_key_by_key() {
         let d = tempfile::tempdir().unwrap();
-        write(d.path(), "usr/share/containers/containers.conf", "[engine]\nnum_locks = 64\nstop_timeout = 3\n");
-        write(d.path(), "etc/containers/containers.conf", "[engine]\nnum_locks = 128\n[engine.runtimes]\nmyrt = [\"/opt/myrt\"]\n");
-        write(d.path(), "etc/containers/containers.conf.d/10-a.conf", "[containers]\npids_limit = 5\n");
-        write(d.path(), "etc/containers/containers.conf.d/20-b.conf", "[containers]\npids_limit = 7\n");
-        write(d.path(), "etc/containers/containers.conf.d/ignored.txt", "not toml at all [");
+        write(
+            d.path(),
+            "usr/share/containers/containers.conf",
+            "[engine]\nnum_locks = 64\nstop_timeout = 3\n",
+        );
+        write(
+            d.path(),
+            "etc/containers/containers.conf",
+            "[engine]\nnum_locks = 128\n[engine.runtimes]\nmyrt = [\"/opt/myrt\"]\n",
+        );
+        write(
+            d.path(),
+            "etc/containers/containers.conf.d/10-a.conf",
+            "[containers]\npids_limit = 5\n",
+        );
+        write(
+            d.path(),
+            "etc/containers/containers.conf.d/20-b.conf",
+            "[containers]\npids_limit = 7\n",
+        );
+        write(
+            d.path(),
+            "etc/containers/containers.conf.d/ignored.txt",
+            "not toml at all [",
+        );
         let env = ConfigEnv {
             system_root: d.path().to_path_buf(),
             is_root: true,
@@ -304,15 +324,25 @@ mod tests {
         assert_eq!(c.conf.engine.num_locks, 128);
         assert_eq!(c.conf.engine.stop_timeout, 3);
         assert_eq!(c.conf.containers.pids_limit, 7);
-        assert_eq!(c.conf.engine.runtimes["myrt"], vec!["/opt/myrt".to_string()]);
-        assert!(c.conf.engine.runtimes.contains_key("runc"), "default runtimes kept");
+        assert_eq!(
+            c.conf.engine.runtimes["myrt"],
+            vec!["/opt/myrt".to_string()]
+        );
+        assert!(
+            c.conf.engine.runtimes.contains_key("runc"),
+            "default runtimes kept"
+        );
         assert_eq!(c.sources.len(), 4);
     }
 
     #[test]
     fn containers_conf_env_replaces_the_chain() {
         let d = tempfile::tempdir().unwrap();
-        write(d.path(), "etc/containers/containers.conf", "[engine]\nnum_locks = 128\n");
+        write(
+            d.path(),
+            "etc/containers/containers.conf",
+            "[engine]\nnum_locks = 128\n",
+        );
         let only = write(d.path(), "only.conf", "[engine]\nlock_type = \"file\"\n");
         let env = ConfigEnv {
             system_root: d.path().to_path_buf(),
@@ -329,40 +359,59 @@ mod tests {
     #[test]
     fn malformed_file_names_file_and_line() {
         let d = tempfile::tempdir().unwrap();
-        let p = write(d.path(), "bad.conf", "[engine]\nnum_locks = 5\nlock_type = = \n");
+        let p = write(
+            d.path(),
+            "bad.conf",
+            "[engine]\nnum_locks = 5\nlock_type = = \n",
+        );
         let e = Config::load(&ConfigEnv::isolated(Some(p.clone()), None)).unwrap_err();
         let s = e.to_string();
         assert!(s.starts_with(&format!("{}:3:", p.display())), "{s}");
 
         let p = write(d.path(), "type.conf", "[engine]\n\nnum_locks = \"many\"\n");
-        let s = Config::load(&ConfigEnv::isolated(Some(p.clone()), None)).unwrap_err().to_string();
+        let s = Config::load(&ConfigEnv::isolated(Some(p.clone()), None))
+            .unwrap_err()
+            .to_string();
         assert!(s.starts_with(&format!("{}:3:", p.display())), "{s}");
     }
 
     #[test]
     fn unknown_keys_are_ignored() {
         let d = tempfile::tempdir().unwrap();
-        let p = write(d.path(), "x.conf", "[engine]\nfuture_key = 1\nnum_locks = 32\n[machine]\ncpus = 2\n");
+        let p = write(
+            d.path(),
+            "x.conf",
+            "[engine]\nfuture_key = 1\nnum_locks = 32\n[machine]\ncpus = 2\n",
+        );
         let c = Config::load(&ConfigEnv::isolated(Some(p), None)).unwrap();
         assert_eq!(c.conf.engine.num_locks, 32);
     }
 
     #[test]
     fn missing_explicit_file_is_an_error() {
-        let e = Config::load(&ConfigEnv::isolated(Some("/nonexistent/c.conf".into()), None));
+        let e = Config::load(&ConfigEnv::isolated(
+            Some("/nonexistent/c.conf".into()),
+            None,
+        ));
         assert!(e.unwrap_err().to_string().contains("/nonexistent/c.conf"));
     }
 
     #[test]
     fn storage_conf_is_read() {
         let d = tempfile::tempdir().unwrap();
-        let p = write(d.path(), "storage.conf", "[storage]\ndriver = \"vfs\"\ngraphroot = \"/g\"\n[storage.options.overlay]\nmountopt = \"nodev\"\n");
+        let p = write(
+            d.path(),
+            "storage.conf",
+            "[storage]\ndriver = \"vfs\"\ngraphroot = \"/g\"\n[storage.options.overlay]\nmountopt = \"nodev\"\n",
+        );
         let c = Config::load(&ConfigEnv::isolated(None, Some(p))).unwrap();
         assert_eq!(c.storage.driver, "vfs");
         assert_eq!(c.storage.graphroot, "/g");
         assert_eq!(c.storage.runroot, DEFAULT_RUN_ROOT);
         let bad = write(d.path(), "bad-storage.conf", "[storage]\ndriver = 3\n");
-        let s = Config::load(&ConfigEnv::isolated(None, Some(bad.clone()))).unwrap_err().to_string();
+        let s = Config::load(&ConfigEnv::isolated(None, Some(bad.clone())))
+            .unwrap_err()
+            .to_string();
         assert!(s.starts_with(&format!("{}:2:", bad.display())), "{s}");
     }
 }

@@ -116,7 +116,9 @@ impl FromStr for Ulimit {
 
     fn from_str(s: &str) -> Result<Self> {
         let bad = |why: &str| Error::InvalidArg.context(format!("invalid ulimit {s:?}: {why}"));
-        let (name, vals) = s.split_once('=').ok_or_else(|| bad("expected name=soft[:hard]"))?;
+        let (name, vals) = s
+            .split_once('=')
+            .ok_or_else(|| bad("expected name=soft[:hard]"))?;
         let (_, oci, resource) = RESOURCES
             .iter()
             .find(|(n, _, _)| *n == name)

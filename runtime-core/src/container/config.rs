@@ -51,13 +51,25 @@ pub struct ContainerConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spec: Option<serde_json::Value>,
     /// The image ID the root filesystem comes from.
-    #[serde(rename = "rootfsImageID", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "rootfsImageID",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
     pub rootfs_image_id: String,
     /// The image name the root filesystem comes from.
-    #[serde(rename = "rootfsImageName", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "rootfsImageName",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
     pub rootfs_image_name: String,
     /// The image name as the user typed it.
-    #[serde(rename = "RawImageName", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "RawImageName",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
     pub raw_image_name: String,
     /// A root filesystem directory used instead of an image (`--rootfs`).
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -81,22 +93,42 @@ pub struct ContainerConfig {
     #[serde(rename = "logPath", default, skip_serializing_if = "String::is_empty")]
     pub log_path: String,
     /// Log driver (`k8s-file`, `journald`, `none`).
-    #[serde(rename = "logDriver", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "logDriver",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
     pub log_driver: String,
     /// The command line that created the container.
-    #[serde(rename = "CreateCommand", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        rename = "CreateCommand",
+        default,
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub create_command: Vec<String>,
     /// Explicit dependencies (container IDs).
-    #[serde(rename = "Dependencies", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        rename = "Dependencies",
+        default,
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub dependencies: Vec<String>,
     /// Named volumes.
-    #[serde(rename = "namedVolumes", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        rename = "namedVolumes",
+        default,
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub named_volumes: Vec<NamedVolume>,
     /// Container whose IPC namespace is joined.
     #[serde(rename = "ipcNsCtr", default, skip_serializing_if = "String::is_empty")]
     pub ipc_ns_ctr: String,
     /// Container whose mount namespace is joined.
-    #[serde(rename = "mountNsCtr", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "mountNsCtr",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
     pub mount_ns_ctr: String,
     /// Container whose network namespace is joined.
     #[serde(rename = "netNsCtr", default, skip_serializing_if = "String::is_empty")]
@@ -105,13 +137,21 @@ pub struct ContainerConfig {
     #[serde(rename = "pidNsCtr", default, skip_serializing_if = "String::is_empty")]
     pub pid_ns_ctr: String,
     /// Container whose user namespace is joined.
-    #[serde(rename = "userNsCtr", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "userNsCtr",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
     pub user_ns_ctr: String,
     /// Container whose UTS namespace is joined.
     #[serde(rename = "utsNsCtr", default, skip_serializing_if = "String::is_empty")]
     pub uts_ns_ctr: String,
     /// Container whose cgroup namespace is joined.
-    #[serde(rename = "cgroupNsCtr", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "cgroupNsCtr",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
     pub cgroup_ns_ctr: String,
     /// Fields this version does not model, kept verbatim.
     #[serde(flatten)]
@@ -175,7 +215,11 @@ impl ContainerConfig {
             &self.cgroup_ns_ctr,
         ];
         let mut out: Vec<String> = Vec::new();
-        for d in self.dependencies.iter().chain(ns.into_iter().filter(|s| !s.is_empty())) {
+        for d in self
+            .dependencies
+            .iter()
+            .chain(ns.into_iter().filter(|s| !s.is_empty()))
+        {
             if !out.contains(d) {
                 out.push(d.clone());
             }
@@ -206,6 +250,9 @@ mod tests {
         cfg.dependencies = vec!["b".into()];
         cfg.net_ns_ctr = "b".into();
         cfg.ipc_ns_ctr = "c".into();
-        assert_eq!(cfg.all_dependencies(), vec!["b".to_string(), "c".to_string()]);
+        assert_eq!(
+            cfg.all_dependencies(),
+            vec!["b".to_string(), "c".to_string()]
+        );
     }
 }

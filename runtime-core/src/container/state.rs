@@ -15,7 +15,11 @@ pub struct ExecConfig {
     #[serde(rename = "Command", default)]
     pub command: Vec<String>,
     /// Extra environment.
-    #[serde(rename = "Environment", default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        rename = "Environment",
+        default,
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub environment: BTreeMap<String, String>,
     /// Allocate a terminal.
     #[serde(rename = "Terminal", default)]
@@ -66,7 +70,11 @@ pub struct ContainerState {
     /// Where the container is in its life.
     pub state: ContainerStatus,
     /// Path of the OCI `config.json`.
-    #[serde(rename = "configPath", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "configPath",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
     pub config_path: String,
     /// Per-container run directory.
     #[serde(rename = "runDir", default, skip_serializing_if = "String::is_empty")]
@@ -75,7 +83,11 @@ pub struct ContainerState {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub mounted: bool,
     /// Where the root filesystem is mounted.
-    #[serde(rename = "mountPoint", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "mountPoint",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
     pub mount_point: String,
     /// When the container last started.
     #[serde(rename = "startedTime", default = "go_zero_time")]
@@ -99,16 +111,32 @@ pub struct ContainerState {
     #[serde(rename = "conmonPid", default)]
     pub conmon_pid: i32,
     /// Exec sessions by ID.
-    #[serde(rename = "newExecSessions", default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        rename = "newExecSessions",
+        default,
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub exec_sessions: BTreeMap<String, ExecSession>,
     /// Files bind-mounted into the container (`/etc/hosts` → host path ...).
-    #[serde(rename = "bindMounts", default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        rename = "bindMounts",
+        default,
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub bind_mounts: BTreeMap<String, String>,
     /// The last stop was asked for by a user.
-    #[serde(rename = "stoppedByUser", default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(
+        rename = "stoppedByUser",
+        default,
+        skip_serializing_if = "std::ops::Not::not"
+    )]
     pub stopped_by_user: bool,
     /// The restart policy matched the last exit.
-    #[serde(rename = "restartPolicyMatch", default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(
+        rename = "restartPolicyMatch",
+        default,
+        skip_serializing_if = "std::ops::Not::not"
+    )]
     pub restart_policy_match: bool,
     /// Restarts by policy.
     #[serde(rename = "restartCount", default, skip_serializing_if = "is_zero")]

@@ -133,6 +133,9 @@ mod tests {
         }
         assert!(ContainerStatus::from_code(9).is_err());
         assert!("stopping".parse::<ContainerStatus>().is_err());
-        assert_eq!(serde_json::to_string(&ContainerStatus::Running).unwrap(), "3");
+        assert_eq!(
+            serde_json::to_string(&ContainerStatus::Running).unwrap(),
+            "3"
+        );
     }
 }

@@ -54,9 +54,8 @@ impl MemoryLockManager {
     fn check_range(&self, id: u32, len: usize) -> Result<usize> {
         let i = id as usize;
         if i >= len {
-            return Err(Error::InvalidArg.context(format!(
-                "lock ID {id} is out of range (have {len} locks)"
-            )));
+            return Err(Error::InvalidArg
+                .context(format!("lock ID {id} is out of range (have {len} locks)")));
         }
         Ok(i)
     }
@@ -168,4 +167,15 @@ impl Locker for MemoryLocker {
         slot.allocated = false;
         Ok(())
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::LockUnderTest;
+
+    crate::lock_conformance_tests!(|| LockUnderTest::new(
+        Box::new(crate::lock::memory::MemoryLockManager::new(64)),
+        Some(64),
+        ()
+    ));
 }

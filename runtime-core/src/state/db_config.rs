@@ -63,7 +63,11 @@ impl DbConfig {
         let pairs: [(&mut String, &String, bool); 6] = [
             (&mut self.graph_root, &db.graph_root, explicit.graph_root),
             (&mut self.run_root, &db.run_root, explicit.run_root),
-            (&mut self.graph_driver, &db.graph_driver, explicit.graph_driver),
+            (
+                &mut self.graph_driver,
+                &db.graph_driver,
+                explicit.graph_driver,
+            ),
             (&mut self.static_dir, &db.static_dir, explicit.static_dir),
             (&mut self.tmp_dir, &db.tmp_dir, explicit.tmp_dir),
             (&mut self.volume_path, &db.volume_path, explicit.volume_path),
@@ -81,8 +85,20 @@ impl DbConfig {
     pub fn validate(&self, db: &DbConfig, defaults: &DbConfigDefaults) -> Result<()> {
         let checks: [(&str, &str, &str, Option<&str>, bool); 7] = [
             ("OS", &db.os, &self.os, None, false),
-            ("libpod root directory (staticdir)", &db.static_dir, &self.static_dir, None, true),
-            ("libpod temporary files directory (tmpdir)", &db.tmp_dir, &self.tmp_dir, None, true),
+            (
+                "libpod root directory (staticdir)",
+                &db.static_dir,
+                &self.static_dir,
+                None,
+                true,
+            ),
+            (
+                "libpod temporary files directory (tmpdir)",
+                &db.tmp_dir,
+                &self.tmp_dir,
+                None,
+                true,
+            ),
             (
                 "storage graph root directory (graphroot)",
                 &db.graph_root,
@@ -104,7 +120,13 @@ impl DbConfig {
                 Some(&defaults.graph_driver),
                 false,
             ),
-            ("volume path", &db.volume_path, &self.volume_path, None, true),
+            (
+                "volume path",
+                &db.volume_path,
+                &self.volume_path,
+                None,
+                true,
+            ),
         ];
         for (label, theirs, ours, default, is_path) in checks {
             if !field_matches(theirs, ours, default, is_path) {
@@ -175,7 +197,9 @@ mod tests {
     fn mismatch_uses_podman_text() {
         let mut ours = cfg();
         ours.graph_root = "/nonexistent-rpod/other".into();
-        let e = ours.validate(&cfg(), &DbConfigDefaults::default()).unwrap_err();
+        let e = ours
+            .validate(&cfg(), &DbConfigDefaults::default())
+            .unwrap_err();
         assert_eq!(
             e.to_string(),
             "database storage graph root directory (graphroot) \"/nonexistent-rpod/a\" does not match our storage graph root directory (graphroot) \"/nonexistent-rpod/other\": database configuration mismatch"

@@ -83,12 +83,18 @@ impl Db {
             ObjectKind::Container => (
                 self.ctrs.keys().collect(),
                 self.pods.contains_key(input)
-                    || self.names.get(input).is_some_and(|id| self.pods.contains_key(id)),
+                    || self
+                        .names
+                        .get(input)
+                        .is_some_and(|id| self.pods.contains_key(id)),
             ),
             ObjectKind::Pod => (
                 self.pods.keys().collect(),
                 self.ctrs.contains_key(input)
-                    || self.names.get(input).is_some_and(|id| self.ctrs.contains_key(id)),
+                    || self
+                        .names
+                        .get(input)
+                        .is_some_and(|id| self.ctrs.contains_key(id)),
             ),
         };
         if mine.iter().any(|id| *id == input) {
@@ -388,18 +394,18 @@ impl State for MemoryState {
 
     fn container_exit_code(&self, id: &str) -> Result<i32> {
         let db = self.open()?;
-        db.exit_codes
-            .get(id)
-            .map(|(c, _)| *c)
-            .ok_or_else(|| Error::NoSuchExitCode.context(format!("getting exit code of container {id} from DB")))
+        db.exit_codes.get(id).map(|(c, _)| *c).ok_or_else(|| {
+            Error::NoSuchExitCode.context(format!("getting exit code of container {id} from DB"))
+        })
     }
 
     fn container_exit_code_timestamp(&self, id: &str) -> Result<DateTime<Utc>> {
         let db = self.open()?;
-        db.exit_codes
-            .get(id)
-            .map(|(_, t)| *t)
-            .ok_or_else(|| Error::NoSuchExitCode.context(format!("getting exit code time stamp of container {id} from DB")))
+        db.exit_codes.get(id).map(|(_, t)| *t).ok_or_else(|| {
+            Error::NoSuchExitCode.context(format!(
+                "getting exit code time stamp of container {id} from DB"
+            ))
+        })
     }
 
     fn prune_container_exit_codes(&self, now: DateTime<Utc>) -> Result<()> {
@@ -620,8 +626,7 @@ impl State for MemoryState {
             .collect();
         match matches.as_slice() {
             [one] => Ok((*one).clone()),
-            [] => Err(Error::NoSuchVolume
-                .context(format!("no volume with name {name:?} found"))),
+            [] => Err(Error::NoSuchVolume.context(format!("no volume with name {name:?} found"))),
             _ => Err(Error::VolumeExists
                 .context(format!("more than one result for volume name {name:?}"))),
         }
@@ -694,7 +699,10 @@ impl State for MemoryState {
 
     fn rewrite_volume_config(&self, cfg: &VolumeConfig) -> Result<()> {
         let mut db = self.open()?;
-        let rec = db.vols.get_mut(&cfg.name).ok_or_else(|| no_vol(&cfg.name))?;
+        let rec = db
+            .vols
+            .get_mut(&cfg.name)
+            .ok_or_else(|| no_vol(&cfg.name))?;
         rec.config = cfg.clone();
         Ok(())
     }
@@ -703,4 +711,14 @@ impl State for MemoryState {
         let db = self.open()?;
         Ok(db.vols.values().any(|v| v.config.storage_id == id))
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::StateUnderTest;
+
+    crate::state_conformance_tests!(|| StateUnderTest::new(
+        Box::new(crate::state::memory::MemoryState::new()),
+        ()
+    ));
 }
