@@ -226,6 +226,25 @@ impl BackendRegistry {
         "network"
     );
 
+    /// Fails with the same error building would give when no backend of
+    /// `kind` (`database`, `lock`, `events`, `storage`, `network`,
+    /// `OCI runtime`) is registered under `name`; builds nothing.
+    pub fn check(&self, kind: &'static str, name: &str) -> Result<()> {
+        let (has, names): (bool, Vec<&String>) = match kind {
+            "database" => (self.has_state(name), self.states.keys().collect()),
+            "lock" => (self.has_lock_manager(name), self.locks.keys().collect()),
+            "events" => (self.has_eventer(name), self.eventers.keys().collect()),
+            "storage" => (self.has_storage(name), self.storage.keys().collect()),
+            "network" => (self.has_network(name), self.network.keys().collect()),
+            _ => (self.has_oci(name), self.oci.keys().collect()),
+        };
+        if has {
+            Ok(())
+        } else {
+            Err(missing(kind, name, names))
+        }
+    }
+
     /// Registers the OCI runtime driver `name` (`conmon`).
     pub fn register_oci(&mut self, name: &str, ctor: OciCtor) -> &mut Self {
         self.oci.insert(name.to_string(), ctor);

@@ -91,10 +91,10 @@ pub fn parse_input_time(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
             return Ok(t.and_utc());
         }
     }
-    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        if let Some(t) = d.and_hms_opt(0, 0, 0) {
-            return Ok(t.and_utc());
-        }
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        && let Some(t) = d.and_hms_opt(0, 0, 0)
+    {
+        return Ok(t.and_utc());
     }
     if let Some(t) = parse_unix(s) {
         return Ok(t);

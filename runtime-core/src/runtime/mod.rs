@@ -1,1 +1,194 @@
-//! The Runtime (being written).
+//! The `Runtime`: owns the state, the lock manager, the eventer, the OCI
+//! runtimes, storage and networking, and hands out the objects they manage.
+//!
+//! Build one with [`RuntimeBuilder`]. After [`Runtime::shutdown`] every call
+//! fails with [`Error::RuntimeStopped`].
+
+mod builder;
+mod info;
+mod lifecycle;
+mod objects;
+mod paths;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+pub use builder::RuntimeBuilder;
+pub use info::{VERSION, go_arch};
+pub use objects::{NewContainer, NewPod, NewVolume};
+pub use paths::RuntimePaths;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::events::{Event, Eventer, ReadControl, ReadOptions};
+use crate::lock::LockManager;
+use crate::network::NetworkBackend;
+use crate::oci::OciRuntime;
+use crate::state::State;
+use crate::storage::Storage;
+
+/// The OCI runtimes this runtime knows, by name, and the default one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OciRuntimes {
+    /// Name of the default runtime.
+    pub default_name: String,
+    /// Path of the default runtime.
+    pub default_path: PathBuf,
+    /// Every runtime found, name → path.
+    pub paths: BTreeMap<String, PathBuf>,
+}
+
+struct RuntimeInner {
+    config: Config,
+    paths: RuntimePaths,
+    state: Box<dyn State>,
+    locks: Box<dyn LockManager>,
+    eventer: Box<dyn Eventer>,
+    oci: Option<Box<dyn OciRuntime>>,
+    oci_runtimes: OciRuntimes,
+    storage: Option<Box<dyn Storage>>,
+    network: Option<Box<dyn NetworkBackend>>,
+    conmon: Option<PathBuf>,
+    namespace: String,
+    valid: AtomicBool,
+}
+
+/// The engine. Cheap to clone; clones share everything.
+#[derive(Clone)]
+pub struct Runtime {
+    inner: Arc<RuntimeInner>,
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime")
+            .field("paths", &self.inner.paths)
+            .field("state", &self.inner.state.name())
+            .field("locks", &self.inner.locks.name())
+            .field("eventer", &self.inner.eventer.name())
+            .field("oci_runtimes", &self.inner.oci_runtimes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Runtime {
+    /// A builder; same as [`RuntimeBuilder::new`].
+    pub fn builder() -> RuntimeBuilder {
+        RuntimeBuilder::new()
+    }
+
+    fn check_valid(&self) -> Result<()> {
+        if self.inner.valid.load(Ordering::Acquire) {
+            Ok(())
+        } else {
+            Err(Error::RuntimeStopped)
+        }
+    }
+
+    /// A copy of the configuration the runtime runs with.
+    pub fn config(&self) -> Result<Config> {
+        self.check_valid()?;
+        Ok(self.inner.config.clone())
+    }
+
+    /// The directories in use.
+    pub fn paths(&self) -> Result<&RuntimePaths> {
+        self.check_valid()?;
+        Ok(&self.inner.paths)
+    }
+
+    /// The shared state database.
+    pub fn state(&self) -> Result<&dyn State> {
+        self.check_valid()?;
+        Ok(self.inner.state.as_ref())
+    }
+
+    /// The lock manager.
+    pub fn lock_manager(&self) -> Result<&dyn LockManager> {
+        self.check_valid()?;
+        Ok(self.inner.locks.as_ref())
+    }
+
+    /// The OCI runtime driver for the default runtime, when one is compiled in.
+    pub fn oci_runtime(&self) -> Result<Option<&dyn OciRuntime>> {
+        self.check_valid()?;
+        Ok(self.inner.oci.as_deref())
+    }
+
+    /// The OCI runtimes found on this host.
+    pub fn oci_runtimes(&self) -> Result<&OciRuntimes> {
+        self.check_valid()?;
+        Ok(&self.inner.oci_runtimes)
+    }
+
+    /// The storage backend, unless built with `no_store` or none is compiled in.
+    pub fn storage(&self) -> Result<Option<&dyn Storage>> {
+        self.check_valid()?;
+        Ok(self.inner.storage.as_deref())
+    }
+
+    /// The network backend, when one is compiled in.
+    pub fn network(&self) -> Result<Option<&dyn NetworkBackend>> {
+        self.check_valid()?;
+        Ok(self.inner.network.as_deref())
+    }
+
+    /// conmon's path, when found.
+    pub fn conmon_path(&self) -> Option<&PathBuf> {
+        self.inner.conmon.as_ref()
+    }
+
+    /// The libpod namespace (unused by rpod; kept for compatibility).
+    pub fn namespace(&self) -> &str {
+        &self.inner.namespace
+    }
+
+    /// Writes an event; a failure is logged, never fatal to the operation.
+    pub fn emit(&self, event: Event) {
+        if let Err(e) = self.inner.eventer.write(&event) {
+            tracing::warn!("writing {} {} event: {e}", event.event_type, event.status);
+        }
+    }
+
+    /// Reads events as `opts` says (see [`Eventer::read`]).
+    pub fn events(
+        &self,
+        opts: &ReadOptions,
+        sink: &mut dyn FnMut(Event) -> Result<ReadControl>,
+    ) -> Result<()> {
+        self.check_valid()?;
+        self.inner.eventer.read(opts, sink)
+    }
+
+    /// The eventer's name.
+    pub fn eventer_name(&self) -> &'static str {
+        self.inner.eventer.name()
+    }
+
+    /// Stops the runtime. With `force`, running containers are stopped
+    /// first (with their stop timeout). Afterwards every call fails with
+    /// [`Error::RuntimeStopped`]; a second shutdown is an error too.
+    pub fn shutdown(&self, force: bool) -> Result<()> {
+        self.check_valid()?;
+        let mut errors = Vec::new();
+        if force && let Err(e) = self.stop_all_running() {
+            errors.push(e);
+        }
+        self.inner.valid.store(false, Ordering::Release);
+        if let Some(s) = &self.inner.storage
+            && let Err(e) = s.shutdown(force)
+        {
+            errors.push(e.context("shutting down storage"));
+        }
+        if let Err(e) = self.inner.state.close() {
+            errors.push(e.context("closing database"));
+        }
+        match errors.into_iter().next() {
+            Some(first) => Err(first),
+            None => Ok(()),
+        }
+    }
+}

@@ -2,7 +2,8 @@
 //! tests and for `--db-backend memory` (nothing survives the process).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
 
@@ -16,7 +17,6 @@ use crate::volume::{VolumeConfig, VolumeRecord, VolumeState};
 
 #[derive(Debug, Default)]
 struct Db {
-    closed: bool,
     db_config: Option<DbConfig>,
     ctrs: BTreeMap<String, ContainerRecord>,
     pods: BTreeMap<String, PodRecord>,
@@ -36,9 +36,12 @@ struct Db {
 }
 
 /// The in-memory State. Thread-safe; one mutex around everything.
+/// [`MemoryState::handle`] opens another connection to the same data (as
+/// separate processes share one database file); each handle closes alone.
 #[derive(Debug, Default)]
 pub struct MemoryState {
-    db: Mutex<Db>,
+    db: Arc<Mutex<Db>>,
+    closed: AtomicBool,
 }
 
 impl MemoryState {
@@ -47,12 +50,19 @@ impl MemoryState {
         MemoryState::default()
     }
 
+    /// Another open handle on the same data.
+    pub fn handle(&self) -> MemoryState {
+        MemoryState {
+            db: Arc::clone(&self.db),
+            closed: AtomicBool::new(false),
+        }
+    }
+
     fn open(&self) -> Result<MutexGuard<'_, Db>> {
-        let db = self.db.lock().unwrap_or_else(|p| p.into_inner());
-        if db.closed {
+        if self.closed.load(Ordering::Acquire) {
             return Err(Error::DbClosed);
         }
-        Ok(db)
+        Ok(self.db.lock().unwrap_or_else(|p| p.into_inner()))
     }
 }
 
@@ -100,10 +110,10 @@ impl Db {
         if mine.iter().any(|id| *id == input) {
             c.exact_id = Some(input.to_string());
         }
-        if let Some(id) = self.names.get(input) {
-            if mine.contains(&id) {
-                c.exact_name = Some(id.clone());
-            }
+        if let Some(id) = self.names.get(input)
+            && mine.contains(&id)
+        {
+            c.exact_name = Some(id.clone());
         }
         c.other_kind_match = theirs;
         c.prefix_ids = mine
@@ -141,8 +151,7 @@ impl State for MemoryState {
     }
 
     fn close(&self) -> Result<()> {
-        let mut db = self.db.lock().unwrap_or_else(|p| p.into_inner());
-        db.closed = true;
+        self.closed.store(true, Ordering::Release);
         Ok(())
     }
 
@@ -215,10 +224,10 @@ impl State for MemoryState {
         if db.names.contains_key(&cfg.name) {
             return Err(Error::CtrExists.context(format!("name \"{}\" is in use", cfg.name)));
         }
-        if let Some(pod) = &cfg.pod {
-            if !db.pods.contains_key(pod) {
-                return Err(no_pod(pod));
-            }
+        if let Some(pod) = &cfg.pod
+            && !db.pods.contains_key(pod)
+        {
+            return Err(no_pod(pod));
         }
         let deps = cfg.all_dependencies();
         for dep in &deps {

@@ -1,0 +1,188 @@
+//! Creating the records of containers, pods and volumes: ID, unique name,
+//! lock, State entry and `create` event. (Running them is the OCI layer's job.)
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::DirBuilderExt;
+
+use super::Runtime;
+use crate::container::{ContainerConfig, ContainerRecord};
+use crate::error::{Error, IoResultExt, Result};
+use crate::events::{Event, EventStatus, EventType};
+use crate::names::{generate_id, generate_unique_name, validate_name};
+use crate::pod::{PodConfig, PodRecord, PodState};
+use crate::volume::{VolumeConfig, VolumeRecord, VolumeState};
+
+/// What a new container is made from.
+#[derive(Debug, Clone, Default)]
+pub struct NewContainer {
+    /// Name; generated (`adjective_surname`) when empty.
+    pub name: String,
+    /// Root filesystem directory (`--rootfs`).
+    pub rootfs: String,
+    /// Image name as typed.
+    pub image: String,
+    /// Labels.
+    pub labels: BTreeMap<String, String>,
+    /// Pod to join.
+    pub pod: Option<String>,
+    /// The OCI spec to store.
+    pub spec: Option<serde_json::Value>,
+}
+
+/// What a new pod is made from.
+#[derive(Debug, Clone, Default)]
+pub struct NewPod {
+    /// Name; generated when empty.
+    pub name: String,
+    /// Labels.
+    pub labels: BTreeMap<String, String>,
+}
+
+/// What a new volume is made from.
+#[derive(Debug, Clone, Default)]
+pub struct NewVolume {
+    /// Name; a random 64-hex name (anonymous volume) when empty.
+    pub name: String,
+    /// Labels.
+    pub labels: BTreeMap<String, String>,
+}
+
+impl Runtime {
+    fn name_taken(&self, name: &str) -> Result<bool> {
+        match self.inner.state.lookup_container_id(name) {
+            Ok(_) => return Ok(true),
+            Err(e) if e.is(&Error::NoSuchCtr) => {}
+            Err(e) => return Err(e),
+        }
+        match self.inner.state.lookup_pod(name) {
+            Ok(_) => Ok(true),
+            Err(e) if e.is(&Error::NoSuchPod) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn pick_name(&self, requested: &str) -> Result<String> {
+        if requested.is_empty() {
+            generate_unique_name(|n| self.name_taken(n))
+        } else {
+            validate_name(requested)?;
+            Ok(requested.to_string())
+        }
+    }
+
+    /// Records a new container in the `Configured` state and emits `create`.
+    /// On failure nothing is left behind (the lock is freed).
+    pub fn new_container(&self, spec: NewContainer) -> Result<ContainerRecord> {
+        self.check_valid()?;
+        let name = self.pick_name(&spec.name)?;
+        let pod = match &spec.pod {
+            Some(p) => Some(self.inner.state.lookup_pod(p)?.config.id),
+            None => None,
+        };
+        let lock = self.inner.locks.allocate()?;
+        let mut cfg = ContainerConfig::new(generate_id()?, name, lock.id());
+        cfg.rootfs = spec.rootfs;
+        cfg.raw_image_name.clone_from(&spec.image);
+        cfg.rootfs_image_name = spec.image;
+        cfg.labels = spec.labels;
+        cfg.pod = pod;
+        cfg.spec = spec.spec;
+        cfg.oci_runtime
+            .clone_from(&self.inner.oci_runtimes.default_name);
+        cfg.stop_timeout = self.inner.config.conf.engine.stop_timeout;
+        let rec = ContainerRecord::new(cfg);
+        if let Err(e) = self.inner.state.add_container(&rec) {
+            let _ = lock.free();
+            return Err(e.context("adding container to state"));
+        }
+        let mut ev = Event::new(EventType::Container, EventStatus::Create);
+        ev.id.clone_from(&rec.config.id);
+        ev.name.clone_from(&rec.config.name);
+        ev.image.clone_from(&rec.config.rootfs_image_name);
+        ev.pod_id = rec.config.pod.clone().unwrap_or_default();
+        ev.attributes = Some(rec.config.labels.clone());
+        self.emit(ev);
+        Ok(rec)
+    }
+
+    /// Records a new pod (no infra container yet) and emits `create`.
+    pub fn new_pod(&self, spec: NewPod) -> Result<PodRecord> {
+        self.check_valid()?;
+        let name = self.pick_name(&spec.name)?;
+        let lock = self.inner.locks.allocate()?;
+        let mut cfg = PodConfig::new(generate_id()?, name, lock.id());
+        cfg.labels = spec.labels;
+        let rec = PodRecord {
+            config: cfg,
+            state: PodState::default(),
+        };
+        if let Err(e) = self.inner.state.add_pod(&rec) {
+            let _ = lock.free();
+            return Err(e.context("adding pod to state"));
+        }
+        let mut ev = Event::new(EventType::Pod, EventStatus::Create);
+        ev.id.clone_from(&rec.config.id);
+        ev.name.clone_from(&rec.config.name);
+        self.emit(ev);
+        Ok(rec)
+    }
+
+    /// Creates a local volume: `<volume_path>/<name>` (0700) with `_data`
+    /// (0755), its State record, and a `create` event.
+    pub fn new_volume(&self, spec: NewVolume) -> Result<VolumeRecord> {
+        self.check_valid()?;
+        let (name, anon) = if spec.name.is_empty() {
+            (generate_id()?, true)
+        } else {
+            validate_name(&spec.name)?;
+            (spec.name, false)
+        };
+        if self.inner.state.has_volume(&name)? {
+            return Err(
+                Error::VolumeExists.context(format!("volume with name {name} already exists"))
+            );
+        }
+        let dir = self.inner.paths.volume_path.join(&name);
+        let data = dir.join("_data");
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&self.inner.paths.volume_path)
+            .at(&self.inner.paths.volume_path)?;
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&dir)
+            .at(&dir)?;
+        if let Err(e) = std::fs::DirBuilder::new()
+            .mode(0o755)
+            .create(&data)
+            .at(&data)
+        {
+            let _ = std::fs::remove_dir_all(&dir);
+            return Err(e);
+        }
+        let lock = match self.inner.locks.allocate() {
+            Ok(l) => l,
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&dir);
+                return Err(e);
+            }
+        };
+        let mut cfg = VolumeConfig::new(&name, lock.id(), data.to_string_lossy());
+        cfg.labels = spec.labels;
+        cfg.is_anon = anon;
+        let rec = VolumeRecord {
+            config: cfg,
+            state: VolumeState::default(),
+        };
+        if let Err(e) = self.inner.state.add_volume(&rec) {
+            let _ = lock.free();
+            let _ = std::fs::remove_dir_all(&dir);
+            return Err(e.context("adding volume to state"));
+        }
+        let mut ev = Event::new(EventType::Volume, EventStatus::Create);
+        ev.name = name;
+        self.emit(ev);
+        Ok(rec)
+    }
+}
