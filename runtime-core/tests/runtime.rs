@@ -308,6 +308,13 @@ fn db_config_mismatch_is_rejected_with_podmans_text() {
     );
     assert_eq!(e.to_string(), want);
     assert!(!h.path("elsewhere").exists());
+    // A tmp dir the failed start created is removed again.
+    let e = err_of(h.builder().tmp_dir(h.path("tmp2/nested")).build());
+    assert!(e.is(&Error::DbMismatch), "{e}");
+    assert!(
+        !h.path("tmp2").exists(),
+        "the failed start left its tmp dir behind"
+    );
     // Under reset the mismatch is only logged.
     h.builder()
         .volume_path(h.path("elsewhere"))

@@ -85,6 +85,8 @@ pub struct EngineSection {
     pub lock_type: String,
     /// Number of locks (shm), rounded up to a multiple of 32.
     pub num_locks: u32,
+    /// Name of the shm lock segment (rpod's own key; Podman's is fixed).
+    pub shm_lock_path: String,
     /// State backend (`sqlite`, `boltdb`; empty means sqlite).
     pub database_backend: String,
     /// Events backend (`file`, `journald`, `none`).
@@ -166,6 +168,7 @@ impl Default for EngineSection {
             .collect(),
             lock_type: "shm".into(),
             num_locks: 2048,
+            shm_lock_path: crate::config::DEFAULT_SHM_LOCK_PATH.into(),
             database_backend: String::new(),
             events_logger: "file".into(),
             events_logfile_path: String::new(),

@@ -165,6 +165,15 @@ impl RuntimeBuilder {
     /// DB config, storage, events, OCI runtimes, network, then under the
     /// alive lock: lock manager, renumber, refresh after reboot, migrate.
     pub fn build(self) -> Result<Runtime> {
+        let mut created = Created::default();
+        let result = self.build_inner(&mut created);
+        if result.is_err() {
+            created.undo();
+        }
+        result
+    }
+
+    fn build_inner(&self, created: &mut Created) -> Result<Runtime> {
         if self.renumber && self.reset {
             return Err(
                 Error::InvalidArg.context("cannot perform system reset while renumbering locks")
@@ -191,8 +200,11 @@ impl RuntimeBuilder {
 
         // Directories: the tmp dir first, so an unusable one fails before the
         // database is created.
+        created.dir(&paths.tmp_dir);
         make_dir(&paths.tmp_dir, 0o700).context("creating runtime temporary files directory")?;
+        created.file(&paths.alive_lock());
         let alive_lock = LockFile::open(paths.alive_lock())?;
+        created.dir(&paths.static_dir);
         make_dir(&paths.static_dir, 0o700).context("creating runtime static files directory")?;
 
         let mut ctx = self.context(&config, &paths, conmon.clone());
@@ -219,6 +231,7 @@ impl RuntimeBuilder {
                 }
             }
             paths = RuntimePaths::from_db_config(&merged);
+            created.dir(&paths.tmp_dir);
             make_dir(&paths.tmp_dir, 0o700)
                 .context("creating runtime temporary files directory")?;
             ctx = self.context(&config, &paths, conmon.clone());
@@ -337,14 +350,56 @@ impl RuntimeBuilder {
             volume_path: paths.volume_path.clone(),
             storage_driver: paths.storage_driver.clone(),
             num_locks: e.num_locks,
-            shm_lock_path: self
-                .shm_lock_path
-                .clone()
-                .unwrap_or_else(|| DEFAULT_SHM_LOCK_PATH.to_string()),
+            shm_lock_path: self.shm_lock_path.clone().unwrap_or_else(|| {
+                if e.shm_lock_path.is_empty() {
+                    DEFAULT_SHM_LOCK_PATH.to_string()
+                } else {
+                    e.shm_lock_path.clone()
+                }
+            }),
             renumber: self.renumber,
             events_log_path,
             events_log_max_size: e.events_logfile_max_size.0,
             conmon_path: conmon,
+        }
+    }
+}
+
+/// What a failed build created, so that it can leave the disk as it found it.
+#[derive(Debug, Default)]
+struct Created {
+    /// Files and directories that did not exist before, in creation order.
+    new_paths: Vec<(PathBuf, bool)>,
+}
+
+impl Created {
+    /// Notes `path` (and its missing parents) before a directory is created there.
+    fn dir(&mut self, path: &Path) {
+        let mut missing: Vec<PathBuf> = path
+            .ancestors()
+            .take_while(|p| !p.as_os_str().is_empty() && !p.exists())
+            .map(Path::to_path_buf)
+            .collect();
+        missing.reverse();
+        self.new_paths
+            .extend(missing.into_iter().map(|p| (p, true)));
+    }
+
+    /// Notes `path` before a file is created there.
+    fn file(&mut self, path: &Path) {
+        if !path.exists() {
+            self.new_paths.push((path.to_path_buf(), false));
+        }
+    }
+
+    /// Removes what was created, newest first; directories only when empty.
+    fn undo(self) {
+        for (p, is_dir) in self.new_paths.into_iter().rev() {
+            let _ = if is_dir {
+                std::fs::remove_dir(&p)
+            } else {
+                std::fs::remove_file(&p)
+            };
         }
     }
 }
