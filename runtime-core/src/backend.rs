@@ -50,6 +50,10 @@ pub struct BackendContext {
     pub events_log_max_size: u64,
     /// conmon's path, if found.
     pub conmon_path: Option<PathBuf>,
+    /// The command conmon runs when a container exits, before
+    /// `container cleanup <id>`: the absolute path of the engine binary and
+    /// the global options it was started with.
+    pub exit_command: Vec<String>,
 }
 
 /// Which OCI runtime an [`OciCtor`] should drive.

@@ -1,7 +1,21 @@
 //! The OCI runtime: `OciRuntime` drives a real runtime (runc, crun) through
 //! a monitor (conmon). Implemented by the `rpod-oci-conmon` crate.
+//!
+//! Where things live for a container (all set by the engine before `create`):
+//! * the bundle, `config.static_dir` (`<graphroot>/overlay-containers/<id>/userdata`):
+//!   `config.json`, the `attach` socket, the `ctl`/`winsz` fifos, `ctr.log`, `oom`;
+//! * the run dir, `state.run_dir` (`<runroot>/overlay-containers/<id>/userdata`):
+//!   `pidfile`, `conmon.pid`, `oci-log`;
+//! * the exit file, [`OciRuntime::exit_file_path`] (`<tmpdir>/exits/<id>`), which conmon
+//!   writes when the container exits, holding the decimal exit status.
+//!
+//! Errors from the runtime map to [`Error::OciRuntimeNotFound`](crate::Error::OciRuntimeNotFound)
+//! (exit 127), [`Error::OciRuntimePermissionDenied`](crate::Error::OciRuntimePermissionDenied)
+//! (exit 126) or [`Error::OciRuntime`](crate::Error::OciRuntime) (exit 125), with the
+//! runtime's message as context: `runc: <message>`.
 
 use std::fmt::Debug;
+use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -17,7 +31,7 @@ pub struct OciState {
     pub pid: i32,
 }
 
-/// Pids and times the runtime reports after `create` and `start`.
+/// Pids the runtime reports after `create`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct CreateResult {
     /// PID of the container's init process.
@@ -29,12 +43,54 @@ pub struct CreateResult {
 /// Options for one exec session.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExecOptions {
-    /// The session ID.
+    /// The session ID (64 hex).
     pub session_id: String,
     /// What to run.
     pub config: ExecConfig,
+    /// The full process to run (OCI `process` object, JSON), built by the engine
+    /// from the container's spec and `config`.
+    pub process: serde_json::Value,
     /// Run detached (`exec -d`).
     pub detach: bool,
+}
+
+/// How an exec session went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExecResult {
+    /// PID of the exec process.
+    pub pid: i32,
+    /// Exit code, when attached (None for detached sessions).
+    pub exit_code: Option<i32>,
+}
+
+/// The streams of an attach session.
+pub struct AttachIo {
+    /// Input for the container, when attaching stdin.
+    pub stdin: Option<Box<dyn Read + Send>>,
+    /// Where the container's stdout goes.
+    pub stdout: Box<dyn Write + Send>,
+    /// Where the container's stderr goes.
+    pub stderr: Box<dyn Write + Send>,
+    /// The key sequence that detaches (`ctrl-p,ctrl-q` → `[0x10, 0x11]`); empty for none.
+    pub detach_keys: Vec<u8>,
+}
+
+impl Debug for AttachIo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AttachIo")
+            .field("stdin", &self.stdin.is_some())
+            .field("detach_keys", &self.detach_keys)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why an attach session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttachEnd {
+    /// The container closed its output (it exited).
+    Ended,
+    /// The user typed the detach keys.
+    Detached,
 }
 
 /// What the runtime can do, so the engine can skip unsupported work.
@@ -55,15 +111,18 @@ pub trait OciRuntime: Send + Sync + Debug {
     /// What the runtime supports.
     fn features(&self) -> OciFeatures;
     /// Creates the container in the runtime (`runc create` under conmon);
-    /// the bundle's `config.json` must exist.
+    /// the bundle's `config.json` must exist. Returns once the container's
+    /// init process exists (it waits for `start`).
     fn create(&self, ctr: &ContainerRecord) -> Result<CreateResult>;
     /// Starts a created container.
     fn start(&self, ctr: &ContainerRecord) -> Result<()>;
-    /// Sends `signal` to the container (to all processes with `all`).
+    /// Sends `signal` to the container (to all its processes with `all`).
     fn kill(&self, ctr: &ContainerRecord, signal: i32, all: bool) -> Result<()>;
-    /// Sends the stop signal, waits `timeout`, then SIGKILL (Podman's warning is logged).
+    /// Sends the container's stop signal, waits up to `timeout` for the
+    /// process to go, then SIGKILLs it (logging Podman's warning) and waits
+    /// up to 5 s more. A zero timeout kills at once.
     fn stop(&self, ctr: &ContainerRecord, timeout: Duration, all: bool) -> Result<()>;
-    /// Deletes the container from the runtime.
+    /// Deletes the container from the runtime (`runc delete --force`).
     fn delete(&self, ctr: &ContainerRecord) -> Result<()>;
     /// Freezes the container.
     fn pause(&self, ctr: &ContainerRecord) -> Result<()>;
@@ -71,9 +130,26 @@ pub trait OciRuntime: Send + Sync + Debug {
     fn resume(&self, ctr: &ContainerRecord) -> Result<()>;
     /// The runtime's view of the container.
     fn state(&self, ctr: &ContainerRecord) -> Result<OciState>;
-    /// Starts an exec session; returns the exec process's PID.
-    fn exec(&self, ctr: &ContainerRecord, opts: &ExecOptions) -> Result<i32>;
-    /// Resizes the container's terminal.
+    /// Connects to the container's attach socket, calls `on_attached` once
+    /// connected (the engine starts the container there, so no output is
+    /// lost), then copies output and input until the container's output
+    /// ends or the detach keys are typed.
+    fn attach(
+        &self,
+        ctr: &ContainerRecord,
+        io: AttachIo,
+        on_attached: &mut dyn FnMut() -> Result<()>,
+    ) -> Result<AttachEnd>;
+    /// Runs an exec session through conmon. With `io`, output is streamed
+    /// and the call returns with the exit code; without, it returns once
+    /// the process runs.
+    fn exec(
+        &self,
+        ctr: &ContainerRecord,
+        opts: &ExecOptions,
+        io: Option<AttachIo>,
+    ) -> Result<ExecResult>;
+    /// Resizes the container's terminal (through the `ctl` fifo).
     fn resize(&self, ctr: &ContainerRecord, width: u16, height: u16) -> Result<()>;
     /// Where conmon writes the container's exit code.
     fn exit_file_path(&self, ctr_id: &str) -> PathBuf;

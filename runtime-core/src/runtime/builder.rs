@@ -39,6 +39,7 @@ pub struct RuntimeBuilder {
     migrate_runtime: Option<String>,
     no_store: bool,
     reset: bool,
+    exit_command: Vec<String>,
 }
 
 macro_rules! setter {
@@ -130,6 +131,15 @@ impl RuntimeBuilder {
     setter!(
         /// libpod namespace.
         namespace: String => namespace);
+
+    /// The command conmon runs when a container exits, before
+    /// `container cleanup <id>`: the engine binary's absolute path followed by
+    /// the global options this process was started with.
+    #[must_use]
+    pub fn exit_command(mut self, argv: Vec<String>) -> Self {
+        self.exit_command = argv;
+        self
+    }
 
     /// Reallocate every lock ID at start-up (`system renumber`).
     #[must_use]
@@ -361,6 +371,7 @@ impl RuntimeBuilder {
             events_log_path,
             events_log_max_size: e.events_logfile_max_size.0,
             conmon_path: conmon,
+            exit_command: self.exit_command.clone(),
         }
     }
 }
