@@ -1,0 +1,93 @@
+//! One file per verb. Each takes its parsed arguments and a [`Ctx`], calls
+//! the runtime, and writes through `ctx.out`.
+
+mod events;
+mod info;
+mod system;
+mod version;
+
+use std::io::Write;
+
+use rpod_runtime_core::runtime::{Runtime, RuntimeBuilder};
+
+use crate::args::{Command, GlobalOptions, SystemCommand};
+use crate::backends;
+use crate::exit::CliError;
+
+/// What every command gets.
+#[allow(missing_debug_implementations)]
+pub struct Ctx<'a> {
+    /// Global options.
+    pub global: &'a GlobalOptions,
+    /// Where output goes.
+    pub out: &'a mut dyn Write,
+}
+
+impl Ctx<'_> {
+    /// A runtime builder with the global options applied.
+    pub fn builder(&self) -> RuntimeBuilder {
+        let g = self.global;
+        let mut exit_command: Vec<String> = std::env::current_exe()
+            .map(|p| vec![p.to_string_lossy().into_owned()])
+            .unwrap_or_default();
+        exit_command.extend(g.to_args());
+        let mut b = Runtime::builder()
+            .registry(backends::registry())
+            .exit_command(exit_command);
+        if let Some(v) = &g.root {
+            b = b.graph_root(v.clone());
+        }
+        if let Some(v) = &g.runroot {
+            b = b.run_root(v.clone());
+        }
+        if let Some(v) = &g.tmpdir {
+            b = b.tmp_dir(v.clone());
+        }
+        if let Some(v) = &g.db_backend {
+            b = b.database_backend(v.clone());
+        }
+        if let Some(v) = &g.events_backend {
+            b = b.events_logger(v.clone());
+        }
+        if let Some(v) = &g.runtime {
+            b = b.oci_runtime(v.clone());
+        }
+        if let Some(v) = &g.conmon {
+            b = b.conmon_path(v.clone());
+        }
+        if let Some(v) = &g.cgroup_manager {
+            b = b.cgroup_manager(v.clone());
+        }
+        if let Some(v) = &g.volumepath {
+            b = b.volume_path(v.clone());
+        }
+        if let Some(v) = &g.storage_driver {
+            b = b.storage_driver(v.clone());
+        }
+        b
+    }
+
+    /// A runtime built from the global options.
+    pub fn runtime(&self) -> Result<Runtime, CliError> {
+        Ok(self.builder().build()?)
+    }
+
+    /// Writes `s` to the output.
+    pub fn write(&mut self, s: &str) -> Result<(), CliError> {
+        self.out
+            .write_all(s.as_bytes())
+            .and_then(|()| self.out.flush())
+            .map_err(|e| CliError::Usage(format!("writing output: {e}")))
+    }
+}
+
+/// Runs one command.
+pub fn dispatch(command: &Command, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    match command {
+        Command::Info(a) | Command::System(SystemCommand::Info(a)) => info::run(a, ctx),
+        Command::Version(a) => version::run(a, ctx),
+        Command::Events(a) | Command::System(SystemCommand::Events(a)) => events::run(a, ctx),
+        Command::System(SystemCommand::Renumber) => system::renumber(ctx),
+        Command::System(SystemCommand::Migrate(a)) => system::migrate(a, ctx),
+    }
+}

@@ -1,0 +1,164 @@
+//! `--format`: the Go `text/template` subset Podman users write, evaluated
+//! against `serde_json::Value`, plus Podman's table and YAML output.
+//!
+//! - [`Template`] parses and executes one template: field paths
+//!   (`{{.Host.Arch}}`), `{{json .}}`, `if`/`else if`/`with`/`range`
+//!   (with `break`/`continue`), variables, pipelines, comments, trim
+//!   markers, Go's built-in functions and Podman's (`join json lower pad
+//!   split title truncate upper`).
+//! - [`render_each`] and [`render_table`] do what Podman's
+//!   `pkg/report` does with a user's `--format`: unescape `\t`/`\n`, add
+//!   the final newline, and for `table ...` print a header row and align
+//!   columns with a tab writer.
+//! - [`to_yaml`] prints a value the way `podman info` does by default.
+//!
+//! Field lookup tries the exact key, then a key equal ignoring ASCII case,
+//! so Go field names (`.Host.Arch`) find JSON keys (`host`/`arch`). A
+//! missing field, or a field of a null value, yields null, which prints as
+//! `<no value>` like a missing key of a Go map. Go would instead fail on a
+//! field of a nil pointer; data here has no pointers, so null is treated
+//! like a missing key throughout.
+//!
+//! Deliberate differences from Go: `define`/`template`/`block` are not
+//! supported; `html`, `js`, `urlquery` and `call` are not defined; numbers
+//! holding integral values print as integers; `join` accepts its arguments
+//! in either order. Execution is bounded ([`MAX_OUTPUT`], [`MAX_STEPS`],
+//! nesting depth 100) and never panics.
+
+mod ast;
+mod eval;
+mod funcs;
+mod json;
+mod lexer;
+mod parser;
+mod printf;
+mod table;
+mod value;
+mod yaml;
+
+#[cfg(test)]
+mod tests;
+mod token;
+
+use serde_json::Value;
+
+pub use table::{
+    NormalizedFormat, is_json_keyword, is_table, normalize, render_each, render_table,
+    table_headers,
+};
+pub use yaml::{sort_keys_like_go_yaml, to_yaml};
+
+/// Largest output one template execution may produce (16 MiB).
+pub const MAX_OUTPUT: usize = 16 * 1024 * 1024;
+
+/// Most evaluation steps (nodes, commands, loop iterations) one execution
+/// may take before it is stopped.
+pub const MAX_STEPS: u64 = 5_000_000;
+
+/// Name Podman-style error messages give a template.
+pub const DEFAULT_NAME: &str = "output";
+
+/// Why a template could not be parsed or executed. Messages follow Go's
+/// `text/template` texts and are one line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FormatError {
+    /// The template is malformed.
+    #[error("template: {name}:{line}: {msg}")]
+    Parse {
+        /// Template name.
+        name: String,
+        /// 1-based line of the error.
+        line: usize,
+        /// What is wrong.
+        msg: String,
+    },
+    /// Execution failed at a node.
+    #[error("template: {name}:{line}:{col}: executing \"{name}\" at <{context}>: {msg}")]
+    Exec {
+        /// Template name.
+        name: String,
+        /// 1-based line of the node.
+        line: usize,
+        /// Byte offset of the node within its line.
+        col: usize,
+        /// The node, in template syntax (shortened to 20 bytes).
+        context: String,
+        /// What went wrong.
+        msg: String,
+    },
+    /// The output grew past the limit.
+    #[error("template: {name}: output exceeds the limit of {limit} bytes")]
+    OutputLimit {
+        /// Template name.
+        name: String,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// Execution took too many steps.
+    #[error("template: {name}: execution exceeds the limit of {limit} steps")]
+    StepLimit {
+        /// Template name.
+        name: String,
+        /// The limit.
+        limit: u64,
+    },
+}
+
+/// A parsed template.
+#[derive(Debug, Clone)]
+pub struct Template {
+    name: String,
+    src: String,
+    root: ast::List,
+    limits: eval::Limits,
+}
+
+impl Template {
+    /// Parses `src` as a Go template named [`DEFAULT_NAME`]. No Podman
+    /// munging is applied: see [`normalize`] for that.
+    pub fn parse(src: &str) -> Result<Template, FormatError> {
+        Template::parse_named(DEFAULT_NAME, src)
+    }
+
+    /// Parses `src` as a Go template called `name` (the name appears in
+    /// error messages, as Podman passes its command name).
+    pub fn parse_named(name: &str, src: &str) -> Result<Template, FormatError> {
+        let root = parser::parse(name, src)?;
+        Ok(Template {
+            name: name.to_string(),
+            src: src.to_string(),
+            root,
+            limits: eval::Limits::default(),
+        })
+    }
+
+    /// Executes the template with `data` as dot and `$`, appending to
+    /// `out`. On error `out` is left as it was.
+    pub fn execute(&self, data: &Value, out: &mut String) -> Result<(), FormatError> {
+        eval::execute(&self.name, &self.src, &self.root, data, out, self.limits)
+    }
+
+    /// Convenience: executes into a new string.
+    pub fn render(&self, data: &Value) -> Result<String, FormatError> {
+        let mut out = String::new();
+        self.execute(data, &mut out)?;
+        Ok(out)
+    }
+
+    /// The template's source text.
+    pub fn source(&self) -> &str {
+        &self.src
+    }
+
+    pub(crate) fn root(&self) -> &ast::List {
+        &self.root
+    }
+
+    #[cfg(test)]
+    pub(crate) fn set_limits(&mut self, max_output: usize, max_steps: u64) {
+        self.limits = eval::Limits {
+            max_output,
+            max_steps,
+        };
+    }
+}
