@@ -297,7 +297,7 @@ impl EventFilter {
         for f in filters {
             let f = f.as_ref();
             let Some((k, v)) = f.split_once('=') else {
-                return Err(Error::InvalidArg.context(format!("{f} is an invalid filter")));
+                return Err(Error::msg(format!("{f} is an invalid filter")));
             };
             let key = match k.to_ascii_lowercase().as_str() {
                 "container" => FilterKey::Container,
@@ -307,7 +307,7 @@ impl EventFilter {
                 "volume" => FilterKey::Volume,
                 "type" => FilterKey::Type,
                 "label" => FilterKey::Label,
-                _ => return Err(Error::InvalidArg.context(format!("{k} is an invalid filter"))),
+                _ => return Err(Error::msg(format!("{k} is an invalid filter"))),
             };
             by_key.entry(key).or_default().push(v.to_string());
         }
@@ -459,7 +459,7 @@ mod tests {
         let err = EventFilter::parse(&["noequals"]).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "noequals is an invalid filter: invalid argument"
+            "noequals is an invalid filter"
         );
     }
 }

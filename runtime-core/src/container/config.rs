@@ -120,6 +120,9 @@ pub struct ContainerConfig {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub named_volumes: Vec<NamedVolume>,
+    /// Keep stdin open (`-i`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stdin: bool,
     /// Container whose IPC namespace is joined.
     #[serde(rename = "ipcNsCtr", default, skip_serializing_if = "String::is_empty")]
     pub ipc_ns_ctr: String,
@@ -190,6 +193,7 @@ impl ContainerConfig {
             log_driver: String::new(),
             create_command: Vec::new(),
             dependencies: Vec::new(),
+            stdin: false,
             named_volumes: Vec::new(),
             ipc_ns_ctr: String::new(),
             mount_ns_ctr: String::new(),

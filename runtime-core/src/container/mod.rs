@@ -1,6 +1,7 @@
 //! Containers: configuration, state, the state machine, and the records the State stores.
 
 mod config;
+pub mod spec;
 mod state;
 mod status;
 
