@@ -12,7 +12,8 @@ pub fn run(args: &InfoArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let rt = ctx.runtime()?;
     let info = rt.info()?;
     let text = match fmt {
-        OutputFormat::Default => format::to_yaml(&info),
+        // Podman prints info through a YAML encoder that sorts keys.
+        OutputFormat::Default => format::to_yaml(&format::sort_keys_like_go_yaml(&info)),
         OutputFormat::Json => output::pretty_json(&info)?,
         OutputFormat::Template(t) => output::execute(&t, &info)?,
     };

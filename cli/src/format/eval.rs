@@ -430,14 +430,13 @@ impl<'a> Exec<'a, '_> {
             }
             return Ok(v);
         }
-        let mut vals = Vec::with_capacity(args.len() + 1);
+        let mut vals: Vec<Val<'a>> = Vec::with_capacity(args.len() + 1);
         for a in args {
-            vals.push(self.eval_arg(dot, a)?.into_owned());
+            vals.push(self.eval_arg(dot, a)?);
         }
-        if let Some(l) = last {
-            vals.push(l.into_owned());
-        }
-        funcs::call(name, &vals)
+        vals.extend(last);
+        let refs: Vec<&Value> = vals.iter().map(|v| v.as_ref()).collect();
+        funcs::call(name, &refs)
             .map(Cow::Owned)
             .map_err(|e| fail(self, e))
     }

@@ -18,6 +18,10 @@ use super::value::{as_int, lookup, to_v, truth, type_name};
 /// Largest string a function may build (the output cap).
 pub(crate) const MAX_STRING: usize = super::MAX_OUTPUT;
 
+/// Most elements `split` may return (each costs far more memory than
+/// its bytes of output).
+const MAX_PARTS: usize = 1 << 20;
+
 /// Why a function call failed.
 #[derive(Debug, PartialEq)]
 pub(crate) enum FuncError {
@@ -37,7 +41,7 @@ pub(crate) fn is_defined(name: &str) -> bool {
     NAMES.contains(&name)
 }
 
-fn want(name: &str, n: usize, args: &[Value]) -> Result<(), FuncError> {
+fn want(name: &str, n: usize, args: &[&Value]) -> Result<(), FuncError> {
     if args.len() != n {
         return Err(FuncError::Arg(format!(
             "wrong number of args for {name}: want {n} got {}",
@@ -101,35 +105,35 @@ fn checked(s: String) -> Result<Value, FuncError> {
 }
 
 /// Calls function `name` (never `and`/`or`) with evaluated arguments.
-pub(crate) fn call(name: &str, args: &[Value]) -> Result<Value, FuncError> {
+pub(crate) fn call(name: &str, args: &[&Value]) -> Result<Value, FuncError> {
     match name {
         "not" => {
             want(name, 1, args)?;
-            Ok(Value::Bool(!truth(&args[0])))
+            Ok(Value::Bool(!truth(args[0])))
         }
         "len" => {
             want(name, 1, args)?;
-            length(&args[0])
+            length(args[0])
         }
         "index" => {
             want_at_least(name, 1, args.len())?;
-            index(&args[0], &args[1..])
+            index(args[0], &args[1..])
         }
         "slice" => {
             want_at_least(name, 1, args.len())?;
-            slice(&args[0], &args[1..])
+            slice(args[0], &args[1..])
         }
         "eq" => {
             want_at_least(name, 1, args.len())?;
-            eq(&args[0], &args[1..]).map(Value::Bool)
+            eq(args[0], &args[1..]).map(Value::Bool)
         }
         "ne" => {
             want(name, 2, args)?;
-            eq(&args[0], &args[1..]).map(|b| Value::Bool(!b))
+            eq(args[0], &args[1..]).map(|b| Value::Bool(!b))
         }
         "lt" | "le" | "gt" | "ge" => {
             want(name, 2, args)?;
-            let ord = compare(&args[0], &args[1])?;
+            let ord = compare(args[0], args[1])?;
             Ok(Value::Bool(match name {
                 "lt" => ord == Ordering::Less,
                 "le" => ord != Ordering::Greater,
@@ -141,7 +145,7 @@ pub(crate) fn call(name: &str, args: &[Value]) -> Result<Value, FuncError> {
         "println" => checked(sprintln(args)),
         "printf" => {
             want_at_least(name, 1, args.len())?;
-            let f = string_arg(&args[0])?;
+            let f = string_arg(args[0])?;
             checked(sprintf(f, &args[1..]))
         }
         _ => podman(name, args),
@@ -149,7 +153,7 @@ pub(crate) fn call(name: &str, args: &[Value]) -> Result<Value, FuncError> {
 }
 
 /// Podman's functions (`go.podman.io/common/pkg/report`).
-fn podman(name: &str, args: &[Value]) -> Result<Value, FuncError> {
+fn podman(name: &str, args: &[&Value]) -> Result<Value, FuncError> {
     match name {
         "join" => {
             want(name, 2, args)?;
@@ -172,11 +176,11 @@ fn podman(name: &str, args: &[Value]) -> Result<Value, FuncError> {
         }
         "json" => {
             want(name, 1, args)?;
-            checked(super::json::to_go_json(&args[0]))
+            checked(super::json::to_go_json(args[0]))
         }
         "lower" | "upper" | "title" => {
             want(name, 1, args)?;
-            let s = string_arg(&args[0])?;
+            let s = string_arg(args[0])?;
             Ok(Value::String(match name {
                 "lower" => s.to_lowercase(),
                 "upper" => s.to_uppercase(),
@@ -185,8 +189,8 @@ fn podman(name: &str, args: &[Value]) -> Result<Value, FuncError> {
         }
         "pad" => {
             want(name, 3, args)?;
-            let s = string_arg(&args[0])?;
-            let (pre, post) = (int_arg(&args[1])?, int_arg(&args[2])?);
+            let s = string_arg(args[0])?;
+            let (pre, post) = (int_arg(args[1])?, int_arg(args[2])?);
             if pre < 0 || post < 0 {
                 return Err(FuncError::Call("strings: negative Repeat count".into()));
             }
@@ -206,7 +210,17 @@ fn podman(name: &str, args: &[Value]) -> Result<Value, FuncError> {
         }
         "split" => {
             want(name, 2, args)?;
-            let (s, sep) = (string_arg(&args[0])?, string_arg(&args[1])?);
+            let (s, sep) = (string_arg(args[0])?, string_arg(args[1])?);
+            let count = if sep.is_empty() {
+                s.chars().count()
+            } else {
+                s.matches(sep).count() + 1
+            };
+            if count > MAX_PARTS {
+                return Err(FuncError::Call(format!(
+                    "result has more than {MAX_PARTS} parts"
+                )));
+            }
             let parts: Vec<Value> = if sep.is_empty() {
                 s.chars().map(|c| Value::String(c.to_string())).collect()
             } else {
@@ -216,8 +230,8 @@ fn podman(name: &str, args: &[Value]) -> Result<Value, FuncError> {
         }
         "truncate" => {
             want(name, 2, args)?;
-            let s = string_arg(&args[0])?;
-            let n = int_arg(&args[1])?;
+            let s = string_arg(args[0])?;
+            let n = int_arg(args[1])?;
             if n < 0 {
                 return Err(FuncError::Call(format!(
                     "runtime error: slice bounds out of range [:{n}]"
@@ -295,29 +309,30 @@ fn index_arg(idx: &Value, len: usize) -> Result<usize, FuncError> {
     Ok(i as usize)
 }
 
-fn index(item: &Value, keys: &[Value]) -> Result<Value, FuncError> {
+fn index(item: &Value, keys: &[&Value]) -> Result<Value, FuncError> {
     if item.is_null() {
         return Err(FuncError::Call("index of untyped nil".into()));
     }
-    let mut cur = item.clone();
-    for key in keys {
-        cur = match &cur {
-            Value::Array(a) => {
-                let i = index_arg(key, a.len())?;
-                a.get(i)
-                    .cloned()
-                    .ok_or_else(|| FuncError::Call(format!("index out of range: {i}")))?
-            }
+    let out_of_range = |i| FuncError::Call(format!("index out of range: {i}"));
+    let mut cur = item;
+    for (n, key) in keys.iter().enumerate() {
+        cur = match cur {
+            Value::Array(a) => a
+                .get(index_arg(key, a.len())?)
+                .ok_or_else(|| out_of_range(a.len()))?,
             Value::String(s) => {
                 let i = index_arg(key, s.len())?;
-                let b = s
-                    .as_bytes()
-                    .get(i)
-                    .ok_or_else(|| FuncError::Call(format!("index out of range: {i}")))?;
-                Value::from(*b)
+                let b = s.as_bytes().get(i).ok_or_else(|| out_of_range(i))?;
+                // A byte ends the walk: a number cannot be indexed further.
+                if n + 1 < keys.len() {
+                    return Err(FuncError::Call("can't index item of type uint8".into()));
+                }
+                return Ok(Value::from(*b));
             }
+            // Go map semantics (missing key: zero value), with the same
+            // case-insensitive fallback as field access.
             Value::Object(m) => match key {
-                Value::String(k) => lookup_exact_first(m, k),
+                Value::String(k) => lookup(m, k).unwrap_or(&Value::Null),
                 o => {
                     return Err(FuncError::Call(format!(
                         "value has type {}; should be string",
@@ -334,16 +349,10 @@ fn index(item: &Value, keys: &[Value]) -> Result<Value, FuncError> {
             }
         };
     }
-    Ok(cur)
+    Ok(cur.clone())
 }
 
-/// `index` on a map: the exact key (Go map semantics), with the same
-/// case-insensitive fallback as field access for Podman-style data.
-fn lookup_exact_first(m: &serde_json::Map<String, Value>, k: &str) -> Value {
-    lookup(m, k).cloned().unwrap_or(Value::Null)
-}
-
-fn slice(item: &Value, idx: &[Value]) -> Result<Value, FuncError> {
+fn slice(item: &Value, idx: &[&Value]) -> Result<Value, FuncError> {
     if idx.len() > 3 {
         return Err(FuncError::Call(format!(
             "too many slice indexes: {}",
@@ -394,7 +403,7 @@ fn slice(item: &Value, idx: &[Value]) -> Result<Value, FuncError> {
 
 const INCOMPATIBLE: &str = "incompatible types for comparison";
 
-fn eq(a: &Value, others: &[Value]) -> Result<bool, FuncError> {
+fn eq(a: &Value, others: &[&Value]) -> Result<bool, FuncError> {
     if others.is_empty() {
         return Err(FuncError::Call("missing argument for comparison".into()));
     }
@@ -444,7 +453,8 @@ mod tests {
     use serde_json::json;
 
     fn c(name: &str, args: Value) -> Result<Value, FuncError> {
-        call(name, args.as_array().unwrap())
+        let refs: Vec<&Value> = args.as_array().unwrap().iter().collect();
+        call(name, &refs)
     }
 
     #[test]

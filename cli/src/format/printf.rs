@@ -37,7 +37,7 @@ pub(crate) fn go_quote(s: &str) -> String {
 
 /// `fmt.Sprint`: operands concatenated, with a space between two operands
 /// when neither is a string.
-pub(crate) fn sprint(args: &[Value]) -> String {
+pub(crate) fn sprint(args: &[&Value]) -> String {
     let mut out = String::new();
     for (i, a) in args.iter().enumerate() {
         if i > 0 && !a.is_string() && !args[i - 1].is_string() {
@@ -49,7 +49,7 @@ pub(crate) fn sprint(args: &[Value]) -> String {
 }
 
 /// `fmt.Sprintln`: operands separated by spaces, then a newline.
-pub(crate) fn sprintln(args: &[Value]) -> String {
+pub(crate) fn sprintln(args: &[&Value]) -> String {
     let mut out = String::new();
     for (i, a) in args.iter().enumerate() {
         if i > 0 {
@@ -75,7 +75,7 @@ struct Spec {
 const TOO_LARGE: usize = 1_000_000;
 
 /// `fmt.Sprintf`.
-pub(crate) fn sprintf(format: &str, args: &[Value]) -> String {
+pub(crate) fn sprintf(format: &str, args: &[&Value]) -> String {
     let mut out = String::new();
     let mut next = 0usize;
     let mut chars = format.chars().peekable();
@@ -144,7 +144,7 @@ pub(crate) fn sprintf(format: &str, args: &[Value]) -> String {
 /// Reads a width or precision: digits, or `*` taking an int argument.
 fn read_num(
     chars: &mut std::iter::Peekable<std::str::Chars<'_>>,
-    args: &[Value],
+    args: &[&Value],
     next: &mut usize,
     bad: &mut bool,
     minus: &mut bool,
@@ -385,8 +385,12 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn refs(v: &Value) -> Vec<&Value> {
+        v.as_array().unwrap().iter().collect()
+    }
+
     fn f(fmt: &str, args: Value) -> String {
-        sprintf(fmt, args.as_array().unwrap())
+        sprintf(fmt, &refs(&args))
     }
 
     #[test]
@@ -417,8 +421,8 @@ mod tests {
 
     #[test]
     fn print_and_println() {
-        assert_eq!(sprint(json!([1, 2, "a", 3]).as_array().unwrap()), "1 2a3");
-        assert_eq!(sprintln(json!([1, "a"]).as_array().unwrap()), "1 a\n");
+        assert_eq!(sprint(&refs(&json!([1, 2, "a", 3]))), "1 2a3");
+        assert_eq!(sprintln(&refs(&json!([1, "a"]))), "1 a\n");
     }
 
     #[test]
