@@ -457,9 +457,6 @@ mod tests {
         assert!(f.matches(&e));
         assert!(EventFilter::parse(&["bogus=1"]).is_err());
         let err = EventFilter::parse(&["noequals"]).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "noequals is an invalid filter"
-        );
+        assert_eq!(err.to_string(), "noequals is an invalid filter");
     }
 }

@@ -120,6 +120,22 @@ pub struct ContainerConfig {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub named_volumes: Vec<NamedVolume>,
+    /// Remove the container when it exits (`--rm`).
+    #[serde(rename = "rm", default, skip_serializing_if = "std::ops::Not::not")]
+    pub auto_remove: bool,
+    /// The command as given (entrypoint + cmd), for `ps` and `inspect`.
+    #[serde(rename = "command", default, skip_serializing_if = "Vec::is_empty")]
+    pub command: Vec<String>,
+    /// `--privileged`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub privileged: bool,
+    /// Network mode without a network backend: `private`, `none` or `host`.
+    #[serde(
+        rename = "rpodNetMode",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub net_mode: String,
     /// Keep stdin open (`-i`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub stdin: bool,
@@ -194,6 +210,10 @@ impl ContainerConfig {
             create_command: Vec::new(),
             dependencies: Vec::new(),
             stdin: false,
+            privileged: false,
+            net_mode: String::new(),
+            auto_remove: false,
+            command: Vec::new(),
             named_volumes: Vec::new(),
             ipc_ns_ctr: String::new(),
             mount_ns_ctr: String::new(),

@@ -1,13 +1,30 @@
 //! Containers: configuration, state, the state machine, and the records the State stores.
 
+mod attach;
+mod cleanup;
 mod config;
+mod create;
+mod exec;
+mod handle;
+pub mod logs;
+mod pause;
+mod remove;
+mod shm;
 pub mod spec;
+mod start;
 mod state;
 mod status;
+mod stop;
+pub mod top;
+mod wait;
 
 pub use config::{ContainerConfig, NamedVolume};
+pub use create::CreateOptions;
+pub use handle::Container;
+pub use remove::RemoveOptions;
 pub use state::{ContainerState, ExecConfig, ExecSession};
 pub use status::ContainerStatus;
+pub use wait::WaitCondition;
 
 /// A container as the State stores it: immutable config plus mutable state.
 #[derive(Debug, Clone, PartialEq)]

@@ -263,7 +263,7 @@ impl RuntimeBuilder {
                 name: oci.default_name.clone(),
                 path: oci.default_path.clone(),
             };
-            Some(self.registry.oci("conmon", &ctx, &target)?)
+            Some(Arc::from(self.registry.oci("conmon", &ctx, &target)?))
         } else {
             None
         };
@@ -277,6 +277,9 @@ impl RuntimeBuilder {
         let locks = self.registry.lock_manager(&lock_type, &ctx)?;
         let runtime = Runtime {
             inner: Arc::new(RuntimeInner {
+                registry: self.registry.clone(),
+                ctx,
+                oci_cache: Default::default(),
                 config,
                 paths,
                 state,

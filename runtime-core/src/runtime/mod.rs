@@ -13,14 +13,15 @@ mod paths;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 pub use builder::RuntimeBuilder;
 pub use info::{VERSION, go_arch};
 pub use objects::{NewContainer, NewPod, NewVolume};
 pub use paths::RuntimePaths;
 
+use crate::backend::{BackendContext, BackendRegistry, OciRuntimeTarget};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::events::{Event, Eventer, ReadControl, ReadOptions};
@@ -42,12 +43,15 @@ pub struct OciRuntimes {
 }
 
 struct RuntimeInner {
+    registry: BackendRegistry,
+    ctx: BackendContext,
+    oci_cache: Mutex<BTreeMap<String, Arc<dyn OciRuntime>>>,
     config: Config,
     paths: RuntimePaths,
     state: Box<dyn State>,
     locks: Box<dyn LockManager>,
     eventer: Box<dyn Eventer>,
-    oci: Option<Box<dyn OciRuntime>>,
+    oci: Option<Arc<dyn OciRuntime>>,
     oci_runtimes: OciRuntimes,
     storage: Option<Box<dyn Storage>>,
     network: Option<Box<dyn NetworkBackend>>,
@@ -116,6 +120,54 @@ impl Runtime {
     pub fn oci_runtime(&self) -> Result<Option<&dyn OciRuntime>> {
         self.check_valid()?;
         Ok(self.inner.oci.as_deref())
+    }
+
+    /// The driver for the OCI runtime `name` (a name from the runtimes
+    /// table or an absolute path; empty means the default).
+    pub fn oci_for(&self, name: &str) -> Result<Arc<dyn OciRuntime>> {
+        self.check_valid()?;
+        let runtimes = &self.inner.oci_runtimes;
+        if name.is_empty() || name == runtimes.default_name {
+            if let Some(oci) = &self.inner.oci {
+                return Ok(Arc::clone(oci));
+            }
+        }
+        let mut cache = self
+            .inner
+            .oci_cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(oci) = cache.get(name) {
+            return Ok(Arc::clone(oci));
+        }
+        let target = if name.is_empty() {
+            OciRuntimeTarget {
+                name: runtimes.default_name.clone(),
+                path: runtimes.default_path.clone(),
+            }
+        } else if name.starts_with('/') {
+            let path = PathBuf::from(name);
+            let short = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| name.to_string());
+            OciRuntimeTarget { name: short, path }
+        } else {
+            let path = runtimes.paths.get(name).cloned().ok_or_else(|| {
+                Error::InvalidArg.context(format!("no OCI runtime named {name:?} is configured"))
+            })?;
+            OciRuntimeTarget {
+                name: name.to_string(),
+                path,
+            }
+        };
+        let oci: Arc<dyn OciRuntime> = Arc::from(self.inner.registry.oci(
+            "conmon",
+            &self.inner.ctx,
+            &target,
+        )?);
+        cache.insert(name.to_string(), Arc::clone(&oci));
+        Ok(oci)
     }
 
     /// The OCI runtimes found on this host.

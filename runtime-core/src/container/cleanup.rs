@@ -1,0 +1,76 @@
+//! `cleanup`: what happens after a container's process exits (conmon's exit
+//! command runs it): runtime deleted, `/dev/shm` unmounted, exit codes
+//! pruned. Idempotent and fast.
+
+use std::path::Path;
+
+use chrono::Utc;
+
+use super::{Container, ContainerStatus};
+use crate::error::{Error, Result};
+use crate::events::EventStatus;
+
+impl Container {
+    /// Removes the runtime's side of a stopped or created container:
+    /// conmon's files (the exit file last), `runc delete`; Stopped → Exited,
+    /// Created → Configured. The caller holds the lock.
+    pub(crate) fn cleanup_runtime(&mut self) -> Result<()> {
+        let next = match self.rec.state.state {
+            ContainerStatus::Stopped => ContainerStatus::Exited,
+            ContainerStatus::Created => ContainerStatus::Configured,
+            _ => return Ok(()),
+        };
+        self.oci()?.delete(&self.rec)?;
+        let bundle = self.bundle_dir();
+        for f in ["attach", "ctl", "winsz"] {
+            remove_quietly(&bundle.join(f));
+        }
+        remove_quietly(&self.rt.paths()?.exits_dir().join(self.id()));
+        self.rec.state.state = next;
+        self.rec.state.pid = 0;
+        self.rec.state.conmon_pid = 0;
+        self.save()
+    }
+
+    /// The cleanup itself; the caller holds the lock and has synced.
+    pub(crate) fn cleanup_locked(&mut self) -> Result<()> {
+        if matches!(
+            self.rec.state.state,
+            ContainerStatus::Running | ContainerStatus::Paused | ContainerStatus::Stopping
+        ) {
+            return Err(Error::CtrStateInvalid.context(format!(
+                "container {} is running or paused, refusing to clean up",
+                self.id()
+            )));
+        }
+        let changed = matches!(
+            self.rec.state.state,
+            ContainerStatus::Stopped | ContainerStatus::Created
+        );
+        let mut first_err = self.cleanup_runtime().err();
+        if let Err(e) = self.unmount_shm() {
+            first_err.get_or_insert(e);
+        }
+        if let Err(e) = self.rt.state()?.prune_container_exit_codes(Utc::now()) {
+            first_err.get_or_insert(e);
+        }
+        if changed {
+            self.rt.emit(self.event(EventStatus::Cleanup));
+        }
+        first_err.map_or(Ok(()), Err)
+    }
+
+    /// `container cleanup`: safe to run any number of times.
+    pub fn cleanup(&mut self) -> Result<()> {
+        let _held = self.lock_and_sync()?;
+        self.cleanup_locked()
+    }
+}
+
+fn remove_quietly(p: &Path) {
+    if let Err(e) = std::fs::remove_file(p) {
+        if e.kind() != std::io::ErrorKind::NotFound {
+            tracing::warn!("removing {}: {e}", p.display());
+        }
+    }
+}

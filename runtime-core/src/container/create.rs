@@ -1,0 +1,254 @@
+//! `create`: a new container record from a root filesystem (or, once image
+//! storage exists, an image), with its OCI spec generated up front.
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::DirBuilderExt;
+use std::path::PathBuf;
+
+use super::spec::{self, BindMount, NetworkMode, SpecOptions};
+use super::{Container, ContainerConfig, ContainerRecord, ContainerState};
+use crate::error::{Error, IoResultExt, Result, ResultExt};
+use crate::events::EventStatus;
+use crate::names::{generate_id, generate_unique_name, validate_name};
+use crate::runtime::Runtime;
+
+/// Everything `create`/`run` can set.
+#[derive(Debug, Clone, Default)]
+pub struct CreateOptions {
+    /// Name; generated when empty.
+    pub name: String,
+    /// Root filesystem directory (`--rootfs`).
+    pub rootfs: PathBuf,
+    /// Image name as typed (recorded; image storage resolves it).
+    pub image: String,
+    /// Entrypoint.
+    pub entrypoint: Vec<String>,
+    /// Command.
+    pub command: Vec<String>,
+    /// Environment `K=V`.
+    pub env: Vec<String>,
+    /// Allocate a terminal (`-t`).
+    pub terminal: bool,
+    /// Keep stdin open (`-i`).
+    pub stdin: bool,
+    /// `user[:group]`.
+    pub user: String,
+    /// Working directory.
+    pub workdir: String,
+    /// Hostname.
+    pub hostname: String,
+    /// Capabilities to add.
+    pub cap_add: Vec<String>,
+    /// Capabilities to drop.
+    pub cap_drop: Vec<String>,
+    /// `--privileged`.
+    pub privileged: bool,
+    /// `--read-only`.
+    pub read_only: bool,
+    /// `--security-opt no-new-privileges`.
+    pub no_new_privileges: bool,
+    /// `-v HOST:CTR[:opts]`.
+    pub binds: Vec<BindMount>,
+    /// `--tmpfs DEST[:opts]`.
+    pub tmpfs: Vec<(String, String)>,
+    /// `--ulimit`.
+    pub ulimits: Vec<String>,
+    /// `--memory` in bytes.
+    pub memory: Option<i64>,
+    /// `--cpus`.
+    pub cpus: Option<f64>,
+    /// `--pids-limit`.
+    pub pids_limit: Option<i64>,
+    /// `--cgroups disabled`.
+    pub cgroups_disabled: bool,
+    /// `--network`.
+    pub network: NetworkMode,
+    /// `--init`.
+    pub init: bool,
+    /// Labels.
+    pub labels: BTreeMap<String, String>,
+    /// Stop signal number (default 15).
+    pub stop_signal: Option<u32>,
+    /// Stop timeout seconds (default from containers.conf).
+    pub stop_timeout: Option<u32>,
+    /// `--rm`.
+    pub auto_remove: bool,
+    /// OCI runtime name or path (default: the runtime's).
+    pub runtime: String,
+    /// The command line that created it.
+    pub create_command: Vec<String>,
+}
+
+impl Runtime {
+    fn container_name_taken(&self, name: &str) -> Result<bool> {
+        let state = self.state()?;
+        match state.lookup_container_id(name) {
+            Ok(id) => return Ok(state.container_name(&id)? == name),
+            Err(e) if e.is(&Error::NoSuchCtr) => {}
+            Err(e) => return Err(e),
+        }
+        match state.lookup_pod(name) {
+            Ok(p) => Ok(p.config.name == name),
+            Err(e) if e.is(&Error::NoSuchPod) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Creates a container in the `Configured` state: ID, name, lock, bundle
+    /// and run directories, the OCI spec, the State record, a `create` event.
+    /// On failure everything is undone.
+    pub fn create_container(&self, opts: CreateOptions) -> Result<Container> {
+        let config = self.config()?;
+        let name = if opts.name.is_empty() {
+            generate_unique_name(|n| self.container_name_taken(n))?
+        } else {
+            validate_name(&opts.name)?;
+            opts.name.clone()
+        };
+        if !opts.runtime.is_empty() {
+            // Fails early for an unknown runtime.
+            self.oci_for(&opts.runtime)?;
+        }
+        if opts.rootfs.as_os_str().is_empty() {
+            return Err(
+                Error::InvalidArg.context("a root filesystem (--rootfs) or an image is required")
+            );
+        }
+        if !opts.rootfs.is_dir() {
+            return Err(Error::InvalidArg.context(format!(
+                "rootfs {} is not a directory",
+                opts.rootfs.display()
+            )));
+        }
+        let id = generate_id()?;
+        let paths = self.paths()?.clone();
+        let bundle = paths
+            .graph_root
+            .join("overlay-containers")
+            .join(&id)
+            .join("userdata");
+        let run_dir = paths
+            .run_root
+            .join("overlay-containers")
+            .join(&id)
+            .join("userdata");
+
+        let stop_signal = opts.stop_signal.unwrap_or(15);
+        let spec_opts = SpecOptions {
+            id: id.clone(),
+            name: name.clone(),
+            rootfs: opts.rootfs.clone(),
+            bundle: bundle.clone(),
+            run_dir: run_dir.clone(),
+            entrypoint: opts.entrypoint.clone(),
+            command: opts.command.clone(),
+            env: opts.env.clone(),
+            terminal: opts.terminal,
+            user: opts.user.clone(),
+            workdir: opts.workdir.clone(),
+            hostname: opts.hostname.clone(),
+            cap_add: opts.cap_add.clone(),
+            cap_drop: opts.cap_drop.clone(),
+            privileged: opts.privileged,
+            read_only: opts.read_only,
+            no_new_privileges: opts.no_new_privileges,
+            binds: opts.binds.clone(),
+            tmpfs: opts.tmpfs.clone(),
+            ulimits: opts.ulimits.clone(),
+            memory: opts.memory,
+            cpus: opts.cpus,
+            pids_limit: opts.pids_limit,
+            cgroups_disabled: opts.cgroups_disabled,
+            cgroup_parent: String::new(),
+            cgroup_manager: config.conf.engine.cgroup_manager.clone(),
+            network: opts.network,
+            init: opts.init,
+            annotations: BTreeMap::new(),
+            stop_signal,
+            created: chrono::Utc::now(),
+        };
+        let spec = spec::generate(&spec_opts, &config).context("generating OCI spec")?;
+
+        let lock = self.lock_manager()?.allocate()?;
+        let mut cfg = ContainerConfig::new(&id, &name, lock.id());
+        cfg.created_time = spec_opts.created;
+        cfg.rootfs = opts.rootfs.to_string_lossy().into_owned();
+        cfg.raw_image_name.clone_from(&opts.image);
+        cfg.rootfs_image_name.clone_from(&opts.image);
+        cfg.static_dir = bundle.to_string_lossy().into_owned();
+        cfg.log_path = bundle.join("ctr.log").to_string_lossy().into_owned();
+        cfg.log_driver = "k8s-file".into();
+        cfg.oci_runtime = if opts.runtime.is_empty() {
+            self.oci_runtimes()?.default_name.clone()
+        } else {
+            opts.runtime.clone()
+        };
+        cfg.labels = opts.labels.clone();
+        cfg.stop_signal = stop_signal;
+        cfg.stop_timeout = opts.stop_timeout.unwrap_or(config.conf.engine.stop_timeout);
+        cfg.stdin = opts.stdin;
+        cfg.auto_remove = opts.auto_remove;
+        cfg.privileged = opts.privileged;
+        cfg.net_mode = match opts.network {
+            NetworkMode::Private => "private",
+            NetworkMode::None => "none",
+            NetworkMode::Host => "host",
+        }
+        .to_string();
+        cfg.create_command = opts.create_command.clone();
+        cfg.command = spec["process"]["args"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        cfg.spec = Some(spec);
+        let rec = ContainerRecord {
+            config: cfg,
+            state: ContainerState {
+                run_dir: run_dir.to_string_lossy().into_owned(),
+                config_path: bundle.join("config.json").to_string_lossy().into_owned(),
+                ..Default::default()
+            },
+        };
+
+        let undo = |lock: &dyn crate::lock::Locker| {
+            let _ = lock.free();
+            if let Some(d) = bundle.parent() {
+                let _ = std::fs::remove_dir_all(d);
+            }
+            if let Some(d) = run_dir.parent() {
+                let _ = std::fs::remove_dir_all(d);
+            }
+        };
+        let made = (|| -> Result<()> {
+            for d in [&bundle, &run_dir] {
+                std::fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(d)
+                    .at(d)?;
+            }
+            Ok(())
+        })();
+        if let Err(e) = made {
+            undo(lock.as_ref());
+            return Err(e);
+        }
+        if let Err(e) = self.state()?.add_container(&rec) {
+            undo(lock.as_ref());
+            if e.is(&Error::CtrExists) {
+                return Err(Error::CtrExists.context(format!(
+                    "creating container storage: the container name {name:?} is already in use by {}. You have to remove that container to be able to reuse that name: that name is already in use",
+                    self.state()?.lookup_container_id(&name).unwrap_or_default()
+                )));
+            }
+            return Err(e);
+        }
+        let ctr = Container::from_record(self, rec)?;
+        self.emit(ctr.event(EventStatus::Create));
+        Ok(ctr)
+    }
+}

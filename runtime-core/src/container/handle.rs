@@ -1,0 +1,209 @@
+//! `Container`: a handle on one container, and the locking discipline every
+//! verb follows: take the container's lock, reload its state from the State
+//! (`sync`, which also reads conmon's exit file), act, save, emit the event,
+//! release the lock.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::{ContainerConfig, ContainerRecord, ContainerState, ContainerStatus};
+use crate::error::{Error, Result};
+use crate::events::{Event, EventStatus, EventType};
+use crate::lock::Locker;
+use crate::oci::OciRuntime;
+use crate::runtime::Runtime;
+
+/// A handle on one container. Verbs live in one file each (`start.rs`, ...).
+#[derive(Debug)]
+pub struct Container {
+    pub(crate) rt: Runtime,
+    pub(crate) lock: Arc<dyn Locker>,
+    pub(crate) rec: ContainerRecord,
+}
+
+impl Container {
+    /// Wraps a record loaded from the State.
+    pub(crate) fn from_record(rt: &Runtime, rec: ContainerRecord) -> Result<Container> {
+        let lock = rt.lock_manager()?.retrieve(rec.config.lock_id)?;
+        Ok(Container {
+            rt: rt.clone(),
+            lock,
+            rec,
+        })
+    }
+
+    /// The full ID.
+    pub fn id(&self) -> &str {
+        &self.rec.config.id
+    }
+
+    /// The name.
+    pub fn name(&self) -> &str {
+        &self.rec.config.name
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ContainerConfig {
+        &self.rec.config
+    }
+
+    /// The state as of the last sync.
+    pub fn state(&self) -> &ContainerState {
+        &self.rec.state
+    }
+
+    /// The runtime this container belongs to.
+    pub fn runtime(&self) -> Runtime {
+        self.rt.clone()
+    }
+
+    /// Reloads the state under the lock (reading conmon's exit file).
+    pub fn refresh_state(&mut self) -> Result<()> {
+        let _held = self.lock_and_sync()?;
+        Ok(())
+    }
+
+    /// Config and state together.
+    pub fn record(&self) -> &ContainerRecord {
+        &self.rec
+    }
+
+    /// Takes the lock and syncs; the guard releases the lock.
+    pub(crate) fn lock_and_sync(&mut self) -> Result<HeldLock> {
+        let lock = Arc::clone(&self.lock);
+        lock.lock()?;
+        let held = HeldLock { lock };
+        self.sync()?;
+        Ok(held)
+    }
+
+    /// Reloads the state and, while the container should be running, reads
+    /// conmon's exit file: if it exists the container has stopped (exit
+    /// code, finish time = the file's ctime, OOM flag), a `died` event is
+    /// written and the exit code recorded.
+    pub(crate) fn sync(&mut self) -> Result<()> {
+        let state = self.rt.state()?;
+        self.rec.state = match state.update_container(self.id()) {
+            Ok(s) => s,
+            Err(e) if e.is(&Error::NoSuchCtr) => {
+                return Err(Error::CtrRemoved.context(format!("container {}", self.id())));
+            }
+            Err(e) => return Err(e),
+        };
+        if matches!(
+            self.rec.state.state,
+            ContainerStatus::Running | ContainerStatus::Paused | ContainerStatus::Stopping
+        ) && self.check_exit_file()?
+        {
+            self.save()?;
+        }
+        Ok(())
+    }
+
+    /// Applies the exit file if present; true when the state changed.
+    fn check_exit_file(&mut self) -> Result<bool> {
+        let path = self.rt.paths()?.exits_dir().join(self.id());
+        let meta = match std::fs::metadata(&path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+        let code: i32 = text.trim().parse().unwrap_or(-1);
+        use std::os::unix::fs::MetadataExt;
+        let finished = DateTime::<Utc>::from_timestamp(meta.ctime(), meta.ctime_nsec() as u32)
+            .unwrap_or_else(Utc::now);
+        self.mark_exited(code, finished)?;
+        Ok(true)
+    }
+
+    /// Records that the container's process exited with `code`.
+    pub(crate) fn mark_exited(&mut self, code: i32, finished: DateTime<Utc>) -> Result<()> {
+        let oom = self.bundle_dir().join("oom").exists();
+        let st = &mut self.rec.state;
+        st.state = ContainerStatus::Stopped;
+        st.pid = 0;
+        st.conmon_pid = 0;
+        st.finished_time = finished;
+        st.exit_code = code;
+        st.exited = true;
+        st.oom_killed = oom;
+        self.rt.state()?.add_container_exit_code(self.id(), code)?;
+        let mut ev = self.event(EventStatus::Died);
+        ev.container_exit_code = Some(code);
+        self.rt.emit(ev);
+        Ok(())
+    }
+
+    /// Writes the state.
+    pub(crate) fn save(&self) -> Result<()> {
+        self.rt.state()?.save_container(self.id(), &self.rec.state)
+    }
+
+    /// An event about this container (labels as attributes).
+    pub(crate) fn event(&self, status: EventStatus) -> Event {
+        let mut ev = Event::new(EventType::Container, status);
+        ev.id.clone_from(&self.rec.config.id);
+        ev.name.clone_from(&self.rec.config.name);
+        ev.image.clone_from(&self.rec.config.rootfs_image_name);
+        ev.pod_id = self.rec.config.pod.clone().unwrap_or_default();
+        ev.attributes = Some(self.rec.config.labels.clone());
+        ev
+    }
+
+    /// The OCI runtime driver of this container.
+    pub(crate) fn oci(&self) -> Result<Arc<dyn OciRuntime>> {
+        self.rt.oci_for(&self.rec.config.oci_runtime)
+    }
+
+    /// The bundle directory (`config.json`, `attach`, `ctl`, `ctr.log`).
+    pub fn bundle_dir(&self) -> PathBuf {
+        PathBuf::from(&self.rec.config.static_dir)
+    }
+
+    /// The run directory (`pidfile`, `conmon.pid`, run files).
+    pub fn run_dir(&self) -> PathBuf {
+        PathBuf::from(&self.rec.state.run_dir)
+    }
+
+    /// The state-invalid error Podman gives for `verb`.
+    pub(crate) fn improper(&self, what: &str) -> Error {
+        Error::CtrStateInvalid.context(format!(
+            "{what}. {} is in state {}",
+            self.id(),
+            self.rec.state.state
+        ))
+    }
+}
+
+/// The container lock, released on drop.
+pub(crate) struct HeldLock {
+    lock: Arc<dyn Locker>,
+}
+
+impl Drop for HeldLock {
+    fn drop(&mut self) {
+        if let Err(e) = self.lock.unlock() {
+            tracing::error!("unlocking container lock {}: {e}", self.lock.id());
+        }
+    }
+}
+
+impl Runtime {
+    /// The container with this name, ID or unique ID prefix.
+    pub fn lookup_container(&self, name_or_id: &str) -> Result<Container> {
+        let rec = self.state()?.lookup_container(name_or_id)?;
+        Container::from_record(self, rec)
+    }
+
+    /// Every container, states as stored (not synced).
+    pub fn containers(&self) -> Result<Vec<Container>> {
+        self.state()?
+            .all_containers(true)?
+            .into_iter()
+            .map(|r| Container::from_record(self, r))
+            .collect()
+    }
+}

@@ -1,0 +1,166 @@
+//! `init` (create in the OCI runtime) and `start`.
+
+use chrono::Utc;
+
+use super::spec;
+use super::{Container, ContainerStatus};
+use crate::error::{Error, IoResultExt, Result, ResultExt};
+use crate::events::EventStatus;
+
+/// Files conmon leaves in the bundle that must go before a new `create`.
+const CONMON_FILES: [&str; 4] = ["attach", "ctl", "winsz", "oom"];
+
+impl Container {
+    /// What the run files (`hostname`, `hosts`, `resolv.conf`, `.containerenv`) depend on.
+    fn run_file_options(&self, spec_json: &serde_json::Value) -> spec::SpecOptions {
+        let cfg = &self.rec.config;
+        spec::SpecOptions {
+            id: cfg.id.clone(),
+            name: cfg.name.clone(),
+            rootfs: spec_json["root"]["path"]
+                .as_str()
+                .unwrap_or_default()
+                .into(),
+            bundle: self.bundle_dir(),
+            run_dir: self.run_dir(),
+            entrypoint: Vec::new(),
+            command: cfg.command.clone(),
+            env: Vec::new(),
+            terminal: false,
+            user: String::new(),
+            workdir: String::new(),
+            hostname: spec_json["hostname"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            cap_add: Vec::new(),
+            cap_drop: Vec::new(),
+            privileged: cfg.privileged,
+            read_only: false,
+            no_new_privileges: false,
+            binds: Vec::new(),
+            tmpfs: Vec::new(),
+            ulimits: Vec::new(),
+            memory: None,
+            cpus: None,
+            pids_limit: None,
+            cgroups_disabled: false,
+            cgroup_parent: String::new(),
+            cgroup_manager: String::new(),
+            network: match cfg.net_mode.as_str() {
+                "none" => spec::NetworkMode::None,
+                "host" => spec::NetworkMode::Host,
+                _ => spec::NetworkMode::Private,
+            },
+            init: false,
+            annotations: Default::default(),
+            stop_signal: cfg.stop_signal,
+            created: cfg.created_time,
+        }
+    }
+
+    /// Writes `config.json` and the run files, mounts `/dev/shm`, and creates
+    /// the container in the OCI runtime (state `Created`). The caller holds
+    /// the lock and has synced.
+    pub(crate) fn init_locked(&mut self) -> Result<()> {
+        match self.rec.state.state {
+            ContainerStatus::Configured | ContainerStatus::Exited => {}
+            ContainerStatus::Stopped => self.cleanup_runtime()?,
+            _ => {
+                return Err(self
+                    .improper("container must be in Created or Stopped state to be initialized"));
+            }
+        }
+        let bundle = self.bundle_dir();
+        for f in CONMON_FILES {
+            let p = bundle.join(f);
+            if let Err(e) = std::fs::remove_file(&p) {
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    return Err(Error::io(&p, e));
+                }
+            }
+        }
+        let exit_file = self.rt.paths()?.exits_dir().join(self.id());
+        let _ = std::fs::remove_file(&exit_file);
+        let spec_json = self
+            .rec
+            .config
+            .spec
+            .clone()
+            .ok_or_else(|| Error::Internal.context("container has no OCI spec"))?;
+        let run_dir = self.run_dir();
+        std::fs::create_dir_all(&run_dir).at(&run_dir)?;
+        std::fs::create_dir_all(&bundle).at(&bundle)?;
+        spec::write_run_files(&self.run_file_options(&spec_json))
+            .context("writing container run files")?;
+        self.mount_shm()?;
+        let cfg_path = bundle.join("config.json");
+        let text = serde_json::to_vec(&spec_json)?;
+        std::fs::write(&cfg_path, text).at(&cfg_path)?;
+
+        let oci = self.oci()?;
+        let created = match oci.create(&self.rec) {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = self.unmount_shm();
+                return Err(e);
+            }
+        };
+        let st = &mut self.rec.state;
+        st.pid = created.pid;
+        st.conmon_pid = created.conmon_pid;
+        st.state = ContainerStatus::Created;
+        st.exit_code = 0;
+        st.exited = false;
+        st.oom_killed = false;
+        st.stopped_by_user = false;
+        st.restart_policy_match = false;
+        st.exec_sessions.clear();
+        st.config_path = cfg_path.to_string_lossy().into_owned();
+        self.save()?;
+        self.rt.emit(self.event(EventStatus::Init));
+        Ok(())
+    }
+
+    /// `init`: creates the container in the OCI runtime without starting it.
+    pub fn init(&mut self) -> Result<()> {
+        let _held = self.lock_and_sync()?;
+        self.init_locked()
+    }
+
+    /// Starts a created container (state `Running`); the caller holds the lock.
+    pub(crate) fn start_locked(&mut self) -> Result<()> {
+        match self.rec.state.state {
+            ContainerStatus::Running => return Ok(()),
+            ContainerStatus::Created => {}
+            ContainerStatus::Configured | ContainerStatus::Stopped | ContainerStatus::Exited => {
+                self.init_locked()?;
+            }
+            _ => {
+                return Err(Error::CtrStateInvalid.context(format!(
+                    "container {} must be in Created or Stopped state to be started",
+                    self.id()
+                )));
+            }
+        }
+        let oci = self.oci()?;
+        if let Err(e) = oci.start(&self.rec) {
+            // Leave a state the next command can work with.
+            let _ = self.sync();
+            let _ = self.cleanup_runtime();
+            return Err(e);
+        }
+        self.rec.state.state = ContainerStatus::Running;
+        self.rec.state.started_time = Utc::now();
+        self.save()?;
+        self.rt.emit(self.event(EventStatus::Start));
+        Ok(())
+    }
+
+    /// `start`: initializes the container if needed and starts it. Starting a
+    /// running container does nothing.
+    pub fn start(&mut self) -> Result<()> {
+        let _held = self.lock_and_sync()?;
+        self.start_locked()
+    }
+}

@@ -1,0 +1,93 @@
+//! `stop` and `kill`.
+
+use std::time::Duration;
+
+use super::{Container, ContainerStatus};
+use crate::error::{Error, Result};
+use crate::events::EventStatus;
+
+impl Container {
+    /// `stop`: sends the stop signal, waits `timeout` (the container's stop
+    /// timeout when `None`), then SIGKILL; then cleans up. The lock is
+    /// released while waiting so that conmon's cleanup can run. A stopped
+    /// container is [`Error::CtrStopped`] (the CLI treats it as success).
+    pub fn stop(&mut self, timeout: Option<u32>) -> Result<()> {
+        let timeout = timeout.unwrap_or(self.rec.config.stop_timeout);
+        {
+            let _held = self.lock_and_sync()?;
+            match self.rec.state.state {
+                ContainerStatus::Stopped
+                | ContainerStatus::Exited
+                | ContainerStatus::Configured => {
+                    return Err(Error::CtrStopped
+                        .context(format!("container {} is already stopped", self.id())));
+                }
+                ContainerStatus::Created => {
+                    // Never started: nothing to signal; clean up the runtime side.
+                    self.cleanup_runtime()?;
+                    return Ok(());
+                }
+                ContainerStatus::Running | ContainerStatus::Stopping => {}
+                ContainerStatus::Paused => {
+                    self.oci()?.resume(&self.rec)?;
+                }
+                _ => {
+                    return Err(self.improper("can only stop created or running containers"));
+                }
+            }
+            self.rec.state.state = ContainerStatus::Stopping;
+            self.rec.state.stopped_by_user = true;
+            self.save()?;
+        }
+        // Unlocked: the container's exit runs conmon's cleanup, which needs the lock.
+        let stopped = self
+            .oci()?
+            .stop(&self.rec, Duration::from_secs(timeout.into()), false);
+        let _held = self.lock_and_sync()?;
+        stopped?;
+        if self.rec.state.state == ContainerStatus::Stopping {
+            // The exit file was not there yet at sync: wait briefly for conmon.
+            self.wait_for_exit_file(Duration::from_secs(5))?;
+        }
+        self.rt.emit(self.event(EventStatus::Stop));
+        self.cleanup_locked()
+    }
+
+    /// Polls for conmon's exit file and applies it.
+    pub(crate) fn wait_for_exit_file(&mut self, limit: Duration) -> Result<()> {
+        let deadline = std::time::Instant::now() + limit;
+        while matches!(
+            self.rec.state.state,
+            ContainerStatus::Running | ContainerStatus::Stopping | ContainerStatus::Paused
+        ) {
+            if std::time::Instant::now() > deadline {
+                return Err(Error::msg(format!(
+                    "timed out waiting for container {} to exit",
+                    self.id()
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(10));
+            self.sync()?;
+        }
+        Ok(())
+    }
+
+    /// `kill`: sends `signal` to the container's init process.
+    pub fn kill(&mut self, signal: i32) -> Result<()> {
+        let _held = self.lock_and_sync()?;
+        if !matches!(
+            self.rec.state.state,
+            ContainerStatus::Running | ContainerStatus::Stopping | ContainerStatus::Paused
+        ) {
+            return Err(self.improper("can only kill running containers"));
+        }
+        self.oci()?.kill(&self.rec, signal, false)?;
+        self.rec.state.stopped_by_user = true;
+        self.save()?;
+        self.rt.emit(self.event(EventStatus::Kill));
+        if signal == libc::SIGKILL {
+            let _ = self.wait_for_exit_file(Duration::from_secs(5));
+        }
+        Ok(())
+    }
+}
