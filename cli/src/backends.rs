@@ -16,5 +16,7 @@ pub fn registry() -> BackendRegistry {
     rpod_lock_shm::register(&mut r);
     #[cfg(feature = "lock-file")]
     rpod_lock_file::register(&mut r);
+    #[cfg(feature = "oci-conmon")]
+    rpod_oci_conmon::register(&mut r);
     r
 }

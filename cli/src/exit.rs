@@ -67,7 +67,10 @@ mod tests {
         assert_eq!(CliError::from(Error::NoSuchCtr).exit_code(), 125);
         let nf = Error::OciRuntimeNotFound.context("runc: exec: \"x\"");
         assert_eq!(CliError::from(nf).exit_code(), 127);
-        assert_eq!(CliError::from(Error::OciRuntimePermissionDenied).exit_code(), 126);
+        assert_eq!(
+            CliError::from(Error::OciRuntimePermissionDenied).exit_code(),
+            126
+        );
         assert_eq!(CliError::Exit(3).exit_code(), 3);
         assert!(!CliError::Exit(3).prints());
     }

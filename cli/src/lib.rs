@@ -3,6 +3,8 @@
 //! to exit-code mapping (`exit`) and backend composition (`backends`).
 //! `main.rs` only calls [`run`].
 
+#![recursion_limit = "512"]
+
 pub mod args;
 pub mod backends;
 pub mod commands;

@@ -34,7 +34,14 @@ const PACKAGES: &[&str] = &[
 ];
 
 /// Feature sets the rpod binary must build with (each backend alone, and none).
-const FEATURE_SETS: &[&str] = &["", "events", "state-sqlite", "lock-shm", "lock-file"];
+const FEATURE_SETS: &[&str] = &[
+    "",
+    "events",
+    "state-sqlite",
+    "lock-shm",
+    "lock-file",
+    "oci-conmon",
+];
 
 type Result<T = ()> = std::result::Result<T, String>;
 

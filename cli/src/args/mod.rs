@@ -1,16 +1,23 @@
 //! clap argument structs: data only, one file per command group.
 
+mod container;
 mod system;
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+pub use container::*;
 pub use system::{EventsArgs, InfoArgs, MigrateArgs, SystemCommand, VersionArgs};
 
 /// rpod: manage pods, containers and images, the Podman way.
 #[derive(Debug, Parser)]
-#[command(name = "rpod", version, disable_help_subcommand = true, args_override_self = true)]
+#[command(
+    name = "rpod",
+    version,
+    disable_help_subcommand = true,
+    args_override_self = true
+)]
 pub struct Cli {
     /// Options every command takes.
     #[command(flatten)]
@@ -55,7 +62,12 @@ pub struct GlobalOptions {
     #[arg(long = "storage-driver", global = true, value_name = "NAME")]
     pub storage_driver: Option<String>,
     /// Log messages above specified level (trace, debug, info, warn, warning, error, fatal, panic).
-    #[arg(long = "log-level", global = true, default_value = "warn", value_name = "LEVEL")]
+    #[arg(
+        long = "log-level",
+        global = true,
+        default_value = "warn",
+        value_name = "LEVEL"
+    )]
     pub log_level: String,
 }
 
@@ -98,4 +110,10 @@ pub enum Command {
     /// Manage rpod.
     #[command(subcommand)]
     System(SystemCommand),
+    /// Manage containers.
+    #[command(subcommand)]
+    Container(ContainerCommand),
+    /// The container commands, also at the top level (`rpod run`, `rpod ps` ...).
+    #[command(flatten)]
+    Top(ContainerCommand),
 }

@@ -20,7 +20,8 @@ fn template_data(e: &Event) -> Result<Value, CliError> {
         for key in ["ID", "Image", "Name", "Network", "HealthStatus", "PodID"] {
             o.entry(key).or_insert_with(|| Value::String(String::new()));
         }
-        o.entry("ContainerExitCode").or_insert_with(|| Value::from(0));
+        o.entry("ContainerExitCode")
+            .or_insert_with(|| Value::from(0));
         o.insert("Time".into(), Value::String(go_time_string(&e.time)));
         o.insert(
             "TimeNano".into(),
@@ -35,8 +36,16 @@ pub fn run(args: &EventsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     // Everything the user typed is checked before the runtime opens anything.
     let now = Utc::now();
     let filter = EventFilter::parse(&args.filters)?;
-    let mut since = args.since.as_deref().map(|s| parse_input_time(s, now)).transpose()?;
-    let until = args.until.as_deref().map(|s| parse_input_time(s, now)).transpose()?;
+    let mut since = args
+        .since
+        .as_deref()
+        .map(|s| parse_input_time(s, now))
+        .transpose()?;
+    let until = args
+        .until
+        .as_deref()
+        .map(|s| parse_input_time(s, now))
+        .transpose()?;
     // Like Podman, a plain streaming read starts at the end of the log.
     if args.stream && since.is_none() && until.is_none() {
         since = Some(now);

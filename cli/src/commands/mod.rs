@@ -1,16 +1,18 @@
 //! One file per verb. Each takes its parsed arguments and a [`Ctx`], calls
 //! the runtime, and writes through `ctx.out`.
 
+mod container;
 mod events;
 mod info;
 mod system;
+pub(crate) mod util;
 mod version;
 
 use std::io::Write;
 
 use rpod_runtime_core::runtime::{Runtime, RuntimeBuilder};
 
-use crate::args::{Command, GlobalOptions, SystemCommand};
+use crate::args::{Command, ContainerCommand, GlobalOptions, SystemCommand};
 use crate::backends;
 use crate::exit::CliError;
 
@@ -89,5 +91,33 @@ pub fn dispatch(command: &Command, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         Command::Events(a) | Command::System(SystemCommand::Events(a)) => events::run(a, ctx),
         Command::System(SystemCommand::Renumber) => system::renumber(ctx),
         Command::System(SystemCommand::Migrate(a)) => system::migrate(a, ctx),
+        Command::Container(c) | Command::Top(c) => dispatch_container(c, ctx),
+    }
+}
+
+fn dispatch_container(command: &ContainerCommand, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    use ContainerCommand as C;
+    match command {
+        C::Create(a) => container::create(a, ctx),
+        C::Run(a) => container::run(a, ctx),
+        C::Start(a) => container::start(a, ctx),
+        C::Stop(a) => container::stop(a, ctx),
+        C::Restart(a) => container::restart(a, ctx),
+        C::Kill(a) => container::kill(a, ctx),
+        C::Rm(a) => container::remove(a, ctx),
+        C::Wait(a) => container::wait(a, ctx),
+        C::Logs(a) => container::logs(a, ctx),
+        C::Exec(a) => container::exec(a, ctx),
+        C::Attach(a) => container::attach(a, ctx),
+        C::Ps(a) => container::ps(a, ctx),
+        C::Inspect(a) => container::inspect(a, ctx),
+        C::Pause(a) => container::pause(a, ctx),
+        C::Unpause(a) => container::unpause(a, ctx),
+        C::Rename(a) => container::rename(a, ctx),
+        C::Top(a) => container::top(a, ctx),
+        C::Cleanup(a) => container::cleanup(a, ctx),
+        C::Exists(a) => container::exists(a, ctx),
+        C::Prune(a) => container::prune(a, ctx),
+        C::Port(a) => container::port(a, ctx),
     }
 }

@@ -13,7 +13,10 @@ pub fn renumber(ctx: &mut Ctx<'_>) -> Result<(), CliError> {
 
 /// Stops running containers and optionally moves them to another OCI runtime.
 pub fn migrate(args: &MigrateArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
-    let rt = ctx.builder().migrate(true, args.new_runtime.clone()).build()?;
+    let rt = ctx
+        .builder()
+        .migrate(true, args.new_runtime.clone())
+        .build()?;
     rt.shutdown(false)?;
     Ok(())
 }

@@ -43,7 +43,7 @@ mod token;
 use serde_json::Value;
 
 pub use table::{
-    NormalizedFormat, is_json_keyword, is_table, normalize, render_each, render_table,
+    NormalizedFormat, align, is_json_keyword, is_table, normalize, render_each, render_table,
     table_headers,
 };
 pub use yaml::{sort_keys_like_go_yaml, to_yaml};

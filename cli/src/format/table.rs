@@ -226,7 +226,7 @@ pub fn render_table(
 
 /// Aligns tab-separated cells like `report.NewWriterDefault`. Go's
 /// minwidth counts the padding, the crate's does not: 10 + 2 = 12.
-fn align(text: &str) -> String {
+pub fn align(text: &str) -> String {
     let mut tw = TabWriter::new(Vec::with_capacity(text.len()))
         .minwidth(10)
         .padding(2);

@@ -1,0 +1,267 @@
+//! `create` and `run`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use rpod_runtime_core::Error;
+use rpod_runtime_core::container::spec::{BindMount, NetworkMode};
+use rpod_runtime_core::container::{Container, CreateOptions, RemoveOptions};
+use rpod_runtime_core::oci::AttachEnd;
+
+use crate::args::{CreateArgs, CreateFlags, RunArgs};
+use crate::commands::Ctx;
+use crate::commands::util::{parse_detach_keys, parse_memory, parse_signal, process_io};
+use crate::exit::CliError;
+
+fn read_env_file(path: &PathBuf) -> Result<Vec<String>, CliError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::Usage(format!("reading env file {}: {e}", path.display())))?;
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect())
+}
+
+fn parse_bind(v: &str) -> Result<BindMount, CliError> {
+    let parts: Vec<&str> = v.split(':').collect();
+    let (src, dst, opts) = match parts.as_slice() {
+        [s, d] => (*s, *d, ""),
+        [s, d, o] => (*s, *d, *o),
+        _ => {
+            return Err(CliError::Usage(format!(
+                "invalid volume specification {v:?}: use HOST-DIR:CONTAINER-DIR[:OPTIONS]"
+            )));
+        }
+    };
+    if !src.starts_with('/') {
+        return Err(CliError::Usage(format!(
+            "named volumes are not supported yet: {src:?} (use an absolute host path)"
+        )));
+    }
+    if !dst.starts_with('/') {
+        return Err(CliError::Usage(format!(
+            "invalid container path {dst:?}, must be an absolute path"
+        )));
+    }
+    let source = PathBuf::from(src);
+    if !source.exists() {
+        return Err(CliError::Usage(format!(
+            "statfs {src}: no such file or directory"
+        )));
+    }
+    Ok(BindMount {
+        source,
+        destination: dst.to_string(),
+        options: opts
+            .split(',')
+            .filter(|o| !o.is_empty())
+            .map(str::to_string)
+            .collect(),
+    })
+}
+
+/// Turns the flags into the runtime's create options.
+pub(crate) fn create_options(f: &CreateFlags, argv: &[String]) -> Result<CreateOptions, CliError> {
+    if !f.publish.is_empty() {
+        return Err(CliError::Usage(
+            "publishing ports (-p) is not yet supported: bridge networking is not implemented"
+                .into(),
+        ));
+    }
+    if !f.rootfs {
+        return Err(CliError::Usage(format!(
+            "{}: image storage is not implemented yet; run a root filesystem directory with --rootfs",
+            f.image
+        )));
+    }
+    let mut env = Vec::new();
+    for file in &f.env_file {
+        env.extend(read_env_file(file)?);
+    }
+    for e in &f.env {
+        if e.contains('=') {
+            env.push(e.clone());
+        } else {
+            // `-e NAME` takes the value from rpod's environment, as Podman does.
+            #[allow(clippy::disallowed_methods)]
+            if let Ok(v) = std::env::var(e) {
+                env.push(format!("{e}={v}"));
+            }
+        }
+    }
+    let network = match f.network.as_deref() {
+        None | Some("private") | Some("") => NetworkMode::Private,
+        Some("none") => NetworkMode::None,
+        Some("host") => NetworkMode::Host,
+        Some(other) => {
+            return Err(CliError::Usage(format!(
+                "network {other:?} is not supported yet: use none, host or private"
+            )));
+        }
+    };
+    let mut labels = BTreeMap::new();
+    for l in &f.labels {
+        let (k, v) = l.split_once('=').unwrap_or((l.as_str(), ""));
+        labels.insert(k.to_string(), v.to_string());
+    }
+    let mut no_new_privileges = false;
+    for o in &f.security_opt {
+        match o.as_str() {
+            "no-new-privileges" | "no-new-privileges=true" | "no-new-privileges:true" => {
+                no_new_privileges = true;
+            }
+            _ => return Err(CliError::Usage(format!("invalid --security-opt {o:?}"))),
+        }
+    }
+    let cgroups_disabled = match f.cgroups.as_deref() {
+        None | Some("enabled") => false,
+        Some("disabled") => true,
+        Some(other) => return Err(CliError::Usage(format!("invalid cgroup mode {other:?}"))),
+    };
+    let tmpfs = f
+        .tmpfs
+        .iter()
+        .map(|t| {
+            let (d, o) = t.split_once(':').unwrap_or((t.as_str(), ""));
+            (d.to_string(), o.to_string())
+        })
+        .collect();
+    let entrypoint = match &f.entrypoint {
+        Some(e) if e.trim_start().starts_with('[') => serde_json::from_str::<Vec<String>>(e)
+            .map_err(|err| CliError::Usage(format!("invalid --entrypoint {e:?}: {err}")))?,
+        Some(e) if e.is_empty() => Vec::new(),
+        Some(e) => vec![e.clone()],
+        None => Vec::new(),
+    };
+    if entrypoint.is_empty() && f.command.is_empty() {
+        return Err(CliError::Usage(
+            "no command or entrypoint provided, and no CMD or ENTRYPOINT from image".into(),
+        ));
+    }
+    Ok(CreateOptions {
+        name: f.name.clone().unwrap_or_default(),
+        rootfs: PathBuf::from(&f.image),
+        image: String::new(),
+        entrypoint,
+        command: f.command.clone(),
+        env,
+        terminal: f.tty,
+        stdin: f.interactive,
+        user: f.user.clone().unwrap_or_default(),
+        workdir: f.workdir.clone().unwrap_or_default(),
+        hostname: f.hostname.clone().unwrap_or_default(),
+        cap_add: f.cap_add.clone(),
+        cap_drop: f.cap_drop.clone(),
+        privileged: f.privileged,
+        read_only: f.read_only,
+        no_new_privileges,
+        binds: f
+            .volumes
+            .iter()
+            .map(|v| parse_bind(v))
+            .collect::<Result<_, _>>()?,
+        tmpfs,
+        ulimits: f.ulimit.clone(),
+        memory: f.memory.as_deref().map(parse_memory).transpose()?,
+        cpus: f.cpus,
+        pids_limit: f.pids_limit,
+        cgroups_disabled,
+        network,
+        init: f.init,
+        labels,
+        stop_signal: f
+            .stop_signal
+            .as_deref()
+            .map(|s| parse_signal(s).map(|n| n as u32))
+            .transpose()?,
+        stop_timeout: f.stop_timeout,
+        auto_remove: f.rm,
+        runtime: String::new(),
+        create_command: argv.to_vec(),
+    })
+}
+
+fn argv() -> Vec<String> {
+    std::env::args().collect()
+}
+
+/// `rpod create`: prints the new container's ID.
+pub fn create(args: &CreateArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    let opts = create_options(&args.flags, &argv())?;
+    let rt = ctx.runtime()?;
+    let c = rt.create_container(opts)?;
+    ctx.write(&format!("{}\n", c.id()))
+}
+
+/// `rpod run`: create, start (attached unless `-d`), pass the exit code through.
+pub fn run(args: &RunArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    let opts = create_options(&args.flags, &argv())?;
+    let detach_keys = parse_detach_keys(args.detach_keys.as_deref().unwrap_or("ctrl-p,ctrl-q"))?;
+    let rt = ctx.runtime()?;
+    let mut c = rt.create_container(opts)?;
+    if args.detach {
+        let started = c.start();
+        if let Err(e) = started {
+            return Err(fail_and_maybe_remove(c, args.flags.rm, e));
+        }
+        return ctx.write(&format!("{}\n", c.id()));
+    }
+    let proxy = args
+        .sig_proxy
+        .then(|| super::lifecycle::SignalProxy::start(&c));
+    let io = process_io(args.flags.interactive, detach_keys);
+    let end = c.start_attached(io);
+    drop(proxy);
+    match end {
+        Err(e) => Err(fail_and_maybe_remove(c, args.flags.rm, e)),
+        Ok(AttachEnd::Detached) => Ok(()),
+        Ok(AttachEnd::Ended) => {
+            let code = finish(&mut c)?;
+            if args.flags.rm {
+                remove_quietly(&mut c);
+            }
+            if code == 0 {
+                Ok(())
+            } else {
+                Err(CliError::Exit(code))
+            }
+        }
+    }
+}
+
+/// Waits for the container's process to exit, cleans up (not waiting for
+/// conmon's exit command), and returns the exit code.
+pub(crate) fn finish(c: &mut Container) -> Result<i32, CliError> {
+    loop {
+        match c.cleanup() {
+            Ok(()) => break,
+            Err(e) if e.is(&Error::CtrStateInvalid) => std::thread::sleep(Duration::from_millis(5)),
+            Err(e) if e.is(&Error::CtrRemoved) => break,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(c.exit_code()?)
+}
+
+fn remove_quietly(c: &mut Container) {
+    let opts = RemoveOptions {
+        force: true,
+        volumes: true,
+        timeout: Some(0),
+    };
+    if let Err(e) = c.remove(opts) {
+        if !e.is(&Error::CtrRemoved) && !e.is(&Error::NoSuchCtr) {
+            tracing::warn!("removing container {}: {e}", c.id());
+        }
+    }
+}
+
+fn fail_and_maybe_remove(mut c: Container, rm: bool, e: Error) -> CliError {
+    if rm {
+        remove_quietly(&mut c);
+    }
+    e.into()
+}

@@ -1,0 +1,349 @@
+//! `start`, `stop`, `kill`, `restart`, `pause`, `unpause`, `wait`, `rm`,
+//! `rename`, `container cleanup|exists|prune`, `port`, and signal forwarding.
+
+use std::time::Duration;
+
+use nix::sys::signal::{SigSet, SigmaskHow, Signal, pthread_sigmask};
+
+use rpod_runtime_core::Error;
+use rpod_runtime_core::container::{Container, ContainerStatus, RemoveOptions, WaitCondition};
+use rpod_runtime_core::runtime::Runtime;
+use rpod_runtime_core::time::parse_go_duration;
+
+use super::{for_each, targets};
+use crate::args::{
+    CleanupArgs, ExistsArgs, KillArgs, NamesArgs, PortArgs, PruneArgs, RenameArgs, RmArgs,
+    StartArgs, StopArgs, WaitArgs,
+};
+use crate::commands::Ctx;
+use crate::commands::util::{parse_detach_keys, parse_signal, process_io};
+use crate::exit::CliError;
+
+/// Forwards the signals a user sends to `rpod` (Ctrl-C ...) to a container
+/// while it runs attached (`--sig-proxy`).
+pub(crate) struct SignalProxy {
+    set: SigSet,
+}
+
+fn proxied() -> SigSet {
+    let mut set = SigSet::empty();
+    for s in [
+        Signal::SIGINT,
+        Signal::SIGTERM,
+        Signal::SIGHUP,
+        Signal::SIGQUIT,
+        Signal::SIGUSR1,
+        Signal::SIGUSR2,
+    ] {
+        set.add(s);
+    }
+    set
+}
+
+impl SignalProxy {
+    /// Blocks the proxied signals in this thread (threads started later
+    /// inherit that) and forwards them to `c` from a thread of its own.
+    pub(crate) fn start(c: &Container) -> SignalProxy {
+        let set = proxied();
+        let _ = pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&set), None);
+        let (rt, id) = (c_runtime(c), c.id().to_string());
+        std::thread::spawn(move || {
+            while let Ok(sig) = set.wait() {
+                if let Some(rt) = &rt {
+                    if let Ok(mut c) = rt.lookup_container(&id) {
+                        if let Err(e) = c.kill(sig as i32) {
+                            tracing::debug!("forwarding {sig:?}: {e}");
+                        }
+                    }
+                }
+            }
+        });
+        SignalProxy { set }
+    }
+}
+
+fn c_runtime(c: &Container) -> Option<Runtime> {
+    Some(c.runtime())
+}
+
+impl Drop for SignalProxy {
+    fn drop(&mut self) {
+        let _ = pthread_sigmask(SigmaskHow::SIG_UNBLOCK, Some(&self.set), None);
+    }
+}
+
+/// `rpod start`.
+pub fn start(args: &StartArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    let rt = ctx.runtime()?;
+    if args.attach {
+        if args.containers.len() != 1 {
+            return Err(CliError::Usage(
+                "you cannot start and attach multiple containers at once".into(),
+            ));
+        }
+        let mut c = rt.lookup_container(&args.containers[0])?;
+        let keys = parse_detach_keys(args.detach_keys.as_deref().unwrap_or("ctrl-p,ctrl-q"))?;
+        let proxy = SignalProxy::start(&c);
+        let end = c.start_attached(process_io(args.interactive, keys));
+        drop(proxy);
+        return match end? {
+            rpod_runtime_core::oci::AttachEnd::Detached => Ok(()),
+            rpod_runtime_core::oci::AttachEnd::Ended => {
+                let code = super::create::finish(&mut c)?;
+                if code == 0 {
+                    Ok(())
+                } else {
+                    Err(CliError::Exit(code))
+                }
+            }
+        };
+    }
+    let names = args.containers.clone();
+    let t = targets(&rt, &names, false, false)?;
+    let mut inputs = names.into_iter();
+    for_each(ctx, t, |c, _| {
+        let name = inputs.next().unwrap_or_else(|| c.id().to_string());
+        c.start()?;
+        Ok(Some(name))
+    })
+}
+
+/// `rpod stop`: a stopped container is not an error.
+pub fn stop(args: &StopArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    let rt = ctx.runtime()?;
+    let t = targets(&rt, &args.containers, args.all, args.all)?;
+    let mut inputs = args.containers.clone().into_iter();
+    let all = args.all;
+    for_each(
+        ctx,
+        t.into_iter()
+            .filter(|t| !(args.ignore && t.is_err()))
+            .collect(),
+        |c, _| {
+            let name = if all {
+                c.id().to_string()
+            } else {
+                inputs.next().unwrap_or_default()
+            };
+            match c.stop(args.time) {
+                Ok(()) => Ok(Some(name)),
+                Err(e) if e.is(&Error::CtrStopped) => Ok(Some(name)),
+                Err(e) => Err(e.into()),
+            }
+        },
+    )
+}
+
+/// `rpod restart`.
+pub fn restart(args: &StopArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    let rt = ctx.runtime()?;
+    let t = targets(&rt, &args.containers, args.all, false)?;
+    for_each(ctx, t, |c, _| {
+        c.restart(args.time)?;
+        Ok(Some(c.id().to_string()))
+    })
+}
+
+/// `rpod kill`.
+pub fn kill(args: &KillArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    let sig = parse_signal(&args.signal)?;
+    let rt = ctx.runtime()?;
+    let t = targets(&rt, &args.containers, args.all, args.all)?;
+    let mut inputs = args.containers.clone().into_iter();
+    let all = args.all;
+    for_each(ctx, t, |c, _| {
+        let name = if all {
+            c.id().to_string()
+        } else {
+            inputs.next().unwrap_or_default()
+        };
+        c.kill(sig)?;
+        Ok(Some(name))
+    })
+}
+
+/// `rpod pause`.
+pub fn pause(args: &NamesArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    let rt = ctx.runtime()?;
+    let t = targets(&rt, &args.containers, args.all, args.all)?;
+    for_each(ctx, t, |c, _| {
+        c.pause()?;
+        Ok(Some(c.id().to_string()))
+    })
+}
+
+/// `rpod unpause`.
+pub fn unpause(args: &NamesArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    let rt = ctx.runtime()?;
+    let t = targets(&rt, &args.containers, args.all, false)?;
+    for_each(ctx, t, |c, _| {
+        if args.all && c.state().state != ContainerStatus::Paused {
+            return Ok(None);
+        }
+        c.unpause()?;
+        Ok(Some(c.id().to_string()))
+    })
+}
+
+/// `rpod wait`: prints each container's exit code.
+pub fn wait(args: &WaitArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    let condition: WaitCondition = args
+        .condition
+        .first()
+        .map_or("stopped", String::as_str)
+        .parse()?;
+    let interval = parse_go_duration(&args.interval)
+        .ok()
+        .and_then(|d| d.to_std().ok())
+        .unwrap_or(Duration::from_millis(250));
+    let rt = ctx.runtime()?;
+    let t = targets(&rt, &args.containers, false, false)?;
+    for_each(ctx, t, |c, _| {
+        Ok(Some(c.wait(condition, interval)?.to_string()))
+    })
+}
+
+/// Podman's `rm` exit codes: 1 for a missing container, 2 for a running one.
+fn rm_error(e: Error) -> CliError {
+    let code = if e.is(&Error::NoSuchCtr) {
+        1
+    } else if e.is(&Error::CtrStateInvalid) {
+        2
+    } else {
+        return e.into();
+    };
+    let _ = crate::report(&CliError::Engine(e), &mut std::io::stderr());
+    CliError::Exit(code)
+}
+
+/// `rpod rm`.
+pub fn remove(args: &RmArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    let rt = ctx.runtime()?;
+    let t = targets(&rt, &args.containers, args.all, false)?;
+    let opts = RemoveOptions {
+        force: args.force,
+        volumes: args.volumes,
+        timeout: args.time,
+    };
+    let skip_missing = args.force || args.ignore;
+    let mut last: Option<CliError> = None;
+    for target in t {
+        let r = match target {
+            Ok(mut c) => match c.remove(opts) {
+                Ok(()) => {
+                    ctx.write(&format!("{}\n", c.id()))?;
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            },
+            Err((_, e)) if skip_missing && e.is(&Error::NoSuchCtr) => Ok(()),
+            Err((_, e)) => Err(e),
+        };
+        if let Err(e) = r {
+            if let Some(prev) = last.take() {
+                let _ = crate::report(&prev, &mut std::io::stderr());
+            }
+            last = Some(rm_error(e));
+        }
+    }
+    last.map_or(Ok(()), Err)
+}
+
+/// `rpod rename`.
+pub fn rename(args: &RenameArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    let rt = ctx.runtime()?;
+    let mut c = rt.lookup_container(&args.container)?;
+    c.rename(&args.name)?;
+    Ok(())
+}
+
+/// `rpod container cleanup`: conmon's exit command; fast and idempotent.
+pub fn cleanup(args: &CleanupArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    let rt = ctx.runtime()?;
+    for name in &args.containers {
+        let mut c = match rt.lookup_container(name) {
+            Ok(c) => c,
+            // Already removed (e.g. by `run --rm`): nothing to do.
+            Err(e) if e.is(&Error::NoSuchCtr) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        let r = match &args.exec {
+            Some(session) => c.cleanup_exec(session),
+            None => c.cleanup(),
+        };
+        match r {
+            Ok(()) => {}
+            Err(e) if e.is(&Error::CtrRemoved) => continue,
+            Err(e) => return Err(e.into()),
+        }
+        if args.rm && args.exec.is_none() {
+            match c.remove(RemoveOptions {
+                force: true,
+                volumes: true,
+                timeout: Some(0),
+            }) {
+                Ok(()) => {}
+                Err(e) if e.is(&Error::CtrRemoved) || e.is(&Error::NoSuchCtr) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        if args.exec.is_none() {
+            ctx.write(&format!("{}\n", c.id()))?;
+        }
+    }
+    Ok(())
+}
+
+/// `rpod container exists`: exit 0 when it exists, 1 when not.
+pub fn exists(args: &ExistsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    let rt = ctx.runtime()?;
+    match rt.lookup_container(&args.container) {
+        Ok(_) => Ok(()),
+        Err(e) if e.is(&Error::NoSuchCtr) => Err(CliError::Exit(1)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `rpod container prune`: removes every stopped container.
+pub fn prune(args: &PruneArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    if !args.force {
+        return Err(CliError::Usage(
+            "container prune needs confirmation: pass -f/--force (rpod does not prompt yet)".into(),
+        ));
+    }
+    let rt = ctx.runtime()?;
+    for mut c in rt.containers()? {
+        if matches!(
+            c.state().state,
+            ContainerStatus::Exited
+                | ContainerStatus::Stopped
+                | ContainerStatus::Configured
+                | ContainerStatus::Created
+        ) {
+            match c.remove(RemoveOptions::default()) {
+                Ok(()) => ctx.write(&format!("{}\n", c.id()))?,
+                Err(e) if e.is(&Error::CtrStateInvalid) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `rpod port`: no port mappings exist until bridge networking lands.
+pub fn port(args: &PortArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    let rt = ctx.runtime()?;
+    match (&args.container, args.all) {
+        (Some(name), false) => {
+            rt.lookup_container(name)?;
+            Ok(())
+        }
+        (None, true) => Ok(()),
+        _ => Err(CliError::Usage(
+            "you must supply a running container name or ID".into(),
+        )),
+    }
+    .map(|()| {
+        let _ = ctx;
+    })
+}

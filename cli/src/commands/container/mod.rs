@@ -1,0 +1,84 @@
+//! The container commands: one file per verb group.
+
+mod create;
+mod exec;
+mod inspect;
+mod lifecycle;
+mod logs;
+mod ps;
+mod top;
+
+pub use create::{create, run};
+pub use exec::{attach, exec};
+pub use inspect::inspect;
+pub use lifecycle::{
+    cleanup, exists, kill, pause, port, prune, remove, rename, restart, start, stop, unpause, wait,
+};
+pub use logs::logs;
+pub use ps::ps;
+pub use top::top;
+
+use rpod_runtime_core::Error;
+use rpod_runtime_core::container::{Container, ContainerStatus};
+use rpod_runtime_core::runtime::Runtime;
+
+use crate::exit::CliError;
+
+/// Resolves names; with `all`, every container (running ones only when `running_only`).
+pub(crate) fn targets(
+    rt: &Runtime,
+    names: &[String],
+    all: bool,
+    running_only: bool,
+) -> Result<Vec<Result<Container, (String, Error)>>, CliError> {
+    if all {
+        return Ok(rt
+            .containers()?
+            .into_iter()
+            .filter(|c| {
+                !running_only
+                    || matches!(
+                        c.state().state,
+                        ContainerStatus::Running | ContainerStatus::Paused
+                    )
+            })
+            .map(Ok)
+            .collect());
+    }
+    if names.is_empty() {
+        return Err(CliError::Usage(
+            "you must provide at least one name or id".into(),
+        ));
+    }
+    Ok(names
+        .iter()
+        .map(|n| rt.lookup_container(n).map_err(|e| (n.clone(), e)))
+        .collect())
+}
+
+/// Runs `f` on each target, printing what it prints; Podman's multi-object
+/// error rule: every failure but the last is printed, the last is returned.
+pub(crate) fn for_each(
+    ctx: &mut crate::commands::Ctx<'_>,
+    targets: Vec<Result<Container, (String, Error)>>,
+    mut f: impl FnMut(&mut Container, &mut crate::commands::Ctx<'_>) -> Result<Option<String>, CliError>,
+) -> Result<(), CliError> {
+    let mut last_err: Option<CliError> = None;
+    for t in targets {
+        let r = match t {
+            Ok(mut c) => f(&mut c, ctx),
+            Err((_, e)) => Err(e.into()),
+        };
+        match r {
+            Ok(Some(line)) => ctx.write(&format!("{line}\n"))?,
+            Ok(None) => {}
+            Err(e) => {
+                if let Some(prev) = last_err.take() {
+                    let _ = crate::report(&prev, &mut std::io::stderr());
+                }
+                last_err = Some(e);
+            }
+        }
+    }
+    last_err.map_or(Ok(()), Err)
+}

@@ -1,0 +1,421 @@
+//! Real containers through the built `rpod`, conmon and runc: run, exit
+//! codes, logs, stop, exec, pause, restart, rename, rm, ps and inspect, and
+//! crashes in the middle.
+
+use std::time::Duration;
+
+use rpod_tests::TestEnv;
+
+fn rootfs_arg(env: &TestEnv) -> String {
+    env.busybox_rootfs().to_string_lossy().into_owned()
+}
+
+#[test]
+fn run_passes_exit_codes_through() {
+    let env = TestEnv::new();
+    let rootfs = rootfs_arg(&env);
+    let ok = env.rpod(&["run", "--rm", "--rootfs", &rootfs, "true"]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    let three = env.rpod(&["run", "--rm", "--rootfs", &rootfs, "sh", "-c", "exit 3"]);
+    assert_eq!(three.code, 3, "{}", three.stderr);
+    let out = env.rpod(&[
+        "run",
+        "--rm",
+        "--rootfs",
+        &rootfs,
+        "sh",
+        "-c",
+        "echo out; echo err >&2",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout, "out\n");
+    assert_eq!(out.stderr, "err\n");
+
+    let missing = env.rpod(&["run", "--rm", "--rootfs", &rootfs, "nosuchcmd"]);
+    assert_eq!(missing.code, 127, "{}", missing.stderr);
+    assert!(
+        missing.stderr.starts_with("Error: runc: "),
+        "{}",
+        missing.stderr
+    );
+    assert!(
+        missing
+            .stderr
+            .trim_end()
+            .ends_with(": OCI runtime attempted to invoke a command that was not found"),
+        "{}",
+        missing.stderr
+    );
+    let dir = env.rpod(&["run", "--rm", "--rootfs", &rootfs, "/etc"]);
+    assert_eq!(dir.code, 126, "{}", dir.stderr);
+    assert!(dir.stderr.contains("permission denied"), "{}", dir.stderr);
+}
+
+#[test]
+fn run_rm_leaves_nothing_behind() {
+    let env = TestEnv::new();
+    let rootfs = rootfs_arg(&env);
+    let r = env.rpod(&[
+        "run", "--rm", "--name", "gone", "--rootfs", &rootfs, "sh", "-c", "echo bye",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "bye\n");
+    assert_eq!(env.rpod(&["ps", "-a", "-q"]).ok().stdout, "");
+    let exists = env.rpod(&["container", "exists", "gone"]);
+    assert_eq!(exists.code, 1);
+    let exits: Vec<_> = std::fs::read_dir(env.path("tmp/exits"))
+        .map(|rd| rd.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(exits.is_empty(), "exit files left: {exits:?}");
+    // conmon's own cleanup may still be finishing: give it a moment.
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(env.mounts().is_empty(), "mounts left: {:?}", env.mounts());
+    let base = env.path("").to_string_lossy().into_owned();
+    assert!(
+        TestEnv::conmons_with(&base).is_empty(),
+        "conmon left running"
+    );
+    let ctrs: Vec<_> = std::fs::read_dir(env.path("root/overlay-containers"))
+        .map(|rd| rd.flatten().collect())
+        .unwrap_or_default();
+    assert!(ctrs.is_empty(), "container directories left: {ctrs:?}");
+}
+
+#[test]
+fn detached_run_logs_and_stop_with_sigkill_fallback() {
+    let env = TestEnv::new();
+    let rootfs = rootfs_arg(&env);
+    let id = env
+        .rpod(&[
+            "run",
+            "-d",
+            "--name",
+            "stubborn",
+            "--rootfs",
+            &rootfs,
+            "sh",
+            "-c",
+            "trap '' TERM; echo started; while true; do sleep 0.1; done",
+        ])
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
+    assert_eq!(id.len(), 64, "{id}");
+    // The log appears once the shell ran.
+    let mut logs = String::new();
+    for _ in 0..100 {
+        logs = env.rpod(&["logs", "stubborn"]).ok().stdout;
+        if !logs.is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(logs, "started\n");
+    let ps = env.rpod(&["ps", "--format", "{{.Names}} {{.Status}}"]).ok();
+    assert!(ps.stdout.starts_with("stubborn Up "), "{}", ps.stdout);
+
+    let stop = env.rpod(&["stop", "-t", "1", "stubborn"]);
+    assert_eq!(stop.code, 0, "{}", stop.stderr);
+    assert_eq!(stop.stdout, "stubborn\n");
+    assert!(
+        stop.stderr.contains(
+            "StopSignal SIGTERM failed to stop container stubborn in 1 seconds, resorting to SIGKILL"
+        ),
+        "{}",
+        stop.stderr
+    );
+    let code = env
+        .rpod(&[
+            "inspect",
+            "--format",
+            "{{.State.ExitCode}} {{.State.Status}}",
+            "stubborn",
+        ])
+        .ok();
+    assert_eq!(code.stdout, "137 exited\n");
+    // Stopping a stopped container succeeds.
+    assert_eq!(env.rpod(&["stop", "stubborn"]).ok().stdout, "stubborn\n");
+    let waited = env.rpod(&["wait", &id]).ok();
+    assert_eq!(waited.stdout, "137\n");
+}
+
+#[test]
+fn exec_output_and_exit_codes() {
+    let env = TestEnv::new();
+    let rootfs = rootfs_arg(&env);
+    env.rpod(&[
+        "run", "-d", "--name", "box", "--rootfs", &rootfs, "sleep", "60",
+    ])
+    .ok();
+    let r = env.rpod(&["exec", "box", "sh", "-c", "echo hi; echo oops >&2; exit 7"]);
+    assert_eq!(r.code, 7, "{}", r.stderr);
+    assert_eq!(r.stdout, "hi\n");
+    assert_eq!(r.stderr, "oops\n");
+    let env_r = env.rpod(&[
+        "exec",
+        "-e",
+        "X=42",
+        "-w",
+        "/tmp",
+        "box",
+        "sh",
+        "-c",
+        "echo $X $(pwd)",
+    ]);
+    assert_eq!(env_r.stdout, "42 /tmp\n", "{}", env_r.stderr);
+    let missing = env.rpod(&["exec", "box", "nosuchcmd"]);
+    assert_eq!(missing.code, 127, "{}", missing.stderr);
+    let detached = env.rpod(&["exec", "-d", "box", "sleep", "1"]);
+    assert_eq!(detached.code, 0, "{}", detached.stderr);
+
+    env.rpod(&["stop", "-t", "0", "box"]).ok();
+    let stopped = env.rpod(&["exec", "box", "true"]);
+    assert_eq!(stopped.code, 255);
+    assert_eq!(
+        stopped.stderr,
+        "Error: can only create exec sessions on running containers: container state improper\n"
+    );
+}
+
+#[test]
+fn pause_unpause_restart_rename_and_forced_removal() {
+    let env = TestEnv::new();
+    let rootfs = rootfs_arg(&env);
+    env.rpod(&[
+        "run", "-d", "--name", "p1", "--rootfs", &rootfs, "sleep", "60",
+    ])
+    .ok();
+    env.rpod(&["pause", "p1"]).ok();
+    let st = env.rpod(&["ps", "-a", "--format", "{{.Status}}"]).ok();
+    assert_eq!(st.stdout, "Paused\n");
+    env.rpod(&["unpause", "p1"]).ok();
+    let st = env
+        .rpod(&["inspect", "--format", "{{.State.Status}}", "p1"])
+        .ok();
+    assert_eq!(st.stdout, "running\n");
+
+    let pid_before = env
+        .rpod(&["inspect", "--format", "{{.State.Pid}}", "p1"])
+        .ok()
+        .stdout;
+    env.rpod(&["restart", "-t", "0", "p1"]).ok();
+    let pid_after = env
+        .rpod(&[
+            "inspect",
+            "--format",
+            "{{.State.Pid}} {{.State.Status}}",
+            "p1",
+        ])
+        .ok()
+        .stdout;
+    assert!(pid_after.ends_with(" running\n"), "{pid_after}");
+    assert_ne!(pid_before.trim(), pid_after.split(' ').next().unwrap());
+
+    env.rpod(&["rename", "p1", "p2"]).ok();
+    assert_eq!(env.rpod(&["container", "exists", "p1"]).code, 1);
+    assert_eq!(env.rpod(&["container", "exists", "p2"]).code, 0);
+
+    let refused = env.rpod(&["rm", "p2"]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("cannot remove container"),
+        "{}",
+        refused.stderr
+    );
+    let forced = env.rpod(&["rm", "-f", "-t", "0", "p2"]);
+    assert_eq!(forced.code, 0, "{}", forced.stderr);
+    assert_eq!(env.rpod(&["ps", "-a", "-q"]).ok().stdout, "");
+    let missing = env.rpod(&["rm", "p2"]);
+    assert_eq!(missing.code, 1);
+    assert_eq!(env.rpod(&["rm", "-f", "p2"]).code, 0);
+}
+
+#[test]
+fn ps_and_inspect_formats() {
+    let env = TestEnv::new();
+    let rootfs = rootfs_arg(&env);
+    env.rpod(&[
+        "create", "--name", "c1", "--label", "app=web", "--rootfs", &rootfs, "echo", "hello",
+        "world", "and", "more",
+    ])
+    .ok();
+    let table = env.rpod(&["ps", "-a"]).ok().stdout;
+    let mut lines = table.lines();
+    let header = lines.next().unwrap();
+    assert!(
+        header.starts_with("CONTAINER ID  IMAGE       COMMAND"),
+        "{header:?}"
+    );
+    assert!(header.ends_with("NAMES"), "{header:?}");
+    let row = lines.next().unwrap();
+    assert!(row.contains("echo hello world ..."), "{row:?}");
+    assert!(row.contains("Created"), "{row:?}");
+    assert!(row.ends_with("c1"), "{row:?}");
+
+    let json = env.rpod(&["ps", "-a", "--format", "json"]).ok().stdout;
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let rec = &v[0];
+    for key in [
+        "AutoRemove",
+        "Command",
+        "Created",
+        "CreatedAt",
+        "Exited",
+        "ExitedAt",
+        "ExitCode",
+        "Id",
+        "Image",
+        "Labels",
+        "Names",
+        "Pid",
+        "State",
+        "Status",
+    ] {
+        assert!(rec.get(key).is_some(), "ps json lacks {key}: {rec}");
+    }
+    assert_eq!(rec["State"], "created");
+    assert_eq!(rec["Names"][0], "c1");
+    assert_eq!(rec["Labels"]["app"], "web");
+
+    let filtered = env
+        .rpod(&[
+            "ps",
+            "-a",
+            "--filter",
+            "label=app=web",
+            "--filter",
+            "status=created",
+            "--format",
+            "{{.Names}}",
+        ])
+        .ok();
+    assert_eq!(filtered.stdout, "c1\n");
+    let none = env
+        .rpod(&["ps", "-a", "--filter", "status=running", "-q"])
+        .ok();
+    assert_eq!(none.stdout, "");
+
+    let inspect = env.rpod(&["inspect", "c1"]).ok().stdout;
+    assert!(
+        inspect.starts_with("[\n    {\n        \"Id\": "),
+        "{inspect}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&inspect).unwrap();
+    let c = &v[0];
+    assert_eq!(c["Name"], "c1");
+    assert_eq!(c["Path"], "echo");
+    assert_eq!(
+        c["Args"],
+        serde_json::json!(["hello", "world", "and", "more"])
+    );
+    assert_eq!(c["State"]["Status"], "created");
+    assert_eq!(c["Config"]["Labels"]["app"], "web");
+    assert_eq!(c["EffectiveCaps"].as_array().unwrap().len(), 11);
+
+    let missing = env.rpod(&["inspect", "nope"]);
+    assert_eq!(missing.code, 125);
+    assert_eq!(missing.stdout, "[]\n");
+    assert_eq!(
+        missing.stderr,
+        "Error: inspecting object: no such object: \"nope\"\n"
+    );
+}
+
+#[test]
+fn killing_rpod_run_midway_leaves_a_usable_state() {
+    let env = TestEnv::new();
+    let rootfs = rootfs_arg(&env);
+    let mut child = env
+        .cmd(&[
+            "run", "--name", "victim", "--rootfs", &rootfs, "sleep", "60",
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the container runs, then kill the rpod process hard.
+    for _ in 0..100 {
+        let st = env.rpod(&["ps", "--format", "{{.Names}}"]);
+        if st.stdout.contains("victim") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let ps = env
+        .rpod(&["ps", "-a", "--format", "{{.Names}} {{.State}}"])
+        .ok();
+    assert!(ps.stdout.starts_with("victim Up "), "{}", ps.stdout);
+    let rm = env.rpod(&["rm", "-f", "-t", "0", "victim"]);
+    assert_eq!(rm.code, 0, "{}", rm.stderr);
+    assert_eq!(env.rpod(&["ps", "-a", "-q"]).ok().stdout, "");
+}
+
+#[test]
+fn a_reboot_puts_every_container_back_in_a_valid_state() {
+    let env = TestEnv::new();
+    let rootfs = rootfs_arg(&env);
+    env.rpod(&[
+        "run", "--name", "done", "--rootfs", &rootfs, "sh", "-c", "exit 4",
+    ]);
+    env.rpod(&[
+        "run", "-d", "--name", "alive", "--rootfs", &rootfs, "sleep", "60",
+    ])
+    .ok();
+    // A reboot: every process dies and the tmpfs tmp dir and run root are wiped.
+    let id = env
+        .rpod(&["inspect", "--format", "{{.Id}}", "alive"])
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
+    let pid = env
+        .rpod(&[
+            "inspect",
+            "--format",
+            "{{.State.Pid}} {{.State.ConmonPid}}",
+            "alive",
+        ])
+        .ok()
+        .stdout;
+    for p in pid.split_whitespace() {
+        let _ = std::process::Command::new("kill").args(["-9", p]).status();
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    for m in env.mounts() {
+        let _ = std::process::Command::new("umount")
+            .args(["-l", &m])
+            .status();
+    }
+    // runc keeps its own state in /run/runc, which a reboot wipes too.
+    let _ = std::process::Command::new("runc")
+        .args(["delete", "--force", &id])
+        .status();
+    std::fs::remove_dir_all(env.path("tmp")).unwrap();
+    std::fs::remove_dir_all(env.path("runroot")).unwrap();
+
+    let ps = env
+        .rpod(&[
+            "ps",
+            "-a",
+            "--sort",
+            "names",
+            "--format",
+            "{{.Names}} {{.Status}}",
+        ])
+        .ok();
+    let lines: Vec<&str> = ps.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", ps.stdout);
+    assert_eq!(lines[0], "alive Created", "{}", ps.stdout);
+    assert!(lines[1].starts_with("done Exited (4) "), "{}", ps.stdout);
+    // The refreshed container starts again.
+    let start = env.rpod(&["start", "alive"]);
+    assert_eq!(start.code, 0, "{}", start.stderr);
+    let st = env
+        .rpod(&["inspect", "--format", "{{.State.Status}}", "alive"])
+        .ok();
+    assert_eq!(st.stdout, "running\n");
+}
