@@ -35,13 +35,13 @@ fn usage_error(e: &clap::Error) -> String {
         _ => {
             let text = e.kind().as_str().unwrap_or("invalid arguments").to_string();
             let detail = e.to_string();
-            let first = detail
+
+            detail
                 .lines()
                 .next()
                 .unwrap_or(&text)
                 .trim_start_matches("error: ")
-                .to_string();
-            first
+                .to_string()
         }
     }
 }

@@ -68,9 +68,9 @@ impl Container {
 }
 
 fn remove_quietly(p: &Path) {
-    if let Err(e) = std::fs::remove_file(p) {
-        if e.kind() != std::io::ErrorKind::NotFound {
-            tracing::warn!("removing {}: {e}", p.display());
-        }
+    if let Err(e) = std::fs::remove_file(p)
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::warn!("removing {}: {e}", p.display());
     }
 }

@@ -73,19 +73,18 @@ impl Container {
         let state = self.rt.state()?;
         state.remove_container_exec_sessions(self.id())?;
         for dir in [self.bundle_dir(), self.run_dir()] {
-            if let Some(ctr_dir) = dir.parent() {
-                if let Err(e) = std::fs::remove_dir_all(ctr_dir) {
-                    if e.kind() != std::io::ErrorKind::NotFound {
-                        first_err.get_or_insert(Error::io(ctr_dir, e));
-                    }
-                }
+            if let Some(ctr_dir) = dir.parent()
+                && let Err(e) = std::fs::remove_dir_all(ctr_dir)
+                && e.kind() != std::io::ErrorKind::NotFound
+            {
+                first_err.get_or_insert(Error::io(ctr_dir, e));
             }
         }
         state.remove_container(self.id())?;
-        if let Err(e) = self.lock.free() {
-            if !e.is(&Error::LockNotAllocated(0)) {
-                first_err.get_or_insert(e);
-            }
+        if let Err(e) = self.lock.free()
+            && !e.is(&Error::LockNotAllocated(0))
+        {
+            first_err.get_or_insert(e);
         }
         self.rt.emit(self.event(EventStatus::Remove));
         if let Some(e) = first_err {

@@ -74,10 +74,10 @@ impl Container {
         let bundle = self.bundle_dir();
         for f in CONMON_FILES {
             let p = bundle.join(f);
-            if let Err(e) = std::fs::remove_file(&p) {
-                if e.kind() != std::io::ErrorKind::NotFound {
-                    return Err(Error::io(&p, e));
-                }
+            if let Err(e) = std::fs::remove_file(&p)
+                && e.kind() != std::io::ErrorKind::NotFound
+            {
+                return Err(Error::io(&p, e));
             }
         }
         let exit_file = self.rt.paths()?.exits_dir().join(self.id());

@@ -135,7 +135,7 @@ impl Container {
             ContainerStatus::Running | ContainerStatus::Paused
         ) {
             return Err(Error::CtrStateInvalid
-                .context(format!("top can only be used on running containers")));
+                .context("top can only be used on running containers".to_string()));
         }
         let descs: Vec<String> = if descriptors.is_empty() {
             DEFAULT_DESCRIPTORS.iter().map(|s| s.to_string()).collect()

@@ -127,10 +127,10 @@ impl Runtime {
     pub fn oci_for(&self, name: &str) -> Result<Arc<dyn OciRuntime>> {
         self.check_valid()?;
         let runtimes = &self.inner.oci_runtimes;
-        if name.is_empty() || name == runtimes.default_name {
-            if let Some(oci) = &self.inner.oci {
-                return Ok(Arc::clone(oci));
-            }
+        if (name.is_empty() || name == runtimes.default_name)
+            && let Some(oci) = &self.inner.oci
+        {
+            return Ok(Arc::clone(oci));
         }
         let mut cache = self
             .inner

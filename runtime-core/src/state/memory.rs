@@ -718,7 +718,7 @@ impl State for MemoryState {
 
     fn container_id_is_volume(&self, id: &str) -> Result<bool> {
         let db = self.open()?;
-        Ok(db.vols.values().any(|v| v.config.storage_id == id))
+        Ok(!id.is_empty() && db.vols.values().any(|v| v.config.storage_id == id))
     }
 }
 

@@ -63,7 +63,8 @@ fn assert_err(r: crate::Result<impl std::fmt::Debug>, kind: Error) -> Error {
 }
 
 pub fn add_and_get_container(f: &dyn Fn() -> StateUnderTest) {
-    let s = f().state;
+    let sut = f();
+    let s = &sut.state;
     let c = ctr("alpha");
     s.add_container(&c).unwrap();
     assert_eq!(s.container(c.id()).unwrap(), c);
@@ -88,7 +89,8 @@ pub fn add_and_get_container(f: &dyn Fn() -> StateUnderTest) {
 }
 
 pub fn ids_and_names_unique_across_containers_and_pods(f: &dyn Fn() -> StateUnderTest) {
-    let s = f().state;
+    let sut = f();
+    let s = &sut.state;
     let p = pod("shared");
     s.add_pod(&p).unwrap();
     // A container may not take a pod's ID or name.
@@ -116,7 +118,8 @@ pub fn ids_and_names_unique_across_containers_and_pods(f: &dyn Fn() -> StateUnde
 }
 
 pub fn lookup_order_and_errors(f: &dyn Fn() -> StateUnderTest) {
-    let s = f().state;
+    let sut = f();
+    let s = &sut.state;
     let a = ctr_with_id(&format!("abc1{}", &generate_id().unwrap()[4..]), "first");
     let b = ctr_with_id(&format!("abc2{}", &generate_id().unwrap()[4..]), "second");
     s.add_container(&a).unwrap();
@@ -156,7 +159,8 @@ pub fn lookup_order_and_errors(f: &dyn Fn() -> StateUnderTest) {
 }
 
 pub fn exact_name_beats_id_prefix(f: &dyn Fn() -> StateUnderTest) {
-    let s = f().state;
+    let sut = f();
+    let s = &sut.state;
     let a = ctr_with_id(&format!("beef{}", &generate_id().unwrap()[4..]), "x");
     s.add_container(&a).unwrap();
     // A container whose *name* equals a prefix of another's ID wins the lookup.
@@ -167,7 +171,8 @@ pub fn exact_name_beats_id_prefix(f: &dyn Fn() -> StateUnderTest) {
 }
 
 pub fn dependencies_block_removal(f: &dyn Fn() -> StateUnderTest) {
-    let s = f().state;
+    let sut = f();
+    let s = &sut.state;
     let a = ctr("base");
     let mut b = ctr("user1");
     b.config.dependencies = vec![a.config.id.clone()];
@@ -200,7 +205,8 @@ pub fn dependencies_block_removal(f: &dyn Fn() -> StateUnderTest) {
 }
 
 pub fn dependencies_must_exist_and_share_the_pod(f: &dyn Fn() -> StateUnderTest) {
-    let s = f().state;
+    let sut = f();
+    let s = &sut.state;
     let mut orphan = ctr("orphan");
     orphan.config.dependencies = vec![generate_id().unwrap()];
     assert_err(s.add_container(&orphan), Error::NoSuchCtr);
@@ -218,7 +224,8 @@ pub fn dependencies_must_exist_and_share_the_pod(f: &dyn Fn() -> StateUnderTest)
 }
 
 pub fn volume_dependencies(f: &dyn Fn() -> StateUnderTest) {
-    let s = f().state;
+    let sut = f();
+    let s = &sut.state;
     let mut c = ctr("withvol");
     c.config.named_volumes = vec![NamedVolume {
         name: "data".into(),
@@ -240,7 +247,8 @@ pub fn volume_dependencies(f: &dyn Fn() -> StateUnderTest) {
 }
 
 pub fn pod_membership(f: &dyn Fn() -> StateUnderTest) {
-    let s = f().state;
+    let sut = f();
+    let s = &sut.state;
     let mut lost = ctr("lost");
     lost.config.pod = Some(generate_id().unwrap());
     assert_err(s.add_container(&lost), Error::NoSuchPod);
@@ -283,7 +291,8 @@ pub fn pod_membership(f: &dyn Fn() -> StateUnderTest) {
 }
 
 pub fn remove_pod_containers_respects_outside_dependents(f: &dyn Fn() -> StateUnderTest) {
-    let s = f().state;
+    let sut = f();
+    let s = &sut.state;
     let p = pod("p");
     s.add_pod(&p).unwrap();
     let mut member = ctr("member");
@@ -300,7 +309,8 @@ pub fn remove_pod_containers_respects_outside_dependents(f: &dyn Fn() -> StateUn
 }
 
 pub fn exec_session_index(f: &dyn Fn() -> StateUnderTest) {
-    let s = f().state;
+    let sut = f();
+    let s = &sut.state;
     let c = ctr("exec");
     s.add_container(&c).unwrap();
     let s1 = generate_id().unwrap();
@@ -330,7 +340,8 @@ pub fn exec_session_index(f: &dyn Fn() -> StateUnderTest) {
 }
 
 pub fn exit_codes_outlive_the_container_and_are_pruned(f: &dyn Fn() -> StateUnderTest) {
-    let s = f().state;
+    let sut = f();
+    let s = &sut.state;
     let c = ctr("exits");
     s.add_container(&c).unwrap();
     assert_err(s.container_exit_code(c.id()), Error::NoSuchExitCode);
@@ -362,7 +373,8 @@ pub fn exit_codes_outlive_the_container_and_are_pruned(f: &dyn Fn() -> StateUnde
 }
 
 pub fn save_and_update_state(f: &dyn Fn() -> StateUnderTest) {
-    let s = f().state;
+    let sut = f();
+    let s = &sut.state;
     let c = ctr("st");
     s.add_container(&c).unwrap();
     let mut st = s.update_container(c.id()).unwrap();
@@ -398,7 +410,8 @@ pub fn save_and_update_state(f: &dyn Fn() -> StateUnderTest) {
 }
 
 pub fn refresh_rules(f: &dyn Fn() -> StateUnderTest) {
-    let s = f().state;
+    let sut = f();
+    let s = &sut.state;
     let mut ids = Vec::new();
     for (name, status) in [
         ("running", ContainerStatus::Running),
@@ -461,7 +474,8 @@ pub fn refresh_rules(f: &dyn Fn() -> StateUnderTest) {
 }
 
 pub fn db_config_round_trip(f: &dyn Fn() -> StateUnderTest) {
-    let s = f().state;
+    let sut = f();
+    let s = &sut.state;
     assert_eq!(s.db_config().unwrap(), None);
     let a = DbConfig {
         os: "linux".into(),
@@ -484,7 +498,8 @@ pub fn db_config_round_trip(f: &dyn Fn() -> StateUnderTest) {
 }
 
 pub fn config_rewrites(f: &dyn Fn() -> StateUnderTest) {
-    let s = f().state;
+    let sut = f();
+    let s = &sut.state;
     let c = ctr("rw");
     s.add_container(&c).unwrap();
     let mut cfg = c.config.clone();
@@ -515,7 +530,8 @@ pub fn config_rewrites(f: &dyn Fn() -> StateUnderTest) {
 }
 
 pub fn rename_is_atomic(f: &dyn Fn() -> StateUnderTest) {
-    let s = f().state;
+    let sut = f();
+    let s = &sut.state;
     let c = ctr("old");
     let other = ctr("busy");
     s.add_container(&c).unwrap();
@@ -545,7 +561,8 @@ pub fn rename_is_atomic(f: &dyn Fn() -> StateUnderTest) {
 }
 
 pub fn unknown_config_fields_survive(f: &dyn Fn() -> StateUnderTest) {
-    let s = f().state;
+    let sut = f();
+    let s = &sut.state;
     let mut c = ctr("extra");
     c.config
         .extra
@@ -564,7 +581,8 @@ pub fn unknown_config_fields_survive(f: &dyn Fn() -> StateUnderTest) {
 }
 
 pub fn closed_db_errors(f: &dyn Fn() -> StateUnderTest) {
-    let s = f().state;
+    let sut = f();
+    let s = &sut.state;
     let c = ctr("closing");
     s.add_container(&c).unwrap();
     s.close().unwrap();
@@ -579,7 +597,8 @@ pub fn closed_db_errors(f: &dyn Fn() -> StateUnderTest) {
 }
 
 pub fn missing_objects(f: &dyn Fn() -> StateUnderTest) {
-    let s = f().state;
+    let sut = f();
+    let s = &sut.state;
     let id = generate_id().unwrap();
     assert_err(s.container(&id), Error::NoSuchCtr);
     assert_err(s.remove_container(&id), Error::NoSuchCtr);
@@ -599,7 +618,8 @@ pub fn missing_objects(f: &dyn Fn() -> StateUnderTest) {
 }
 
 pub fn volume_lookup(f: &dyn Fn() -> StateUnderTest) {
-    let s = f().state;
+    let sut = f();
+    let s = &sut.state;
     for n in ["data1", "data2", "logs"] {
         s.add_volume(&vol(n)).unwrap();
     }
@@ -615,7 +635,8 @@ pub fn volume_lookup(f: &dyn Fn() -> StateUnderTest) {
 }
 
 pub fn container_networks(f: &dyn Fn() -> StateUnderTest) {
-    let s = f().state;
+    let sut = f();
+    let s = &sut.state;
     let c = ctr("net");
     s.add_container(&c).unwrap();
     assert!(s.networks(c.id()).unwrap().is_empty());
@@ -637,7 +658,8 @@ pub fn container_networks(f: &dyn Fn() -> StateUnderTest) {
 }
 
 pub fn names_are_reusable_after_removal(f: &dyn Fn() -> StateUnderTest) {
-    let s = f().state;
+    let sut = f();
+    let s = &sut.state;
     let c = ctr("again");
     s.add_container(&c).unwrap();
     s.remove_container(c.id()).unwrap();

@@ -252,10 +252,11 @@ fn remove_quietly(c: &mut Container) {
         volumes: true,
         timeout: Some(0),
     };
-    if let Err(e) = c.remove(opts) {
-        if !e.is(&Error::CtrRemoved) && !e.is(&Error::NoSuchCtr) {
-            tracing::warn!("removing container {}: {e}", c.id());
-        }
+    if let Err(e) = c.remove(opts)
+        && !e.is(&Error::CtrRemoved)
+        && !e.is(&Error::NoSuchCtr)
+    {
+        tracing::warn!("removing container {}: {e}", c.id());
     }
 }
 

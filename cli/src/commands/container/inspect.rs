@@ -176,7 +176,7 @@ pub fn inspect(args: &InspectArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let mut names = args.names.clone();
     if args.latest {
         let mut all = rt.containers()?;
-        all.sort_by(|a, b| b.config().created_time.cmp(&a.config().created_time));
+        all.sort_by_key(|c| std::cmp::Reverse(c.config().created_time));
         names = all
             .first()
             .map(|c| vec![c.id().to_string()])

@@ -49,12 +49,11 @@ impl SignalProxy {
         let (rt, id) = (c_runtime(c), c.id().to_string());
         std::thread::spawn(move || {
             while let Ok(sig) = set.wait() {
-                if let Some(rt) = &rt {
-                    if let Ok(mut c) = rt.lookup_container(&id) {
-                        if let Err(e) = c.kill(sig as i32) {
-                            tracing::debug!("forwarding {sig:?}: {e}");
-                        }
-                    }
+                if let Some(rt) = &rt
+                    && let Ok(mut c) = rt.lookup_container(&id)
+                    && let Err(e) = c.kill(sig as i32)
+                {
+                    tracing::debug!("forwarding {sig:?}: {e}");
                 }
             }
         });

@@ -24,13 +24,16 @@ use rpod_runtime_core::runtime::Runtime;
 
 use crate::exit::CliError;
 
+/// A looked-up container, or the name that failed and why.
+pub(crate) type Target = Result<Container, (String, Error)>;
+
 /// Resolves names; with `all`, every container (running ones only when `running_only`).
 pub(crate) fn targets(
     rt: &Runtime,
     names: &[String],
     all: bool,
     running_only: bool,
-) -> Result<Vec<Result<Container, (String, Error)>>, CliError> {
+) -> Result<Vec<Target>, CliError> {
     if all {
         return Ok(rt
             .containers()?
@@ -60,7 +63,7 @@ pub(crate) fn targets(
 /// error rule: every failure but the last is printed, the last is returned.
 pub(crate) fn for_each(
     ctx: &mut crate::commands::Ctx<'_>,
-    targets: Vec<Result<Container, (String, Error)>>,
+    targets: Vec<Target>,
     mut f: impl FnMut(&mut Container, &mut crate::commands::Ctx<'_>) -> Result<Option<String>, CliError>,
 ) -> Result<(), CliError> {
     let mut last_err: Option<CliError> = None;

@@ -270,7 +270,7 @@ pub fn ps(args: &PsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
                 .cmp(&b.config().rootfs_image_name)
         }),
         "command" => list.sort_by(|a, b| a.config().command.cmp(&b.config().command)),
-        "status" => list.sort_by(|a, b| status_text(a).cmp(&status_text(b))),
+        "status" => list.sort_by_key(status_text),
         "size" => {}
         other => {
             return Err(CliError::Usage(format!(

@@ -1,0 +1,636 @@
+//! Container rows: config and state, lookups, dependency and volume edges,
+//! networks, the exec-session index and exit codes.
+//!
+//! Every function takes the connection (or the open transaction, which
+//! derefs to it) and assumes the caller chose the transaction: mutations run
+//! inside the exclusive transaction of [`crate::SqliteState`], reads that
+//! need several statements inside a deferred one.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rpod_runtime_core::Error;
+use rpod_runtime_core::container::{ContainerConfig, ContainerRecord, ContainerState};
+use rpod_runtime_core::names::{LookupCandidates, ObjectKind};
+use rpod_runtime_core::network::PerNetworkOptions;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use crate::codec::{from_nanos, json_col, to_json, to_nanos};
+use crate::error::{DbResult, no_ctr, no_pod, no_vol};
+use crate::{pods, volumes};
+
+/// Candidates for a container lookup, in one statement: exact ID (0),
+/// exact name (1), a pod with that ID or name (2), up to two ID-prefix
+/// matches (3). The prefix range `ID >= x AND ID < x || x'ff'` walks the
+/// primary-key index; 0xFF never occurs in UTF-8, so the range holds exactly
+/// the IDs that start with `x`.
+const CTR_CANDIDATES: &str = "
+    SELECT 0, ID FROM ContainerConfig WHERE ID = ?1
+    UNION ALL SELECT 1, ID FROM ContainerConfig WHERE Name = ?1
+    UNION ALL SELECT 2, ID FROM PodConfig WHERE ID = ?1 OR Name = ?1
+    UNION ALL SELECT * FROM (
+        SELECT 3, ID FROM ContainerConfig WHERE ID >= ?1 AND ID < ?1 || x'ff' ORDER BY ID LIMIT 2
+    )";
+
+/// The same for a pod lookup, with containers as the other kind.
+const POD_CANDIDATES: &str = "
+    SELECT 0, ID FROM PodConfig WHERE ID = ?1
+    UNION ALL SELECT 1, ID FROM PodConfig WHERE Name = ?1
+    UNION ALL SELECT 2, ID FROM ContainerConfig WHERE ID = ?1 OR Name = ?1
+    UNION ALL SELECT * FROM (
+        SELECT 3, ID FROM PodConfig WHERE ID >= ?1 AND ID < ?1 || x'ff' ORDER BY ID LIMIT 2
+    )";
+
+/// What a backend found for a container or pod lookup string.
+pub(crate) fn candidates(
+    c: &Connection,
+    kind: ObjectKind,
+    input: &str,
+) -> DbResult<LookupCandidates> {
+    let mut found = LookupCandidates::default();
+    let sql = match kind {
+        ObjectKind::Container => CTR_CANDIDATES,
+        ObjectKind::Pod => POD_CANDIDATES,
+    };
+    let mut stmt = c.prepare_cached(sql)?;
+    let mut rows = stmt.query([input])?;
+    while let Some(row) = rows.next()? {
+        let which: i64 = row.get(0)?;
+        let id: String = row.get(1)?;
+        match which {
+            0 => found.exact_id = Some(id),
+            1 => found.exact_name = Some(id),
+            2 => found.other_kind_match = true,
+            _ => found.prefix_ids.push(id),
+        }
+    }
+    Ok(found)
+}
+
+/// True when a container with this full ID exists.
+pub(crate) fn exists(c: &Connection, id: &str) -> DbResult<bool> {
+    Ok(
+        c.prepare_cached("SELECT 1 FROM ContainerConfig WHERE ID = ?1")?
+            .exists([id])?,
+    )
+}
+
+/// `NoSuchCtr` unless the container exists.
+pub(crate) fn require(c: &Connection, id: &str) -> DbResult<()> {
+    if exists(c, id)? {
+        Ok(())
+    } else {
+        Err(no_ctr(id))
+    }
+}
+
+/// True when a container or pod has this ID.
+pub(crate) fn id_taken(c: &Connection, id: &str) -> DbResult<bool> {
+    Ok(c.prepare_cached("SELECT 1 FROM IDNamespace WHERE ID = ?1")?
+        .exists([id])?)
+}
+
+/// True when a container or pod has this name.
+pub(crate) fn name_taken(c: &Connection, name: &str) -> DbResult<bool> {
+    Ok(
+        c.prepare_cached("SELECT 1 FROM NameNamespace WHERE Name = ?1")?
+            .exists([name])?,
+    )
+}
+
+/// Claims an ID and a name in the shared name spaces.
+pub(crate) fn claim_id_and_name(c: &Connection, id: &str, name: &str) -> DbResult<()> {
+    c.prepare_cached("INSERT INTO IDNamespace (ID) VALUES (?1)")?
+        .execute([id])?;
+    c.prepare_cached("INSERT INTO NameNamespace (Name) VALUES (?1)")?
+        .execute([name])?;
+    Ok(())
+}
+
+/// Releases an ID and a name.
+pub(crate) fn release_id_and_name(c: &Connection, id: &str, name: &str) -> DbResult<()> {
+    c.prepare_cached("DELETE FROM IDNamespace WHERE ID = ?1")?
+        .execute([id])?;
+    c.prepare_cached("DELETE FROM NameNamespace WHERE Name = ?1")?
+        .execute([name])?;
+    Ok(())
+}
+
+/// The container's name.
+pub(crate) fn name(c: &Connection, id: &str) -> DbResult<String> {
+    c.prepare_cached("SELECT Name FROM ContainerConfig WHERE ID = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| no_ctr(id))
+}
+
+fn record(row: &Row<'_>) -> DbResult<ContainerRecord> {
+    Ok(ContainerRecord {
+        config: json_col(row, 0)?,
+        state: json_col(row, 1)?,
+    })
+}
+
+/// One container by full ID.
+pub(crate) fn get(c: &Connection, id: &str) -> DbResult<ContainerRecord> {
+    let mut stmt = c.prepare_cached(
+        "SELECT c.JSON, s.JSON FROM ContainerConfig c JOIN ContainerState s ON s.ID = c.ID
+         WHERE c.ID = ?1",
+    )?;
+    let mut rows = stmt.query([id])?;
+    match rows.next()? {
+        Some(row) => record(row),
+        None => Err(no_ctr(id)),
+    }
+}
+
+/// One container's columns as stored, not yet decoded.
+#[derive(Debug)]
+pub(crate) struct RawContainer {
+    id: String,
+    config: String,
+    state: Option<String>,
+}
+
+/// Every container's JSON, ordered by ID; without states unless `load_state`.
+///
+/// The rows are read in table order and sorted here, which is cheaper than
+/// walking the ID index and looking each row up.
+pub(crate) fn all_raw(c: &Connection, load_state: bool) -> DbResult<Vec<RawContainer>> {
+    let sql = if load_state {
+        "SELECT c.ID, c.JSON, s.JSON FROM ContainerConfig c JOIN ContainerState s ON s.ID = c.ID"
+    } else {
+        "SELECT ID, JSON, NULL FROM ContainerConfig"
+    };
+    let mut stmt = c.prepare_cached(sql)?;
+    let rows = stmt.query_map([], |r| {
+        Ok(RawContainer {
+            id: r.get(0)?,
+            config: r.get(1)?,
+            state: r.get(2)?,
+        })
+    })?;
+    let mut out = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+    out.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+    Ok(out)
+}
+
+fn decode(raw: &RawContainer) -> DbResult<ContainerRecord> {
+    Ok(ContainerRecord {
+        config: serde_json::from_str(&raw.config)?,
+        state: match &raw.state {
+            Some(s) => serde_json::from_str(s)?,
+            None => ContainerState::default(),
+        },
+    })
+}
+
+/// Below this many containers, decoding on one thread is as fast.
+const PARALLEL_DECODE_MIN: usize = 1024;
+
+/// Decodes rows, on several threads when there are many: with a full OCI
+/// spec in every config, JSON decoding costs several times the reading.
+pub(crate) fn decode_all(raw: &[RawContainer]) -> DbResult<Vec<ContainerRecord>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    if threads == 1 || raw.len() < PARALLEL_DECODE_MIN {
+        return raw.iter().map(decode).collect();
+    }
+    let chunk = raw.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let parts: Vec<_> = raw
+            .chunks(chunk)
+            .map(|part| s.spawn(move || part.iter().map(decode).collect::<DbResult<Vec<_>>>()))
+            .collect();
+        let mut out = Vec::with_capacity(raw.len());
+        for part in parts {
+            match part.join() {
+                Ok(decoded) => out.extend(decoded?),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        Ok(out)
+    })
+}
+
+/// The members of a pod, ordered by ID.
+pub(crate) fn in_pod(c: &Connection, pod_id: &str) -> DbResult<Vec<ContainerRecord>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT c.JSON, s.JSON FROM ContainerConfig c JOIN ContainerState s ON s.ID = c.ID
+         WHERE c.PodID = ?1 ORDER BY c.ID",
+    )?;
+    let mut rows = stmt.query([pod_id])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(record(row)?);
+    }
+    Ok(out)
+}
+
+/// Runs a one-column text query and collects the values.
+pub(crate) fn strings(c: &Connection, sql: &str, arg: &str) -> DbResult<Vec<String>> {
+    let mut stmt = c.prepare_cached(sql)?;
+    let rows = stmt.query_map([arg], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
+}
+
+/// IDs of the containers that depend on `id`, sorted.
+pub(crate) fn dependents(c: &Connection, id: &str) -> DbResult<Vec<String>> {
+    strings(
+        c,
+        "SELECT ID FROM ContainerDependency WHERE DependencyID = ?1 ORDER BY ID",
+        id,
+    )
+}
+
+/// Adds a container after checking every rule of `State::add_container`.
+pub(crate) fn add(c: &Connection, rec: &ContainerRecord) -> DbResult<()> {
+    let cfg = &rec.config;
+    if cfg.id.is_empty() || cfg.name.is_empty() {
+        return Err(Error::EmptyId.into());
+    }
+    if id_taken(c, &cfg.id)? {
+        return Err(Error::CtrExists
+            .context(format!("ID \"{}\" is in use", cfg.id))
+            .into());
+    }
+    if name_taken(c, &cfg.name)? {
+        return Err(Error::CtrExists
+            .context(format!("name \"{}\" is in use", cfg.name))
+            .into());
+    }
+    if let Some(pod) = &cfg.pod
+        && !pods::exists(c, pod)?
+    {
+        return Err(no_pod(pod));
+    }
+    let deps = cfg.all_dependencies();
+    {
+        let mut pod_of = c.prepare_cached("SELECT PodID FROM ContainerConfig WHERE ID = ?1")?;
+        for dep in &deps {
+            if dep == &cfg.id {
+                return Err(Error::InvalidArg
+                    .context("a container cannot depend on itself")
+                    .into());
+            }
+            let dep_pod: Option<Option<String>> =
+                pod_of.query_row([dep], |r| r.get(0)).optional()?;
+            match dep_pod {
+                None => {
+                    return Err(Error::NoSuchCtr
+                        .context(format!("container {} depends on container {dep}", cfg.id))
+                        .into());
+                }
+                Some(p) if p != cfg.pod => {
+                    return Err(Error::InvalidArg
+                        .context(format!(
+                            "container {} depends on container {dep} which is not in the same pod",
+                            cfg.id
+                        ))
+                        .into());
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    for v in &cfg.named_volumes {
+        if !volumes::exists(c, &v.name)? {
+            return Err(no_vol(&v.name));
+        }
+    }
+
+    claim_id_and_name(c, &cfg.id, &cfg.name)?;
+    c.prepare_cached(
+        "INSERT INTO ContainerConfig (ID, Name, PodID, JSON) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![cfg.id, cfg.name, cfg.pod, to_json(cfg)?])?;
+    insert_state(c, &cfg.id, &rec.state)?;
+    let mut edge =
+        c.prepare_cached("INSERT INTO ContainerDependency (ID, DependencyID) VALUES (?1, ?2)")?;
+    for dep in &deps {
+        edge.execute([&cfg.id, dep])?;
+    }
+    let mut uses = c.prepare_cached(
+        "INSERT OR IGNORE INTO ContainerVolume (ContainerID, VolumeName) VALUES (?1, ?2)",
+    )?;
+    for v in &cfg.named_volumes {
+        uses.execute([&cfg.id, &v.name])?;
+    }
+    Ok(())
+}
+
+fn insert_state(c: &Connection, id: &str, st: &ContainerState) -> DbResult<()> {
+    c.prepare_cached(
+        "INSERT INTO ContainerState (ID, State, ExitCode, JSON) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![id, st.state.code(), st.exit_code, to_json(st)?])?;
+    Ok(())
+}
+
+/// Removes a container after checking dependents and exec sessions.
+pub(crate) fn remove(c: &Connection, id: &str) -> DbResult<()> {
+    require(c, id)?;
+    let users = dependents(c, id)?;
+    if !users.is_empty() {
+        return Err(Error::DepExists
+            .context(format!(
+                "container {id} is a dependency of the following containers: {}",
+                users.join(", ")
+            ))
+            .into());
+    }
+    if c.prepare_cached("SELECT 1 FROM ContainerExecSession WHERE ContainerID = ?1 LIMIT 1")?
+        .exists([id])?
+    {
+        return Err(Error::ExecSessionExists
+            .context(format!("container {id} has active exec sessions"))
+            .into());
+    }
+    delete_unchecked(c, id)
+}
+
+/// Deletes a container's rows without checking anything: its state,
+/// dependency edges both ways, volume edges, networks and exec index go
+/// with it (the edges from others by hand, the rest by `ON DELETE CASCADE`).
+/// Exit codes stay.
+pub(crate) fn delete_unchecked(c: &Connection, id: &str) -> DbResult<()> {
+    c.prepare_cached("DELETE FROM ContainerDependency WHERE DependencyID = ?1")?
+        .execute([id])?;
+    let name: Option<String> = c
+        .prepare_cached("DELETE FROM ContainerConfig WHERE ID = ?1 RETURNING Name")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    if let Some(name) = name {
+        release_id_and_name(c, id, &name)?;
+    }
+    Ok(())
+}
+
+/// A container's state.
+pub(crate) fn state(c: &Connection, id: &str) -> DbResult<ContainerState> {
+    let mut stmt = c.prepare_cached("SELECT JSON FROM ContainerState WHERE ID = ?1")?;
+    let mut rows = stmt.query([id])?;
+    match rows.next()? {
+        Some(row) => json_col(row, 0),
+        None => Err(no_ctr(id)),
+    }
+}
+
+/// Writes a container's state.
+pub(crate) fn save_state(c: &Connection, id: &str, st: &ContainerState) -> DbResult<()> {
+    let n = c
+        .prepare_cached(
+            "UPDATE ContainerState SET State = ?2, ExitCode = ?3, JSON = ?4 WHERE ID = ?1",
+        )?
+        .execute(params![id, st.state.code(), st.exit_code, to_json(st)?])?;
+    if n == 0 { Err(no_ctr(id)) } else { Ok(()) }
+}
+
+fn config(c: &Connection, id: &str) -> DbResult<ContainerConfig> {
+    let mut stmt = c.prepare_cached("SELECT JSON FROM ContainerConfig WHERE ID = ?1")?;
+    let mut rows = stmt.query([id])?;
+    match rows.next()? {
+        Some(row) => json_col(row, 0),
+        None => Err(no_ctr(id)),
+    }
+}
+
+/// Replaces a config whose name, pod and dependencies stay the same.
+pub(crate) fn rewrite_config(c: &Connection, cfg: &ContainerConfig) -> DbResult<()> {
+    let old = config(c, &cfg.id)?;
+    if old.name != cfg.name
+        || old.pod != cfg.pod
+        || old.all_dependencies() != cfg.all_dependencies()
+    {
+        return Err(Error::InvalidArg
+            .context("a config rewrite may not change name, pod or dependencies")
+            .into());
+    }
+    c.prepare_cached("UPDATE ContainerConfig SET JSON = ?2 WHERE ID = ?1")?
+        .execute(params![cfg.id, to_json(cfg)?])?;
+    Ok(())
+}
+
+/// Replaces a config and renames the container from `old_name` to `new_name`.
+pub(crate) fn rename(
+    c: &Connection,
+    old_name: &str,
+    new_name: &str,
+    cfg: &ContainerConfig,
+) -> DbResult<()> {
+    let current = name(c, &cfg.id)?;
+    if current != old_name || cfg.name != new_name {
+        return Err(Error::InvalidArg
+            .context("rename: names do not match the container")
+            .into());
+    }
+    if old_name != new_name {
+        if name_taken(c, new_name)? {
+            return Err(Error::CtrExists
+                .context(format!("name \"{new_name}\" is in use"))
+                .into());
+        }
+        c.prepare_cached("UPDATE NameNamespace SET Name = ?2 WHERE Name = ?1")?
+            .execute([old_name, new_name])?;
+    }
+    c.prepare_cached("UPDATE ContainerConfig SET Name = ?2, JSON = ?3 WHERE ID = ?1")?
+        .execute(params![cfg.id, new_name, to_json(cfg)?])?;
+    Ok(())
+}
+
+// ---- networks ---------------------------------------------------------------
+
+/// The networks a container is connected to.
+pub(crate) fn networks(c: &Connection, id: &str) -> DbResult<BTreeMap<String, PerNetworkOptions>> {
+    require(c, id)?;
+    let mut stmt =
+        c.prepare_cached("SELECT Network, JSON FROM ContainerNetwork WHERE ContainerID = ?1")?;
+    let mut rows = stmt.query([id])?;
+    let mut out = BTreeMap::new();
+    while let Some(row) = rows.next()? {
+        out.insert(row.get(0)?, json_col(row, 1)?);
+    }
+    Ok(out)
+}
+
+/// Connects a container to a network.
+pub(crate) fn network_connect(
+    c: &Connection,
+    id: &str,
+    network: &str,
+    opts: &PerNetworkOptions,
+) -> DbResult<()> {
+    require(c, id)?;
+    let n = c
+        .prepare_cached(
+            "INSERT OR IGNORE INTO ContainerNetwork (ContainerID, Network, JSON) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![id, network, to_json(opts)?])?;
+    if n == 0 {
+        return Err(Error::InvalidArg
+            .context(format!(
+                "container {id} is already connected to network {network:?}"
+            ))
+            .into());
+    }
+    Ok(())
+}
+
+/// Disconnects a container from a network.
+pub(crate) fn network_disconnect(c: &Connection, id: &str, network: &str) -> DbResult<()> {
+    require(c, id)?;
+    let n = c
+        .prepare_cached("DELETE FROM ContainerNetwork WHERE ContainerID = ?1 AND Network = ?2")?
+        .execute([id, network])?;
+    if n == 0 {
+        return Err(Error::InvalidArg
+            .context(format!(
+                "container {id} is not connected to network {network:?}"
+            ))
+            .into());
+    }
+    Ok(())
+}
+
+// ---- exit codes -------------------------------------------------------------
+
+/// Records (or overwrites) a container's exit code, stamped `now`.
+pub(crate) fn add_exit_code(
+    c: &Connection,
+    id: &str,
+    code: i32,
+    now: DateTime<Utc>,
+) -> DbResult<()> {
+    c.prepare_cached(
+        "INSERT OR REPLACE INTO ContainerExitCode (ID, Timestamp, ExitCode) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![id, to_nanos(now), code])?;
+    Ok(())
+}
+
+/// A recorded exit code and when it was recorded.
+pub(crate) fn exit_code(c: &Connection, id: &str) -> DbResult<Option<(i32, DateTime<Utc>)>> {
+    Ok(
+        c.prepare_cached("SELECT ExitCode, Timestamp FROM ContainerExitCode WHERE ID = ?1")?
+            .query_row([id], |r| Ok((r.get(0)?, from_nanos(r.get(1)?))))
+            .optional()?,
+    )
+}
+
+/// Deletes exit codes recorded before `cutoff`.
+pub(crate) fn prune_exit_codes(c: &Connection, cutoff: DateTime<Utc>) -> DbResult<()> {
+    c.prepare_cached("DELETE FROM ContainerExitCode WHERE Timestamp < ?1")?
+        .execute([to_nanos(cutoff)])?;
+    Ok(())
+}
+
+// ---- exec sessions ----------------------------------------------------------
+
+fn no_exec(session_id: &str) -> crate::error::DbError {
+    Error::NoSuchExecSession
+        .context(format!("no exec session with ID {session_id}"))
+        .into()
+}
+
+/// Registers an exec session.
+pub(crate) fn add_exec_session(c: &Connection, ctr_id: &str, session_id: &str) -> DbResult<()> {
+    require(c, ctr_id)?;
+    let n = c
+        .prepare_cached(
+            "INSERT OR IGNORE INTO ContainerExecSession (ID, ContainerID) VALUES (?1, ?2)",
+        )?
+        .execute([session_id, ctr_id])?;
+    if n == 0 {
+        return Err(Error::ExecSessionExists
+            .context(format!("exec session {session_id}"))
+            .into());
+    }
+    Ok(())
+}
+
+/// The container of an exec session.
+pub(crate) fn exec_session(c: &Connection, session_id: &str) -> DbResult<String> {
+    c.prepare_cached("SELECT ContainerID FROM ContainerExecSession WHERE ID = ?1")?
+        .query_row([session_id], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| no_exec(session_id))
+}
+
+/// Unregisters an exec session.
+pub(crate) fn remove_exec_session(c: &Connection, session_id: &str) -> DbResult<()> {
+    let n = c
+        .prepare_cached("DELETE FROM ContainerExecSession WHERE ID = ?1")?
+        .execute([session_id])?;
+    if n == 0 {
+        Err(no_exec(session_id))
+    } else {
+        Ok(())
+    }
+}
+
+/// A container's exec sessions, sorted.
+pub(crate) fn exec_sessions(c: &Connection, ctr_id: &str) -> DbResult<Vec<String>> {
+    require(c, ctr_id)?;
+    strings(
+        c,
+        "SELECT ID FROM ContainerExecSession WHERE ContainerID = ?1 ORDER BY ID",
+        ctr_id,
+    )
+}
+
+/// Unregisters every exec session of a container.
+pub(crate) fn remove_exec_sessions(c: &Connection, ctr_id: &str) -> DbResult<()> {
+    require(c, ctr_id)?;
+    c.prepare_cached("DELETE FROM ContainerExecSession WHERE ContainerID = ?1")?
+        .execute([ctr_id])?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::Connection;
+
+    use super::{CTR_CANDIDATES, POD_CANDIDATES};
+    use crate::schema;
+
+    fn plan(c: &Connection, sql: &str) -> Vec<String> {
+        let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        stmt.query_map(["abcde"], |r| r.get::<_, String>(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    /// Every lookup is an index search; none scans a table.
+    #[test]
+    fn lookups_search_indexes() {
+        let mut c = Connection::open_in_memory().unwrap();
+        schema::ensure(&mut c).unwrap();
+        for sql in [
+            CTR_CANDIDATES,
+            POD_CANDIDATES,
+            "SELECT c.JSON, s.JSON FROM ContainerConfig c JOIN ContainerState s ON s.ID = c.ID WHERE c.ID = ?1",
+            "SELECT c.Name, c.JSON, s.JSON FROM VolumeConfig c JOIN VolumeState s ON s.Name = c.Name
+             WHERE c.Name >= ?1 AND c.Name < ?1 || x'ff' ORDER BY c.Name LIMIT 2",
+            "SELECT ID FROM ContainerDependency WHERE DependencyID = ?1 ORDER BY ID",
+        ] {
+            let steps = plan(&c, sql);
+            assert!(
+                steps.iter().any(|s| s.starts_with("SEARCH")),
+                "{sql}: {steps:?}"
+            );
+            assert!(
+                // Scanning the two-row prefix co-routine is fine; a table is not.
+                !steps
+                    .iter()
+                    .any(|s| s.starts_with("SCAN") && !s.starts_with("SCAN (subquery")),
+                "{sql}: {steps:?}"
+            );
+        }
+        // The ID-prefix arm is a range on the primary key, not a LIKE scan.
+        let steps = plan(&c, CTR_CANDIDATES);
+        assert!(
+            steps.iter().any(|s| s.contains("(ID>? AND ID<?)")),
+            "{steps:?}"
+        );
+    }
+}

@@ -1,0 +1,278 @@
+//! The on-disk layout: tables, the schema version, opening and migrating.
+//!
+//! The layout follows Podman 5's `db.sql`: a singleton `DBConfig` row that
+//! carries the schema version and the DB config; one `IDNamespace` shared by
+//! containers and pods; config and state as JSON columns with Podman's field
+//! names; dependency, container-volume, exec-session, network and exit-code
+//! tables. rpod adds `NameNamespace`, which makes names unique across
+//! containers and pods (Podman checks that only in its name generator).
+//!
+//! The file header's application ID marks the file as rpod's, so a foreign
+//! SQLite file (Podman's own `db.sql`, say) is refused instead of misread.
+//!
+//! Opening is cheap when the schema is current: one header read and one
+//! `SELECT`. Creating the schema, and migrating an older one forward, each
+//! happen in one exclusive transaction, so concurrent first opens and crashes
+//! mid-migration are safe. A database newer than this build is refused.
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+
+use crate::error::{DbError, DbResult};
+use rpod_runtime_core::Error;
+
+/// The schema version this build writes and understands.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// `PRAGMA application_id` of an rpod state database (ASCII `rpod`).
+pub const APPLICATION_ID: i32 = 0x7270_6f64;
+
+/// Tables and indexes of schema version 1.
+const SCHEMA_V1: &str = r#"
+CREATE TABLE DBConfig (
+    ID            INTEGER PRIMARY KEY NOT NULL CHECK (ID IN (1)),
+    SchemaVersion INTEGER NOT NULL,
+    OS            TEXT,
+    StaticDir     TEXT,
+    TmpDir        TEXT,
+    GraphRoot     TEXT,
+    RunRoot       TEXT,
+    GraphDriver   TEXT,
+    VolumeDir     TEXT
+);
+
+CREATE TABLE IDNamespace (
+    ID TEXT PRIMARY KEY NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE NameNamespace (
+    Name TEXT PRIMARY KEY NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE PodConfig (
+    ID   TEXT PRIMARY KEY NOT NULL
+         REFERENCES IDNamespace (ID) DEFERRABLE INITIALLY DEFERRED,
+    Name TEXT UNIQUE NOT NULL,
+    JSON TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE PodState (
+    ID               TEXT PRIMARY KEY NOT NULL
+                     REFERENCES PodConfig (ID) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+    InfraContainerID TEXT,
+    JSON             TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE ContainerConfig (
+    ID    TEXT PRIMARY KEY NOT NULL
+          REFERENCES IDNamespace (ID) DEFERRABLE INITIALLY DEFERRED,
+    Name  TEXT UNIQUE NOT NULL,
+    PodID TEXT REFERENCES PodConfig (ID) DEFERRABLE INITIALLY DEFERRED,
+    JSON  TEXT NOT NULL
+);
+CREATE INDEX ContainerConfigPodID ON ContainerConfig (PodID);
+
+CREATE TABLE ContainerState (
+    ID       TEXT PRIMARY KEY NOT NULL
+             REFERENCES ContainerConfig (ID) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+    State    INTEGER NOT NULL,
+    ExitCode INTEGER NOT NULL,
+    JSON     TEXT NOT NULL
+);
+
+CREATE TABLE ContainerDependency (
+    ID           TEXT NOT NULL
+                 REFERENCES ContainerConfig (ID) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+    DependencyID TEXT NOT NULL
+                 REFERENCES ContainerConfig (ID) DEFERRABLE INITIALLY DEFERRED,
+    PRIMARY KEY (ID, DependencyID),
+    CHECK (ID <> DependencyID)
+) WITHOUT ROWID;
+CREATE INDEX ContainerDependencyDependencyID ON ContainerDependency (DependencyID);
+
+CREATE TABLE ContainerNetwork (
+    ContainerID TEXT NOT NULL
+                REFERENCES ContainerConfig (ID) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+    Network     TEXT NOT NULL,
+    JSON        TEXT NOT NULL,
+    PRIMARY KEY (ContainerID, Network)
+) WITHOUT ROWID;
+
+CREATE TABLE ContainerExecSession (
+    ID          TEXT PRIMARY KEY NOT NULL,
+    ContainerID TEXT NOT NULL
+                REFERENCES ContainerConfig (ID) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED
+) WITHOUT ROWID;
+CREATE INDEX ContainerExecSessionContainerID ON ContainerExecSession (ContainerID);
+
+-- No foreign key: exit codes outlive their container. Timestamp is Unix
+-- nanoseconds.
+CREATE TABLE ContainerExitCode (
+    ID        TEXT PRIMARY KEY NOT NULL,
+    Timestamp INTEGER NOT NULL,
+    ExitCode  INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE VolumeConfig (
+    Name      TEXT PRIMARY KEY NOT NULL,
+    StorageID TEXT,
+    JSON      TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX VolumeConfigStorageID ON VolumeConfig (StorageID);
+
+CREATE TABLE VolumeState (
+    Name TEXT PRIMARY KEY NOT NULL
+         REFERENCES VolumeConfig (Name) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+    JSON TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE ContainerVolume (
+    ContainerID TEXT NOT NULL
+                REFERENCES ContainerConfig (ID) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+    VolumeName  TEXT NOT NULL
+                REFERENCES VolumeConfig (Name) DEFERRABLE INITIALLY DEFERRED,
+    PRIMARY KEY (ContainerID, VolumeName)
+) WITHOUT ROWID;
+CREATE INDEX ContainerVolumeVolumeName ON ContainerVolume (VolumeName);
+"#;
+
+/// One forward migration: from `from` to `from + 1`, run inside the
+/// migration's exclusive transaction.
+struct Migration {
+    from: i64,
+    run: fn(&Connection) -> DbResult<()>,
+}
+
+/// Every migration, in order. Version 0 is Podman 5's layout: names were
+/// unique only among containers and among pods, not across both.
+const MIGRATIONS: &[Migration] = &[Migration {
+    from: 0,
+    run: migrate_0_to_1,
+}];
+
+fn migrate_0_to_1(conn: &Connection) -> DbResult<()> {
+    let clash: Option<String> = conn
+        .query_row(
+            "SELECT c.Name FROM ContainerConfig c JOIN PodConfig p ON p.Name = c.Name
+             ORDER BY c.Name LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(name) = clash {
+        return Err(Error::msg(format!(
+            "name {name:?} is used by both a container and a pod; rename one of them with an older rpod first"
+        ))
+        .into());
+    }
+    conn.execute_batch(
+        "CREATE TABLE NameNamespace (Name TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID;
+         INSERT INTO NameNamespace (Name) SELECT Name FROM ContainerConfig;
+         INSERT INTO NameNamespace (Name) SELECT Name FROM PodConfig;",
+    )?;
+    Ok(())
+}
+
+/// What [`check`] found in the file header and `DBConfig`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Found {
+    /// No tables at all: a new (empty) file.
+    Empty,
+    /// An rpod database at this schema version.
+    Version(i64),
+}
+
+/// Reads the application ID and schema version without writing anything.
+fn check(conn: &Connection) -> DbResult<Found> {
+    let app_id: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+    if app_id == APPLICATION_ID {
+        let v: Option<i64> = conn
+            .query_row("SELECT SchemaVersion FROM DBConfig WHERE ID = 1", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        return match v {
+            Some(v) => Ok(Found::Version(v)),
+            None => Err(Error::msg("the schema version row is missing").into()),
+        };
+    }
+    if app_id != 0 {
+        return Err(Error::msg(format!(
+            "not an rpod state database (application ID {app_id:#010x})"
+        ))
+        .into());
+    }
+    let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
+    if tables == 0 {
+        Ok(Found::Empty)
+    } else {
+        Err(Error::msg("not an rpod state database (it holds tables of another program)").into())
+    }
+}
+
+fn refuse_version(v: i64) -> DbResult<()> {
+    if v > SCHEMA_VERSION {
+        return Err(Error::msg(format!(
+            "database has schema version {v} while this rpod only supports version {SCHEMA_VERSION}; use a newer rpod"
+        ))
+        .into());
+    }
+    if v < 0 {
+        return Err(Error::msg(format!("database has invalid schema version {v}")).into());
+    }
+    Ok(())
+}
+
+/// Makes sure the database holds the current schema: creates it in an empty
+/// file, migrates an older one forward, refuses a newer or foreign one.
+///
+/// The fast path (schema current) only reads.
+pub(crate) fn ensure(conn: &mut Connection) -> DbResult<()> {
+    match check(conn)? {
+        Found::Version(SCHEMA_VERSION) => return Ok(()),
+        Found::Version(v) => refuse_version(v)?,
+        Found::Empty => {}
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
+    // Another process may have created or migrated it meanwhile: look again
+    // under the exclusive lock.
+    match check(&tx)? {
+        Found::Empty => {
+            tx.execute_batch(SCHEMA_V1)?;
+            tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+            tx.execute(
+                "INSERT INTO DBConfig (ID, SchemaVersion) VALUES (1, ?1)",
+                [SCHEMA_VERSION],
+            )?;
+            tracing::debug!("created state database schema version {SCHEMA_VERSION}");
+        }
+        Found::Version(SCHEMA_VERSION) => {}
+        Found::Version(v) => {
+            refuse_version(v)?;
+            for m in MIGRATIONS.iter().filter(|m| m.from >= v) {
+                (m.run)(&tx).map_err(|e| {
+                    let cause = match e {
+                        DbError::Core(c) => c,
+                        DbError::Sqlite(s) => Error::msg(s.to_string()),
+                        DbError::Json(j) => Error::Json(j),
+                    };
+                    DbError::Core(cause.context(format!(
+                        "migrating from schema version {} to {}",
+                        m.from,
+                        m.from + 1
+                    )))
+                })?;
+                tracing::info!(
+                    "migrated state database from schema version {} to {}",
+                    m.from,
+                    m.from + 1
+                );
+            }
+            tx.execute(
+                "UPDATE DBConfig SET SchemaVersion = ?1 WHERE ID = 1",
+                [SCHEMA_VERSION],
+            )?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
