@@ -178,14 +178,74 @@ fn test(args: &[String]) -> Result {
     run(cargo().args(["test", "--workspace", "--no-fail-fast"]))
 }
 
+/// Applets linked in the demo's busybox root filesystem.
+const APPLETS: &[&str] = &[
+    "sh", "echo", "cat", "ls", "sleep", "true", "false", "id", "hostname", "env", "ps",
+];
+
+/// Builds a busybox root filesystem from the `busybox-static` package.
+fn busybox_rootfs(dir: &Path) -> Result {
+    for d in ["bin", "etc", "proc", "sys", "dev", "tmp", "root", "run"] {
+        std::fs::create_dir_all(dir.join(d))
+            .map_err(|e| format!("{}: {e}", dir.join(d).display()))?;
+    }
+    let bin = dir.join("bin/busybox");
+    std::fs::copy("/bin/busybox", &bin).map_err(|e| format!("copying /bin/busybox: {e}"))?;
+    for a in APPLETS {
+        let link = dir.join("bin").join(a);
+        if !link.exists() {
+            std::os::unix::fs::symlink("busybox", &link)
+                .map_err(|e| format!("{}: {e}", link.display()))?;
+        }
+    }
+    std::fs::write(dir.join("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n")
+        .map_err(|e| format!("writing passwd: {e}"))?;
+    std::fs::write(dir.join("etc/group"), "root:x:0:\n").map_err(|e| format!("writing group: {e}"))
+}
+
 fn demo() -> Result {
     deps()?;
     run(cargo().args(["build", "--quiet", "-p", "rpod"]))?;
     let rpod = root().join("target/debug/rpod");
-    let mut info = Command::new(&rpod);
-    info.arg("info");
-    run(&mut info)?;
-    let mut events = Command::new(&rpod);
-    events.args(["events", "--stream=false", "--filter", "type=system"]);
-    run(&mut events)
+    let rootfs = root().join("target/demo/busybox-rootfs");
+    busybox_rootfs(&rootfs)?;
+    let rootfs_arg = rootfs.to_string_lossy().into_owned();
+    let rpod_cmd = |args: &[&str]| {
+        let mut c = Command::new(&rpod);
+        c.args(args);
+        c
+    };
+    run(&mut rpod_cmd(&[
+        "run",
+        "--rm",
+        "--rootfs",
+        &rootfs_arg,
+        "echo",
+        "hello from rpod",
+    ]))?;
+    run(&mut rpod_cmd(&[
+        "run",
+        "-d",
+        "--name",
+        "rpod-demo",
+        "--rootfs",
+        &rootfs_arg,
+        "sleep",
+        "30",
+    ]))?;
+    run(&mut rpod_cmd(&["ps", "-a"]))?;
+    run(&mut rpod_cmd(&[
+        "exec",
+        "rpod-demo",
+        "sh",
+        "-c",
+        "echo exec in $(hostname): pid 1 is $(cat /proc/1/comm)",
+    ]))?;
+    run(&mut rpod_cmd(&["rm", "-f", "-t", "0", "rpod-demo"]))?;
+    run(&mut rpod_cmd(&["ps", "-a"]))?;
+    run(&mut rpod_cmd(&[
+        "info",
+        "--format",
+        "{{.Host.OCIRuntime.Name}} via {{.Host.Conmon.Path}}, state in {{.Host.DatabaseBackend}}",
+    ]))
 }
