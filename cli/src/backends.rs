@@ -12,6 +12,8 @@ pub fn registry() -> BackendRegistry {
     rpod_events::register(&mut r);
     #[cfg(feature = "state-sqlite")]
     rpod_state_sqlite::register(&mut r);
+    #[cfg(feature = "state-bolt")]
+    rpod_state_bolt::register(&mut r);
     #[cfg(feature = "lock-shm")]
     rpod_lock_shm::register(&mut r);
     #[cfg(feature = "lock-file")]

@@ -172,16 +172,36 @@ pub struct Event {
     )]
     pub container_exit_code: Option<i32>,
     /// Object ID.
-    #[serde(rename = "ID", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "ID",
+        default,
+        deserialize_with = "crate::serde_util::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub id: String,
     /// Image name.
-    #[serde(rename = "Image", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "Image",
+        default,
+        deserialize_with = "crate::serde_util::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub image: String,
     /// Object name.
-    #[serde(rename = "Name", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "Name",
+        default,
+        deserialize_with = "crate::serde_util::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub name: String,
     /// Network name (network events).
-    #[serde(rename = "network", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "network",
+        default,
+        deserialize_with = "crate::serde_util::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub network: String,
     /// What happened.
     #[serde(rename = "Status")]
@@ -196,14 +216,24 @@ pub struct Event {
     #[serde(
         rename = "health_status",
         default,
+        deserialize_with = "crate::serde_util::null_default",
         skip_serializing_if = "String::is_empty"
     )]
     pub health_status: String,
     /// Pod of the container, if any.
-    #[serde(rename = "PodID", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "PodID",
+        default,
+        deserialize_with = "crate::serde_util::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub pod_id: String,
     /// Labels of the object (`{}` for containers without labels, `null` for images).
-    #[serde(rename = "Attributes", default)]
+    #[serde(
+        rename = "Attributes",
+        default,
+        deserialize_with = "crate::serde_util::null_default"
+    )]
     pub attributes: Option<BTreeMap<String, String>>,
 }
 

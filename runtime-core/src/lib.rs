@@ -24,6 +24,7 @@ pub mod network;
 pub mod oci;
 pub mod pod;
 pub mod runtime;
+pub mod serde_util;
 pub mod state;
 pub mod storage;
 #[cfg(any(test, feature = "testing"))]

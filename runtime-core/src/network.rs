@@ -12,16 +12,28 @@ use crate::error::Result;
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PerNetworkOptions {
     /// Static IPs requested.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub static_ips: Vec<String>,
     /// DNS aliases.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub aliases: Vec<String>,
     /// Static MAC address.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub static_mac: String,
     /// Interface name inside the container.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::serde_util::null_default")]
     pub interface_name: String,
 }
 
@@ -35,10 +47,10 @@ pub struct Network {
     /// Driver (`bridge`, `macvlan`, ...).
     pub driver: String,
     /// Host interface.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::serde_util::null_default")]
     pub network_interface: String,
     /// Subnets in CIDR form.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::serde_util::null_default")]
     pub subnets: Vec<BTreeMap<String, String>>,
     /// IPv6 enabled.
     #[serde(default)]
@@ -50,10 +62,10 @@ pub struct Network {
     #[serde(default)]
     pub dns_enabled: bool,
     /// Labels.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::serde_util::null_default")]
     pub labels: BTreeMap<String, String>,
     /// Driver options.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::serde_util::null_default")]
     pub options: BTreeMap<String, String>,
 }
 

@@ -15,13 +15,21 @@ pub struct PodConfig {
     /// Unique name (shares the name space with containers).
     pub name: String,
     /// libpod namespace (unused by rpod).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub namespace: String,
     /// Labels.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::serde_util::null_default")]
     pub labels: BTreeMap<String, String>,
     /// Parent cgroup of the pod's cgroup.
-    #[serde(rename = "cgroupParent", default)]
+    #[serde(
+        rename = "cgroupParent",
+        default,
+        deserialize_with = "crate::serde_util::null_default"
+    )]
     pub cgroup_parent: String,
     /// Members share the pod's cgroup.
     #[serde(rename = "sharesCgroup", default)]
@@ -48,6 +56,7 @@ pub struct PodConfig {
     #[serde(
         rename = "CreateCommand",
         default,
+        deserialize_with = "crate::serde_util::null_default",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub create_command: Vec<String>,
@@ -86,10 +95,18 @@ impl PodConfig {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct PodState {
     /// The pod's cgroup path (cleared on refresh).
-    #[serde(rename = "cgroupPath", default)]
+    #[serde(
+        rename = "cgroupPath",
+        default,
+        deserialize_with = "crate::serde_util::null_default"
+    )]
     pub cgroup_path: String,
     /// ID of the infra container, if any.
-    #[serde(rename = "InfraContainerID", default)]
+    #[serde(
+        rename = "InfraContainerID",
+        default,
+        deserialize_with = "crate::serde_util::null_default"
+    )]
     pub infra_container_id: String,
     /// Fields this version does not model.
     #[serde(flatten)]

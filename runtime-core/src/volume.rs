@@ -16,13 +16,17 @@ pub struct VolumeConfig {
     #[serde(rename = "lockID")]
     pub lock_id: u32,
     /// Labels.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::serde_util::null_default")]
     pub labels: BTreeMap<String, String>,
     /// Driver (`local` by default).
     #[serde(rename = "volumeDriver", default = "default_driver")]
     pub driver: String,
     /// Host directory with the volume's data (`<volume_path>/<name>/_data`).
-    #[serde(rename = "mountPoint", default)]
+    #[serde(
+        rename = "mountPoint",
+        default,
+        deserialize_with = "crate::serde_util::null_default"
+    )]
     pub mount_point: String,
     /// Creation time.
     #[serde(rename = "createdAt", default = "go_zero_time")]
@@ -31,6 +35,7 @@ pub struct VolumeConfig {
     #[serde(
         rename = "options",
         default,
+        deserialize_with = "crate::serde_util::null_default",
         skip_serializing_if = "BTreeMap::is_empty"
     )]
     pub options: BTreeMap<String, String>,
@@ -47,6 +52,7 @@ pub struct VolumeConfig {
     #[serde(
         rename = "storageID",
         default,
+        deserialize_with = "crate::serde_util::null_default",
         skip_serializing_if = "String::is_empty"
     )]
     pub storage_id: String,
@@ -86,6 +92,7 @@ pub struct VolumeState {
     #[serde(
         rename = "mountPoint",
         default,
+        deserialize_with = "crate::serde_util::null_default",
         skip_serializing_if = "String::is_empty"
     )]
     pub mount_point: String,

@@ -16,14 +16,16 @@ pub fn rpod_bin() -> PathBuf {
     let profile_dir = exe.parent().and_then(Path::parent).expect("target dir");
     let bin = profile_dir.join("rpod");
     BUILD.call_once(|| {
-        if !bin.exists() {
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-            let ok = Command::new(cargo)
-                .args(["build", "--quiet", "-p", "rpod"])
-                .status()
-                .is_ok_and(|s| s.success());
-            assert!(ok, "building rpod failed");
-        }
+        // Always bring the binary up to date (a no-op when it is), so a
+        // test never runs a stale rpod. Cargo releases its build lock
+        // before it runs test binaries, so this cannot deadlock.
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let ok = Command::new(cargo)
+            .args(["build", "--quiet", "-p", "rpod"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok && bin.exists(), "building rpod failed");
     });
     bin
 }

@@ -352,10 +352,6 @@ fn unknown_and_missing_backends_name_the_cause() {
             "Error: unknown database backend \"postgres\"",
         ),
         (
-            vec!["--db-backend", "boltdb", "info"],
-            "Error: database backend \"boltdb\" is not compiled into this binary: rebuild with cargo feature `state-bolt`",
-        ),
-        (
             vec!["--events-backend", "syslog", "info"],
             "Error: unknown events backend \"syslog\"",
         ),
@@ -441,4 +437,75 @@ fn state_persists_across_processes() {
         ])
         .ok();
     assert_eq!(run.stdout, "refresh\n");
+}
+
+#[test]
+fn backends_left_out_of_the_build_name_their_cargo_feature() {
+    // A binary with only the events and file-lock backends, built into a
+    // target dir of its own (cargo xtask test builds it first).
+    let target = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/features");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let ok = std::process::Command::new(cargo)
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            "rpod",
+            "--no-default-features",
+            "--features",
+            "events,lock-file",
+            "--target-dir",
+        ])
+        .arg(&target)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "building the minimal rpod failed");
+    let env = TestEnv::with_conf("[engine]\nlock_type = \"file\"\n");
+    let bin = target.join("debug/rpod");
+    let run = |args: &[&str]| -> rpod_tests::Run {
+        let mut c = std::process::Command::new(&bin);
+        c.args(env.globals())
+            .args(args)
+            .env("CONTAINERS_CONF", env.path("containers.conf"));
+        c.output().unwrap().into()
+    };
+    for (args, backend, feature) in [
+        (vec!["info"], "database backend \"sqlite\"", "state-sqlite"),
+        (
+            vec!["--db-backend", "boltdb", "info"],
+            "database backend \"boltdb\"",
+            "state-bolt",
+        ),
+    ] {
+        let r = run(&args);
+        assert_eq!(r.code, 125, "{args:?}");
+        assert_eq!(
+            r.stderr,
+            format!(
+                "Error: {backend} is not compiled into this binary: rebuild with cargo feature `{feature}`\n"
+            )
+        );
+    }
+    let r = run(&[
+        "--db-backend",
+        "memory",
+        "info",
+        "--format",
+        "{{.Host.DatabaseBackend}}",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "memory\n");
+    let r = run(&[
+        "--db-backend",
+        "memory",
+        "run",
+        "--rm",
+        "--rootfs",
+        "/",
+        "true",
+    ]);
+    assert_eq!(r.code, 125);
+    assert!(r.stderr.contains("`oci-conmon`"), "{}", r.stderr);
+    assert!(!env.path("root/libpod/db.sql").exists());
 }

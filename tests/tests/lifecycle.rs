@@ -376,7 +376,7 @@ fn a_reboot_puts_every_container_back_in_a_valid_state() {
         .rpod(&[
             "inspect",
             "--format",
-            "{{.State.Pid}} {{.State.ConmonPid}}",
+            "{{.State.ConmonPid}} {{.State.Pid}}",
             "alive",
         ])
         .ok()
@@ -418,4 +418,52 @@ fn a_reboot_puts_every_container_back_in_a_valid_state() {
         .rpod(&["inspect", "--format", "{{.State.Status}}", "alive"])
         .ok();
     assert_eq!(st.stdout, "running\n");
+}
+
+#[test]
+fn a_detached_rm_container_is_removed_by_conmons_exit_command() {
+    let env = TestEnv::new();
+    let rootfs = rootfs_arg(&env);
+    env.rpod(&[
+        "run",
+        "-d",
+        "--rm",
+        "--name",
+        "brief",
+        "--rootfs",
+        &rootfs,
+        "sh",
+        "-c",
+        "sleep 0.2; exit 5",
+    ])
+    .ok();
+    let mut gone = false;
+    for _ in 0..100 {
+        if env.rpod(&["container", "exists", "brief"]).code == 1 {
+            gone = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        gone,
+        "conmon's `container cleanup --rm` did not remove the container"
+    );
+    let ev = env
+        .rpod(&[
+            "events",
+            "--stream=false",
+            "--filter",
+            "container=brief",
+            "--format",
+            "{{.Status}}",
+        ])
+        .ok();
+    let statuses: Vec<&str> = ev.stdout.lines().collect();
+    assert_eq!(
+        statuses,
+        ["create", "init", "start", "died", "cleanup", "remove"],
+        "{}",
+        ev.stdout
+    );
 }

@@ -37,6 +37,7 @@ const PACKAGES: &[&str] = &[
 const FEATURE_SETS: &[&str] = &[
     "",
     "events",
+    "events,lock-file",
     "state-sqlite",
     "lock-shm",
     "lock-file",
@@ -156,10 +157,22 @@ fn lint() -> Result {
     ]))
 }
 
+/// Where the feature builds go, apart from the main build (the end-to-end
+/// tests use the `events,lock-file` one from here).
+const FEATURES_TARGET_DIR: &str = "target/features";
+
 fn features() -> Result {
     for set in FEATURE_SETS {
         let mut c = cargo();
-        c.args(["build", "--quiet", "-p", "rpod", "--no-default-features"]);
+        c.args([
+            "build",
+            "--quiet",
+            "-p",
+            "rpod",
+            "--no-default-features",
+            "--target-dir",
+            FEATURES_TARGET_DIR,
+        ]);
         if !set.is_empty() {
             c.args(["--features", set]);
         }

@@ -8,7 +8,10 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 pub use container::*;
-pub use system::{EventsArgs, InfoArgs, MigrateArgs, SystemCommand, VersionArgs};
+pub use system::{
+    DfArgs, EventsArgs, InfoArgs, MigrateArgs, ResetArgs, SystemCommand, SystemPruneArgs,
+    VersionArgs,
+};
 
 /// rpod: manage pods, containers and images, the Podman way.
 #[derive(Debug, Parser)]

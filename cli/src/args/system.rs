@@ -55,6 +55,45 @@ pub enum SystemCommand {
     Info(InfoArgs),
     /// Show rpod events.
     Events(EventsArgs),
+    /// Reset rpod storage: remove every container, pod, volume and image, then its directories.
+    Reset(ResetArgs),
+    /// Remove unused data (stopped containers; with --volumes unused volumes).
+    Prune(SystemPruneArgs),
+    /// Show rpod disk usage.
+    Df(DfArgs),
+}
+
+/// `rpod system reset`.
+#[derive(Debug, Args)]
+pub struct ResetArgs {
+    /// Do not prompt for confirmation.
+    #[arg(short = 'f', long)]
+    pub force: bool,
+}
+
+/// `rpod system prune`.
+#[derive(Debug, Args)]
+pub struct SystemPruneArgs {
+    /// Remove all unused images, not just dangling ones.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Prune volumes too.
+    #[arg(long)]
+    pub volumes: bool,
+    /// Do not prompt for confirmation.
+    #[arg(short = 'f', long)]
+    pub force: bool,
+}
+
+/// `rpod system df`.
+#[derive(Debug, Args)]
+pub struct DfArgs {
+    /// Show detailed information on space usage.
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+    /// Pretty-print with a Go template or json.
+    #[arg(long)]
+    pub format: Option<String>,
 }
 
 /// `rpod system migrate`.
@@ -63,4 +102,7 @@ pub struct MigrateArgs {
     /// Specify a new runtime for all containers.
     #[arg(long = "new-runtime", value_name = "RUNTIME")]
     pub new_runtime: Option<String>,
+    /// Copy the BoltDB state (bolt_state.db) into the SQLite state.
+    #[arg(long = "migrate-db")]
+    pub migrate_db: bool,
 }

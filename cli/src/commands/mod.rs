@@ -4,6 +4,7 @@
 mod container;
 mod events;
 mod info;
+mod migrate_db;
 mod system;
 pub(crate) mod util;
 mod version;
@@ -91,6 +92,9 @@ pub fn dispatch(command: &Command, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         Command::Events(a) | Command::System(SystemCommand::Events(a)) => events::run(a, ctx),
         Command::System(SystemCommand::Renumber) => system::renumber(ctx),
         Command::System(SystemCommand::Migrate(a)) => system::migrate(a, ctx),
+        Command::System(SystemCommand::Reset(a)) => system::reset(a, ctx),
+        Command::System(SystemCommand::Prune(a)) => system::prune(a, ctx),
+        Command::System(SystemCommand::Df(a)) => system::df(a, ctx),
         Command::Container(c) | Command::Top(c) => dispatch_container(c, ctx),
     }
 }

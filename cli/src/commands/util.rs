@@ -104,6 +104,34 @@ pub fn ago(t: &DateTime<Utc>) -> String {
     format!("{} ago", human_duration((Utc::now() - *t).num_seconds()))
 }
 
+/// Go's `units.HumanSizeWithPrecision(n, 3)` (decimal units).
+pub fn human_size(n: u64) -> String {
+    let units = ["B", "kB", "MB", "GB", "TB", "PB"];
+    let mut v = n as f64;
+    let mut i = 0;
+    while v >= 1000.0 && i < units.len() - 1 {
+        v /= 1000.0;
+        i += 1;
+    }
+    let s = format!("{v:.3}");
+    format!(
+        "{}{}",
+        s.trim_end_matches('0').trim_end_matches('.'),
+        units[i]
+    )
+}
+
+/// Bytes used by the files below `p` (symlinks not followed).
+pub fn dir_size(p: &std::path::Path) -> u64 {
+    match std::fs::symlink_metadata(p) {
+        Ok(m) if m.is_dir() => std::fs::read_dir(p)
+            .map(|rd| rd.flatten().map(|e| dir_size(&e.path())).sum())
+            .unwrap_or(0),
+        Ok(m) => m.len(),
+        Err(_) => 0,
+    }
+}
+
 /// Streams of this process for an attach session.
 pub fn process_io(stdin: bool, detach_keys: Vec<u8>) -> AttachIo {
     AttachIo {
@@ -148,6 +176,14 @@ mod tests {
         assert!(parse_memory("1x").is_err());
         assert_eq!(parse_detach_keys("ctrl-p,ctrl-q").unwrap(), vec![16, 17]);
         assert!(parse_detach_keys("ctrl-").is_err());
+    }
+
+    #[test]
+    fn sizes_print_like_go() {
+        assert_eq!(human_size(0), "0B");
+        assert_eq!(human_size(1234567), "1.23MB");
+        assert_eq!(human_size(999), "999B");
+        assert_eq!(human_size(1000), "1kB");
     }
 
     #[test]

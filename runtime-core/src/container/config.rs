@@ -11,16 +11,25 @@ use crate::time::go_zero_time;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NamedVolume {
     /// Volume name.
-    #[serde(rename = "Name")]
+    #[serde(rename = "volumeName")]
     pub name: String,
     /// Destination inside the container.
-    #[serde(rename = "Dest")]
+    #[serde(rename = "dest")]
     pub dest: String,
     /// Mount options (`ro`, `z`, ...).
-    #[serde(rename = "Options", default)]
+    #[serde(
+        rename = "options",
+        default,
+        deserialize_with = "crate::serde_util::null_default"
+    )]
     pub options: Vec<String>,
     /// Sub-path of the volume to mount.
-    #[serde(rename = "SubPath", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "subPath",
+        default,
+        deserialize_with = "crate::serde_util::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub sub_path: String,
 }
 
@@ -39,7 +48,11 @@ pub struct ContainerConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pod: Option<String>,
     /// libpod namespace (unused by rpod; kept for compatibility).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub namespace: String,
     /// The lock this container owns.
     #[serde(rename = "lockID")]
@@ -54,6 +67,7 @@ pub struct ContainerConfig {
     #[serde(
         rename = "rootfsImageID",
         default,
+        deserialize_with = "crate::serde_util::null_default",
         skip_serializing_if = "String::is_empty"
     )]
     pub rootfs_image_id: String,
@@ -61,6 +75,7 @@ pub struct ContainerConfig {
     #[serde(
         rename = "rootfsImageName",
         default,
+        deserialize_with = "crate::serde_util::null_default",
         skip_serializing_if = "String::is_empty"
     )]
     pub rootfs_image_name: String,
@@ -68,20 +83,34 @@ pub struct ContainerConfig {
     #[serde(
         rename = "RawImageName",
         default,
+        deserialize_with = "crate::serde_util::null_default",
         skip_serializing_if = "String::is_empty"
     )]
     pub raw_image_name: String,
     /// A root filesystem directory used instead of an image (`--rootfs`).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub rootfs: String,
     /// Per-container static directory (the bundle).
-    #[serde(rename = "staticDir", default)]
+    #[serde(
+        rename = "staticDir",
+        default,
+        deserialize_with = "crate::serde_util::null_default"
+    )]
     pub static_dir: String,
     /// The OCI runtime's name or path.
-    #[serde(rename = "runtime", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "runtime",
+        default,
+        deserialize_with = "crate::serde_util::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub oci_runtime: String,
     /// Labels.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::serde_util::null_default")]
     pub labels: BTreeMap<String, String>,
     /// Signal sent by `stop`.
     #[serde(rename = "stopSignal", default = "default_stop_signal")]
@@ -90,12 +119,18 @@ pub struct ContainerConfig {
     #[serde(rename = "stopTimeout", default = "default_stop_timeout")]
     pub stop_timeout: u32,
     /// Log file path.
-    #[serde(rename = "logPath", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "logPath",
+        default,
+        deserialize_with = "crate::serde_util::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub log_path: String,
     /// Log driver (`k8s-file`, `journald`, `none`).
     #[serde(
         rename = "logDriver",
         default,
+        deserialize_with = "crate::serde_util::null_default",
         skip_serializing_if = "String::is_empty"
     )]
     pub log_driver: String,
@@ -103,6 +138,7 @@ pub struct ContainerConfig {
     #[serde(
         rename = "CreateCommand",
         default,
+        deserialize_with = "crate::serde_util::null_default",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub create_command: Vec<String>,
@@ -110,6 +146,7 @@ pub struct ContainerConfig {
     #[serde(
         rename = "Dependencies",
         default,
+        deserialize_with = "crate::serde_util::null_default",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub dependencies: Vec<String>,
@@ -117,6 +154,7 @@ pub struct ContainerConfig {
     #[serde(
         rename = "namedVolumes",
         default,
+        deserialize_with = "crate::serde_util::null_default",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub named_volumes: Vec<NamedVolume>,
@@ -124,7 +162,12 @@ pub struct ContainerConfig {
     #[serde(rename = "rm", default, skip_serializing_if = "std::ops::Not::not")]
     pub auto_remove: bool,
     /// The command as given (entrypoint + cmd), for `ps` and `inspect`.
-    #[serde(rename = "command", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        rename = "command",
+        default,
+        deserialize_with = "crate::serde_util::null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub command: Vec<String>,
     /// `--privileged`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -133,6 +176,7 @@ pub struct ContainerConfig {
     #[serde(
         rename = "rpodNetMode",
         default,
+        deserialize_with = "crate::serde_util::null_default",
         skip_serializing_if = "String::is_empty"
     )]
     pub net_mode: String,
@@ -140,35 +184,58 @@ pub struct ContainerConfig {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub stdin: bool,
     /// Container whose IPC namespace is joined.
-    #[serde(rename = "ipcNsCtr", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "ipcNsCtr",
+        default,
+        deserialize_with = "crate::serde_util::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub ipc_ns_ctr: String,
     /// Container whose mount namespace is joined.
     #[serde(
         rename = "mountNsCtr",
         default,
+        deserialize_with = "crate::serde_util::null_default",
         skip_serializing_if = "String::is_empty"
     )]
     pub mount_ns_ctr: String,
     /// Container whose network namespace is joined.
-    #[serde(rename = "netNsCtr", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "netNsCtr",
+        default,
+        deserialize_with = "crate::serde_util::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub net_ns_ctr: String,
     /// Container whose PID namespace is joined.
-    #[serde(rename = "pidNsCtr", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "pidNsCtr",
+        default,
+        deserialize_with = "crate::serde_util::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub pid_ns_ctr: String,
     /// Container whose user namespace is joined.
     #[serde(
         rename = "userNsCtr",
         default,
+        deserialize_with = "crate::serde_util::null_default",
         skip_serializing_if = "String::is_empty"
     )]
     pub user_ns_ctr: String,
     /// Container whose UTS namespace is joined.
-    #[serde(rename = "utsNsCtr", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "utsNsCtr",
+        default,
+        deserialize_with = "crate::serde_util::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub uts_ns_ctr: String,
     /// Container whose cgroup namespace is joined.
     #[serde(
         rename = "cgroupNsCtr",
         default,
+        deserialize_with = "crate::serde_util::null_default",
         skip_serializing_if = "String::is_empty"
     )]
     pub cgroup_ns_ctr: String,

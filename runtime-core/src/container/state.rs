@@ -12,12 +12,17 @@ use crate::time::{go_zero_time, is_go_zero};
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ExecConfig {
     /// Command and arguments.
-    #[serde(rename = "Command", default)]
+    #[serde(
+        rename = "Command",
+        default,
+        deserialize_with = "crate::serde_util::null_default"
+    )]
     pub command: Vec<String>,
     /// Extra environment.
     #[serde(
         rename = "Environment",
         default,
+        deserialize_with = "crate::serde_util::null_default",
         skip_serializing_if = "BTreeMap::is_empty"
     )]
     pub environment: BTreeMap<String, String>,
@@ -28,10 +33,20 @@ pub struct ExecConfig {
     #[serde(rename = "AttachStdin", default)]
     pub attach_stdin: bool,
     /// User to run as.
-    #[serde(rename = "User", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "User",
+        default,
+        deserialize_with = "crate::serde_util::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub user: String,
     /// Working directory.
-    #[serde(rename = "WorkDir", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "WorkDir",
+        default,
+        deserialize_with = "crate::serde_util::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub work_dir: String,
     /// Fields this version does not model.
     #[serde(flatten)]
@@ -73,11 +88,17 @@ pub struct ContainerState {
     #[serde(
         rename = "configPath",
         default,
+        deserialize_with = "crate::serde_util::null_default",
         skip_serializing_if = "String::is_empty"
     )]
     pub config_path: String,
     /// Per-container run directory.
-    #[serde(rename = "runDir", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "runDir",
+        default,
+        deserialize_with = "crate::serde_util::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub run_dir: String,
     /// Root filesystem is mounted.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -86,6 +107,7 @@ pub struct ContainerState {
     #[serde(
         rename = "mountPoint",
         default,
+        deserialize_with = "crate::serde_util::null_default",
         skip_serializing_if = "String::is_empty"
     )]
     pub mount_point: String,
@@ -114,6 +136,7 @@ pub struct ContainerState {
     #[serde(
         rename = "newExecSessions",
         default,
+        deserialize_with = "crate::serde_util::null_default",
         skip_serializing_if = "BTreeMap::is_empty"
     )]
     pub exec_sessions: BTreeMap<String, ExecSession>,
@@ -121,6 +144,7 @@ pub struct ContainerState {
     #[serde(
         rename = "bindMounts",
         default,
+        deserialize_with = "crate::serde_util::null_default",
         skip_serializing_if = "BTreeMap::is_empty"
     )]
     pub bind_mounts: BTreeMap<String, String>,

@@ -1,8 +1,6 @@
 //! Runtime-wide maintenance: refresh after a reboot, lock renumbering,
 //! migration, and stopping everything at shutdown.
 
-use std::time::Duration;
-
 use super::Runtime;
 use crate::container::ContainerStatus;
 use crate::error::{Error, IoResultExt, Result, ResultExt};
@@ -119,26 +117,25 @@ impl Runtime {
         Ok(())
     }
 
-    /// Stops every running or paused container with its stop timeout.
+    /// Stops every running or paused container with its stop timeout,
+    /// through the container state machine (so each ends up cleaned up).
     pub(crate) fn stop_all_running(&self) -> Result<()> {
         let mut first_err = None;
-        for ctr in self.inner.state.all_containers(true)? {
+        for rec in self.inner.state.all_containers(true)? {
             if !matches!(
-                ctr.state.state,
+                rec.state.state,
                 ContainerStatus::Running | ContainerStatus::Paused | ContainerStatus::Stopping
             ) {
                 continue;
             }
-            let Some(oci) = &self.inner.oci else {
-                return Err(Error::msg(format!(
-                    "container {} is running but no OCI runtime driver is compiled in",
-                    ctr.config.id
-                )));
-            };
-            let timeout = Duration::from_secs(ctr.config.stop_timeout.into());
-            if let Err(e) = oci.stop(&ctr, timeout, false) {
-                tracing::error!("stopping container {}: {e}", ctr.config.id);
-                first_err.get_or_insert(e);
+            let mut ctr = crate::container::Container::from_record(self, rec)?;
+            match ctr.stop(None) {
+                Ok(()) => {}
+                Err(e) if e.is(&Error::CtrStopped) || e.is(&Error::CtrRemoved) => {}
+                Err(e) => {
+                    tracing::error!("stopping container {}: {e}", ctr.id());
+                    first_err.get_or_insert(e);
+                }
             }
         }
         first_err.map_or(Ok(()), Err)

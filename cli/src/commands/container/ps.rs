@@ -10,7 +10,7 @@ use rpod_runtime_core::time::{go_time_string, is_go_zero};
 
 use crate::args::PsArgs;
 use crate::commands::Ctx;
-use crate::commands::util::ago;
+use crate::commands::util::{ago, dir_size, human_size};
 use crate::exit::CliError;
 use crate::format;
 use crate::output::OutputFormat;
@@ -49,33 +49,6 @@ fn status_text(c: &Container) -> String {
 
 fn unix(t: &DateTime<Utc>) -> i64 {
     if is_go_zero(t) { 0 } else { t.timestamp() }
-}
-
-/// Go's `units.HumanSizeWithPrecision(size, 3)`.
-fn human_size(n: u64) -> String {
-    let units = ["B", "kB", "MB", "GB", "TB", "PB"];
-    let mut v = n as f64;
-    let mut i = 0;
-    while v >= 1000.0 && i < units.len() - 1 {
-        v /= 1000.0;
-        i += 1;
-    }
-    let s = format!("{v:.3}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    format!("{s}{}", units[i])
-}
-
-fn dir_size(p: &Path) -> u64 {
-    let Ok(meta) = std::fs::symlink_metadata(p) else {
-        return 0;
-    };
-    if meta.is_dir() {
-        std::fs::read_dir(p)
-            .map(|rd| rd.flatten().map(|e| dir_size(&e.path())).sum())
-            .unwrap_or(0)
-    } else {
-        meta.len()
-    }
 }
 
 /// The JSON record Podman prints with `--format json`.
@@ -312,17 +285,4 @@ pub fn ps(args: &PsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         }
     };
     ctx.write(&text)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sizes_print_like_go() {
-        assert_eq!(human_size(0), "0B");
-        assert_eq!(human_size(1234567), "1.23MB");
-        assert_eq!(human_size(999), "999B");
-        assert_eq!(human_size(1000), "1kB");
-    }
 }

@@ -1,0 +1,106 @@
+//! `create`: conmon runs `runc create` and reports the container's PID.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rpod_runtime_core::container::ContainerRecord;
+use rpod_runtime_core::error::IoResultExt;
+use rpod_runtime_core::oci::CreateResult;
+use rpod_runtime_core::{Error, Result};
+
+use crate::ConmonRuntime;
+use crate::command::{self, SharedArgs};
+use crate::conmon::Conmon;
+use crate::sync;
+
+/// How long conmon may take to create the container (Podman's
+/// `ContainerCreateTimeout`).
+const CREATE_TIMEOUT: Duration = Duration::from_secs(240);
+
+/// Files a previous run may have left in the run dir that would confuse
+/// this one (runc appends to its log; conmon reads the pid file).
+const STALE: [&str; 3] = ["oci-log", "pidfile", "conmon.pid"];
+
+pub(crate) fn create(rt: &ConmonRuntime, ctr: &ContainerRecord) -> Result<CreateResult> {
+    let bundle = Path::new(&ctr.config.static_dir);
+    if ctr.config.static_dir.is_empty() || ctr.state.run_dir.is_empty() {
+        return Err(Error::InvalidArg.context(format!(
+            "container {} has no bundle or run directory",
+            ctr.id()
+        )));
+    }
+    let run_dir = Path::new(&ctr.state.run_dir);
+    std::fs::create_dir_all(run_dir).at(run_dir)?;
+    let exit_dir = rt.exit_dir();
+    std::fs::create_dir_all(&exit_dir).at(&exit_dir)?;
+    for name in STALE {
+        let path = run_dir.join(name);
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(Error::io(path, e)),
+            _ => {}
+        }
+    }
+
+    let oci_log = run_dir.join("oci-log");
+    let log_path = if ctr.config.log_path.is_empty() {
+        bundle.join("ctr.log")
+    } else {
+        ctr.config.log_path.clone().into()
+    };
+    let shared = SharedArgs {
+        ctr_id: ctr.id(),
+        uuid: ctr.id(),
+        runtime: &rt.path,
+        bundle,
+        pid_file: &run_dir.join("pidfile"),
+        name: ctr.name(),
+        exit_dir: &exit_dir,
+        systemd_cgroup: rt.systemd_cgroup,
+        log: command::log_arg(&ctr.config.log_driver, &log_path),
+        log_level: command::conmon_log_level(&rt.exit_command),
+        oci_log: &oci_log,
+    };
+    let conmon_pidfile = run_dir.join("conmon.pid");
+    let args = command::create_args(
+        &shared,
+        spec_terminal(ctr),
+        ctr.config.stdin,
+        &conmon_pidfile,
+        &rt.exit_command,
+        ctr.config.auto_remove,
+    );
+
+    let mut conmon = Conmon::spawn(&rt.conmon, &args, false)?;
+    conmon.signal_start()?;
+    conmon.wait_middle(&rt.name, &oci_log)?;
+    let msg = sync::read(&conmon.sync, CREATE_TIMEOUT, "container create")?;
+    if msg.data < 0 {
+        return Err(sync::failure(&rt.name, &msg, &oci_log, "container create"));
+    }
+    let pid = i32::try_from(msg.data)
+        .map_err(|_| Error::Internal.context(format!("conmon reported PID {}", msg.data)))?;
+    let conmon_pid = read_pid(&conmon_pidfile).unwrap_or_else(|e| {
+        tracing::warn!("reading conmon's PID for container {}: {e}", ctr.id());
+        0
+    });
+    tracing::debug!(id = ctr.id(), pid, conmon_pid, "container created");
+    Ok(CreateResult { pid, conmon_pid })
+}
+
+/// `process.terminal` of the container's OCI spec.
+pub(crate) fn spec_terminal(ctr: &ContainerRecord) -> bool {
+    ctr.config
+        .spec
+        .as_ref()
+        .and_then(|s| s.pointer("/process/terminal"))
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(false)
+}
+
+/// A PID from a file holding it in decimal.
+pub(crate) fn read_pid(path: &Path) -> Result<i32> {
+    let text = std::fs::read_to_string(path).at(path)?;
+    text.trim()
+        .parse()
+        .map_err(|_| Error::msg(format!("{}: not a PID: {:?}", path.display(), text.trim())))
+}

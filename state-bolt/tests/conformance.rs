@@ -1,0 +1,10 @@
+//! The runtime-core `State` conformance suite, run against `BoltState`.
+
+use rpod_runtime_core::testing::StateUnderTest;
+use rpod_state_bolt::BoltState;
+
+rpod_runtime_core::state_conformance_tests!(|| {
+    let dir = tempfile::tempdir().unwrap();
+    let s = BoltState::open(dir.path()).unwrap();
+    StateUnderTest::new(Box::new(s), dir)
+});
