@@ -7,10 +7,14 @@
 //!                                 deps, lint, feature builds, then every workspace test
 //!     cargo xtask features        build the rpod binary with each backend feature alone
 //!     cargo xtask demo            deps, build rpod, and show it working
+//!     cargo xtask bench [--quick] [--only KEY,...]
+//!                                 rpod and Podman side by side (target/bench/)
 //!
 //! Every task prints the commands it runs. A failing step stops the task
 //! with that step's exit status.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod bench;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -39,6 +43,7 @@ const FEATURE_SETS: &[&str] = &[
     "events",
     "events,lock-file",
     "state-sqlite",
+    "state-bolt",
     "lock-shm",
     "lock-file",
     "oci-conmon",
@@ -54,8 +59,11 @@ fn main() -> ExitCode {
         Some("test") => test(&args[1..]),
         Some("features") => features(),
         Some("demo") => demo(),
+        Some("bench") => bench::run(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <deps|lint|test [--no-lint]|features|demo>");
+            eprintln!(
+                "usage: cargo xtask <deps|lint|test [--no-lint]|features|demo|bench [--quick]>"
+            );
             return ExitCode::from(2);
         }
     };

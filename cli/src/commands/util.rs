@@ -113,12 +113,21 @@ pub fn human_size(n: u64) -> String {
         v /= 1000.0;
         i += 1;
     }
-    let s = format!("{v:.3}");
-    format!(
-        "{}{}",
-        s.trim_end_matches('0').trim_end_matches('.'),
-        units[i]
-    )
+    // `%.3g`: three significant digits, trailing zeros dropped.
+    let decimals = if v >= 100.0 {
+        0
+    } else if v >= 10.0 {
+        1
+    } else {
+        2
+    };
+    let s = format!("{v:.decimals$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &s
+    };
+    format!("{s}{}", units[i])
 }
 
 /// Bytes used by the files below `p` (symlinks not followed).
