@@ -51,6 +51,16 @@ impl Container {
         if let Err(e) = self.unmount_shm() {
             first_err.get_or_insert(e);
         }
+        match self.unmount_storage() {
+            Ok(()) => {
+                if let Err(e) = self.save() {
+                    first_err.get_or_insert(e);
+                }
+            }
+            Err(e) => {
+                first_err.get_or_insert(e);
+            }
+        }
         if let Err(e) = self.rt.state()?.prune_container_exit_codes(Utc::now()) {
             first_err.get_or_insert(e);
         }

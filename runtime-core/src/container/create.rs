@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::PathBuf;
 
+use super::image::ImageSetup;
 use super::spec::{self, BindMount, NetworkMode, SpecOptions};
 use super::{Container, ContainerConfig, ContainerRecord, ContainerState};
 use crate::error::{Error, IoResultExt, Result, ResultExt};
@@ -21,8 +22,8 @@ pub struct CreateOptions {
     pub rootfs: PathBuf,
     /// Image name as typed (recorded; image storage resolves it).
     pub image: String,
-    /// Entrypoint.
-    pub entrypoint: Vec<String>,
+    /// Entrypoint (`None`: the image's; `Some` replaces it and drops the image's CMD).
+    pub entrypoint: Option<Vec<String>>,
     /// Command.
     pub command: Vec<String>,
     /// Environment `K=V`.
@@ -97,7 +98,7 @@ impl Runtime {
     /// Creates a container in the `Configured` state: ID, name, lock, bundle
     /// and run directories, the OCI spec, the State record, a `create` event.
     /// On failure everything is undone.
-    pub fn create_container(&self, opts: CreateOptions) -> Result<Container> {
+    pub fn create_container(&self, mut opts: CreateOptions) -> Result<Container> {
         let config = self.config()?;
         let name = if opts.name.is_empty() {
             generate_unique_name(|n| self.container_name_taken(n))?
@@ -109,18 +110,40 @@ impl Runtime {
             // Fails early for an unknown runtime.
             self.oci_for(&opts.runtime)?;
         }
-        if opts.rootfs.as_os_str().is_empty() {
-            return Err(
-                Error::InvalidArg.context("a root filesystem (--rootfs) or an image is required")
-            );
-        }
-        if !opts.rootfs.is_dir() {
-            return Err(Error::InvalidArg.context(format!(
-                "rootfs {} is not a directory",
-                opts.rootfs.display()
-            )));
-        }
         let id = generate_id()?;
+        let image = if opts.rootfs.as_os_str().is_empty() {
+            if opts.image.is_empty() {
+                return Err(Error::InvalidArg
+                    .context("a root filesystem (--rootfs) or an image is required"));
+            }
+            Some(self.prepare_image(&mut opts, &id, &name)?)
+        } else {
+            if !opts.rootfs.is_dir() {
+                return Err(Error::InvalidArg.context(format!(
+                    "rootfs {} is not a directory",
+                    opts.rootfs.display()
+                )));
+            }
+            None
+        };
+        // From here on a failure must also drop the image's storage container.
+        let result = self.create_with(opts, config, id.clone(), name, image.as_ref());
+        if result.is_err() && image.is_some() {
+            if let Ok(Some(storage)) = self.storage() {
+                let _ = storage.delete_container(&id);
+            }
+        }
+        result
+    }
+
+    fn create_with(
+        &self,
+        opts: CreateOptions,
+        config: crate::config::Config,
+        id: String,
+        name: String,
+        image: Option<&ImageSetup>,
+    ) -> Result<Container> {
         let paths = self.paths()?.clone();
         let bundle = paths
             .graph_root
@@ -140,7 +163,7 @@ impl Runtime {
             rootfs: opts.rootfs.clone(),
             bundle: bundle.clone(),
             run_dir: run_dir.clone(),
-            entrypoint: opts.entrypoint.clone(),
+            entrypoint: opts.entrypoint.clone().unwrap_or_default(),
             command: opts.command.clone(),
             env: opts.env.clone(),
             terminal: opts.terminal,
@@ -167,14 +190,24 @@ impl Runtime {
             stop_signal,
             created: chrono::Utc::now(),
         };
-        let spec = spec::generate(&spec_opts, &config).context("generating OCI spec")?;
+        let spec = spec::generate(&spec_opts, &config).context("generating OCI spec");
+        if let (Some(_), Ok(Some(storage))) = (image, self.storage()) {
+            // The spec needed the image's /etc/passwd; init mounts again.
+            let _ = storage.unmount_container(&id, false);
+        }
+        let spec = spec?;
 
         let lock = self.lock_manager()?.allocate()?;
         let mut cfg = ContainerConfig::new(&id, &name, lock.id());
         cfg.created_time = spec_opts.created;
-        cfg.rootfs = opts.rootfs.to_string_lossy().into_owned();
-        cfg.raw_image_name.clone_from(&opts.image);
-        cfg.rootfs_image_name.clone_from(&opts.image);
+        match image {
+            Some(img) => {
+                cfg.rootfs_image_id.clone_from(&img.id);
+                cfg.rootfs_image_name.clone_from(&img.name);
+                cfg.raw_image_name.clone_from(&opts.image);
+            }
+            None => cfg.rootfs = opts.rootfs.to_string_lossy().into_owned(),
+        }
         cfg.static_dir = bundle.to_string_lossy().into_owned();
         cfg.log_path = bundle.join("ctr.log").to_string_lossy().into_owned();
         cfg.log_driver = "k8s-file".into();
@@ -196,6 +229,9 @@ impl Runtime {
         }
         .to_string();
         cfg.create_command = opts.create_command.clone();
+        if let Some(img) = image {
+            cfg.named_volumes.clone_from(&img.volumes);
+        }
         cfg.command = spec["process"]["args"]
             .as_array()
             .map(|a| {

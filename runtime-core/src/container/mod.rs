@@ -6,6 +6,7 @@ mod config;
 mod create;
 mod exec;
 mod handle;
+mod image;
 pub mod logs;
 mod pause;
 mod remove;

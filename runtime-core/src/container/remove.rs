@@ -16,6 +16,35 @@ pub struct RemoveOptions {
 }
 
 impl Container {
+    /// Removes the anonymous volumes the container used (`rm -v`); one still
+    /// in use elsewhere is kept.
+    fn remove_anonymous_volumes(&self) {
+        let Ok(state) = self.rt.state() else { return };
+        for nv in &self.rec.config.named_volumes {
+            let Ok(v) = state.volume(&nv.name) else {
+                continue;
+            };
+            if !v.config.is_anon {
+                continue;
+            }
+            match state.remove_volume(&nv.name) {
+                Ok(()) => {
+                    if let Ok(paths) = self.rt.paths() {
+                        let _ = std::fs::remove_dir_all(paths.volume_path.join(&nv.name));
+                    }
+                    if let Ok(l) = self
+                        .rt
+                        .lock_manager()
+                        .and_then(|m| m.retrieve(v.config.lock_id))
+                    {
+                        let _ = l.free();
+                    }
+                }
+                Err(e) => tracing::debug!("keeping volume {}: {e}", nv.name),
+            }
+        }
+    }
+
     /// Removes the container: refuses a running one without `force` and one
     /// that others depend on; stops and cleans up, deletes its directories,
     /// its State record, then frees its lock; emits `remove` last.
@@ -72,6 +101,9 @@ impl Container {
         self.save()?;
         let state = self.rt.state()?;
         state.remove_container_exec_sessions(self.id())?;
+        if let Err(e) = self.delete_storage() {
+            first_err.get_or_insert(e);
+        }
         for dir in [self.bundle_dir(), self.run_dir()] {
             if let Some(ctr_dir) = dir.parent()
                 && let Err(e) = std::fs::remove_dir_all(ctr_dir)
@@ -81,6 +113,9 @@ impl Container {
             }
         }
         state.remove_container(self.id())?;
+        if opts.volumes {
+            self.remove_anonymous_volumes();
+        }
         if let Err(e) = self.lock.free()
             && !e.is(&Error::LockNotAllocated(0))
         {

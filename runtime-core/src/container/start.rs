@@ -94,6 +94,7 @@ impl Container {
         spec::write_run_files(&self.run_file_options(&spec_json))
             .context("writing container run files")?;
         self.mount_shm()?;
+        self.mount_storage()?;
         let cfg_path = bundle.join("config.json");
         let text = serde_json::to_vec(&spec_json)?;
         std::fs::write(&cfg_path, text).at(&cfg_path)?;
@@ -103,6 +104,8 @@ impl Container {
             Ok(c) => c,
             Err(e) => {
                 let _ = self.unmount_shm();
+                let _ = self.unmount_storage();
+                let _ = self.save();
                 return Err(e);
             }
         };

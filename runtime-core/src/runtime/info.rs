@@ -321,11 +321,18 @@ fn package_of(path: &Path) -> String {
 }
 
 fn first_lines_of(bin: &Path, arg: &str) -> String {
-    Command::new(bin)
-        .arg(arg)
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_default()
+    // A binary written a moment ago can be briefly busy (ETXTBSY) while a
+    // concurrent fork still holds its write descriptor: retry a few times.
+    for _ in 0..20 {
+        match Command::new(bin).arg(arg).output() {
+            Ok(o) => return String::from_utf8_lossy(&o.stdout).trim().to_string(),
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(_) => break,
+        }
+    }
+    String::new()
 }
 
 fn first_line_of(bin: &Path, arg: &str) -> String {

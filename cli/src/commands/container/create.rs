@@ -71,12 +71,6 @@ pub(crate) fn create_options(f: &CreateFlags, argv: &[String]) -> Result<CreateO
                 .into(),
         ));
     }
-    if !f.rootfs {
-        return Err(CliError::Usage(format!(
-            "{}: image storage is not implemented yet; run a root filesystem directory with --rootfs",
-            f.image
-        )));
-    }
     let mut env = Vec::new();
     for file in &f.env_file {
         env.extend(read_env_file(file)?);
@@ -130,21 +124,24 @@ pub(crate) fn create_options(f: &CreateFlags, argv: &[String]) -> Result<CreateO
         })
         .collect();
     let entrypoint = match &f.entrypoint {
-        Some(e) if e.trim_start().starts_with('[') => serde_json::from_str::<Vec<String>>(e)
-            .map_err(|err| CliError::Usage(format!("invalid --entrypoint {e:?}: {err}")))?,
-        Some(e) if e.is_empty() => Vec::new(),
-        Some(e) => vec![e.clone()],
-        None => Vec::new(),
+        Some(e) if e.trim_start().starts_with('[') => Some(
+            serde_json::from_str::<Vec<String>>(e)
+                .map_err(|err| CliError::Usage(format!("invalid --entrypoint {e:?}: {err}")))?,
+        ),
+        Some(e) if e.is_empty() => Some(Vec::new()),
+        Some(e) => Some(vec![e.clone()]),
+        None => None,
     };
-    if entrypoint.is_empty() && f.command.is_empty() {
+    // With --rootfs there is no image config to fall back on.
+    if f.rootfs && entrypoint.as_ref().is_none_or(Vec::is_empty) && f.command.is_empty() {
         return Err(CliError::Usage(
             "no command or entrypoint provided, and no CMD or ENTRYPOINT from image".into(),
         ));
     }
     Ok(CreateOptions {
         name: f.name.clone().unwrap_or_default(),
-        rootfs: PathBuf::from(&f.image),
-        image: String::new(),
+        rootfs: if f.rootfs { PathBuf::from(&f.image) } else { PathBuf::new() },
+        image: if f.rootfs { String::new() } else { f.image.clone() },
         entrypoint,
         command: f.command.clone(),
         env,

@@ -1,0 +1,202 @@
+//! Containers made from images: the image's config merged under the CLI's
+//! options (as Podman does), the storage container (read-write layer), and
+//! mounting its root filesystem around the container's run.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use super::create::CreateOptions;
+use super::spec::BindMount;
+use super::{Container, NamedVolume};
+use crate::error::{Error, Result, ResultExt};
+use crate::runtime::{NewVolume, Runtime};
+use crate::storage::Storage;
+
+/// What `create` learned from the image.
+#[derive(Debug, Clone)]
+pub(crate) struct ImageSetup {
+    /// Image ID.
+    pub id: String,
+    /// The image's first name (or the name as typed).
+    pub name: String,
+    /// Anonymous volumes made for the image's `VOLUME`s.
+    pub volumes: Vec<NamedVolume>,
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A signal name or number from an image's `StopSignal`.
+fn signal_number(s: &str) -> Option<u32> {
+    if let Ok(n) = s.parse() {
+        return Some(n);
+    }
+    let upper = s.to_ascii_uppercase();
+    let name = if upper.starts_with("SIG") {
+        upper
+    } else {
+        format!("SIG{upper}")
+    };
+    name.parse::<nix::sys::signal::Signal>()
+        .ok()
+        .map(|s| s as u32)
+}
+
+impl Runtime {
+    fn storage_or_err(&self) -> Result<&dyn Storage> {
+        self.storage()?.ok_or_else(|| Error::BackendNotCompiled {
+            kind: "storage",
+            name: "overlay".into(),
+            feature: "storage",
+        })
+    }
+
+    /// Resolves the image, merges its config into `opts` (CLI values win),
+    /// creates the storage container and mounts it (the caller unmounts once
+    /// the spec is generated), and points `opts.rootfs` at the mount.
+    pub(crate) fn prepare_image(
+        &self,
+        opts: &mut CreateOptions,
+        id: &str,
+        name: &str,
+    ) -> Result<ImageSetup> {
+        let storage = self.storage_or_err()?;
+        let img = storage.lookup_image(&opts.image)?;
+        let cfg = storage.image_config(&img.id)?;
+        let c = &cfg["config"];
+        // ENTRYPOINT/CMD: --entrypoint replaces the image's and drops its CMD.
+        let entrypoint = match opts.entrypoint.take() {
+            Some(e) => e,
+            None => {
+                let e = strings(&c["Entrypoint"]);
+                if opts.command.is_empty() {
+                    opts.command = strings(&c["Cmd"]);
+                }
+                e
+            }
+        };
+        if entrypoint.is_empty() && opts.command.is_empty() {
+            return Err(Error::InvalidArg.context(
+                "no command or entrypoint provided, and no CMD or ENTRYPOINT from image",
+            ));
+        }
+        opts.entrypoint = Some(entrypoint);
+        let mut env = strings(&c["Env"]);
+        env.append(&mut opts.env);
+        opts.env = env;
+        if opts.workdir.is_empty() {
+            opts.workdir = c["WorkingDir"].as_str().unwrap_or_default().to_string();
+        }
+        if opts.user.is_empty() {
+            opts.user = c["User"].as_str().unwrap_or_default().to_string();
+        }
+        if opts.stop_signal.is_none() {
+            opts.stop_signal = c["StopSignal"].as_str().and_then(signal_number);
+        }
+        let mut labels = crate::storage::image_labels(&cfg);
+        labels.append(&mut opts.labels);
+        opts.labels = labels;
+
+        // Anonymous volumes for the image's VOLUMEs not covered by a -v.
+        let mut volumes = Vec::new();
+        if let Some(vols) = c["Volumes"].as_object() {
+            for dest in vols.keys() {
+                if opts.binds.iter().any(|b| &b.destination == dest) {
+                    continue;
+                }
+                let v = self.new_volume(NewVolume::default())?;
+                opts.binds.push(BindMount {
+                    source: PathBuf::from(&v.config.mount_point),
+                    destination: dest.clone(),
+                    options: vec!["rw".into()],
+                });
+                volumes.push(NamedVolume {
+                    name: v.config.name.clone(),
+                    dest: dest.clone(),
+                    options: Vec::new(),
+                    sub_path: String::new(),
+                });
+            }
+        }
+
+        storage
+            .create_container(id, name, &img.id)
+            .context("creating container storage")?;
+        let mount = match storage.mount_container(id) {
+            Ok(m) => m,
+            Err(e) => {
+                let _ = storage.delete_container(id);
+                return Err(e);
+            }
+        };
+        opts.rootfs = mount;
+        let shown = img
+            .names
+            .first()
+            .cloned()
+            .unwrap_or_else(|| opts.image.clone());
+        Ok(ImageSetup {
+            id: img.id,
+            name: shown,
+            volumes,
+        })
+    }
+}
+
+impl Container {
+    /// True when the root filesystem comes from image storage.
+    pub(crate) fn uses_storage(&self) -> bool {
+        !self.rec.config.rootfs_image_id.is_empty()
+    }
+
+    /// Mounts the container's root filesystem (image containers) and points
+    /// the spec's `root.path` at it.
+    pub(crate) fn mount_storage(&mut self) -> Result<()> {
+        if !self.uses_storage() {
+            return Ok(());
+        }
+        let storage = self.rt.storage_or_err()?;
+        let mount = storage.mount_container(self.id())?;
+        let path = mount.to_string_lossy().into_owned();
+        if let Some(spec) = self.rec.config.spec.as_mut() {
+            spec["root"]["path"] = Value::String(path.clone());
+        }
+        self.rec.state.mounted = true;
+        self.rec.state.mount_point = path;
+        Ok(())
+    }
+
+    /// Unmounts the container's root filesystem if this container mounted it.
+    pub(crate) fn unmount_storage(&mut self) -> Result<()> {
+        if !self.uses_storage() || !self.rec.state.mounted {
+            return Ok(());
+        }
+        self.rt
+            .storage_or_err()?
+            .unmount_container(self.id(), false)?;
+        self.rec.state.mounted = false;
+        self.rec.state.mount_point.clear();
+        Ok(())
+    }
+
+    /// Deletes the storage container (layer and record) of an image container.
+    pub(crate) fn delete_storage(&self) -> Result<()> {
+        if !self.uses_storage() {
+            return Ok(());
+        }
+        let storage = self.rt.storage_or_err()?;
+        match storage.delete_container(self.id()) {
+            Ok(()) => Ok(()),
+            Err(e) if e.to_string().contains("not known") || e.is(&Error::NoSuchCtr) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+}
