@@ -467,3 +467,93 @@ fn a_detached_rm_container_is_removed_by_conmons_exit_command() {
         ev.stdout
     );
 }
+
+#[test]
+fn logs_top_wait_kill_attach_and_prune() {
+    let env = TestEnv::new();
+    let rootfs = rootfs_arg(&env);
+    env.rpod(&[
+        "run",
+        "--name",
+        "chatty",
+        "--rootfs",
+        &rootfs,
+        "sh",
+        "-c",
+        "for i in 1 2 3 4; do echo line$i; done; echo oops >&2",
+    ]);
+    let all = env.rpod(&["logs", "chatty"]).ok();
+    assert_eq!(all.stdout, "line1\nline2\nline3\nline4\n");
+    assert_eq!(all.stderr, "oops\n");
+    let tail = env.rpod(&["logs", "--tail", "2", "chatty"]).ok();
+    assert_eq!(
+        tail.stdout, "line4\n",
+        "the last two lines are line4 and the stderr line"
+    );
+    let ts = env.rpod(&["logs", "-t", "--tail", "1", "chatty"]).ok();
+    assert!(
+        ts.stderr.ends_with(" oops\n") && ts.stderr.contains("T"),
+        "{}",
+        ts.stderr
+    );
+    let none = env
+        .rpod(&["logs", "--since", "2099-01-01T00:00:00Z", "chatty"])
+        .ok();
+    assert_eq!(none.stdout, "");
+
+    env.rpod(&[
+        "run",
+        "-d",
+        "--name",
+        "sleeper",
+        "--rootfs",
+        &rootfs,
+        "sh",
+        "-c",
+        "sleep 60 & sleep 61",
+    ])
+    .ok();
+    let top = env.rpod(&["top", "sleeper", "pid", "args"]).ok();
+    let lines: Vec<&str> = top.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("PID") && lines[0].contains("COMMAND"),
+        "{}",
+        top.stdout
+    );
+    // busybox sh execs its last command, so PID 1 is `sleep 61`.
+    assert!(
+        lines[1].starts_with("1 ") && lines[1].ends_with("sleep 61"),
+        "{}",
+        top.stdout
+    );
+    assert!(lines[2].ends_with("sleep 60"), "{}", top.stdout);
+    assert_eq!(lines.len(), 3, "{}", top.stdout);
+    let running = env
+        .rpod(&["wait", "--condition", "running", "sleeper"])
+        .ok();
+    assert_eq!(running.stdout, "0\n");
+    env.rpod(&["kill", "-s", "KILL", "sleeper"]).ok();
+    let code = env.rpod(&["wait", "sleeper"]).ok();
+    assert_eq!(code.stdout, "137\n");
+
+    // attach streams what the container prints after it attached, then its exit code.
+    env.rpod(&[
+        "run",
+        "-d",
+        "--name",
+        "late",
+        "--rootfs",
+        &rootfs,
+        "sh",
+        "-c",
+        "sleep 0.5; echo late; exit 9",
+    ])
+    .ok();
+    let att = env.rpod_timeout(&["attach", "--no-stdin", "late"], Duration::from_secs(20));
+    assert_eq!(att.code, 9, "{}", att.stderr);
+    assert_eq!(att.stdout, "late\n");
+
+    let pruned = env.rpod(&["container", "prune", "-f"]).ok();
+    assert_eq!(pruned.stdout.lines().count(), 3, "{}", pruned.stdout);
+    assert_eq!(env.rpod(&["ps", "-a", "-q"]).ok().stdout, "");
+}
