@@ -20,5 +20,7 @@ pub fn registry() -> BackendRegistry {
     rpod_lock_file::register(&mut r);
     #[cfg(feature = "oci-conmon")]
     rpod_oci_conmon::register(&mut r);
+    #[cfg(feature = "storage")]
+    rpod_storage::register(&mut r);
     r
 }

@@ -438,4 +438,7 @@ pub enum ContainerCommand {
     Attach(AttachArgs),
     /// List port mappings or a specific mapping for the container.
     Port(PortArgs),
+    /// mount, unmount, diff, export, commit.
+    #[command(flatten)]
+    Storage(crate::args::ContainerStorageCommand),
 }

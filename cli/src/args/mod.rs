@@ -1,6 +1,7 @@
 //! clap argument structs: data only, one file per command group.
 
 mod container;
+mod image;
 mod system;
 
 use std::path::PathBuf;
@@ -8,6 +9,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 pub use container::*;
+pub use image::*;
 pub use system::{
     DfArgs, EventsArgs, InfoArgs, MigrateArgs, ResetArgs, SystemCommand, SystemPruneArgs,
     VersionArgs,
@@ -119,4 +121,10 @@ pub enum Command {
     /// The container commands, also at the top level (`rpod run`, `rpod ps` ...).
     #[command(flatten)]
     Top(ContainerCommand),
+    /// Manage images.
+    #[command(subcommand)]
+    Image(ImageCommand),
+    /// The image commands, also at the top level (`rpod images`, `rpod rmi` ...).
+    #[command(flatten)]
+    TopImage(TopImageCommand),
 }

@@ -3,6 +3,7 @@
 
 mod container;
 mod events;
+pub mod image;
 mod info;
 mod migrate_db;
 mod system;
@@ -96,6 +97,8 @@ pub fn dispatch(command: &Command, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         Command::System(SystemCommand::Prune(a)) => system::prune(a, ctx),
         Command::System(SystemCommand::Df(a)) => system::df(a, ctx),
         Command::Container(c) | Command::Top(c) => dispatch_container(c, ctx),
+        Command::Image(c) => image::dispatch(c, ctx),
+        Command::TopImage(c) => image::dispatch_top(c, ctx),
     }
 }
 
@@ -123,5 +126,6 @@ fn dispatch_container(command: &ContainerCommand, ctx: &mut Ctx<'_>) -> Result<(
         C::Exists(a) => container::exists(a, ctx),
         C::Prune(a) => container::prune(a, ctx),
         C::Port(a) => container::port(a, ctx),
+        C::Storage(s) => image::dispatch_container_storage(s, ctx),
     }
 }

@@ -128,10 +128,11 @@ impl Runtime {
         };
         // From here on a failure must also drop the image's storage container.
         let result = self.create_with(opts, config, id.clone(), name, image.as_ref());
-        if result.is_err() && image.is_some() {
-            if let Ok(Some(storage)) = self.storage() {
-                let _ = storage.delete_container(&id);
-            }
+        if result.is_err()
+            && image.is_some()
+            && let Ok(Some(storage)) = self.storage()
+        {
+            let _ = storage.delete_container(&id);
         }
         result
     }

@@ -140,8 +140,16 @@ pub(crate) fn create_options(f: &CreateFlags, argv: &[String]) -> Result<CreateO
     }
     Ok(CreateOptions {
         name: f.name.clone().unwrap_or_default(),
-        rootfs: if f.rootfs { PathBuf::from(&f.image) } else { PathBuf::new() },
-        image: if f.rootfs { String::new() } else { f.image.clone() },
+        rootfs: if f.rootfs {
+            PathBuf::from(&f.image)
+        } else {
+            PathBuf::new()
+        },
+        image: if f.rootfs {
+            String::new()
+        } else {
+            f.image.clone()
+        },
         entrypoint,
         command: f.command.clone(),
         env,

@@ -186,7 +186,7 @@ pub fn inspect(args: &InspectArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         return Err(CliError::Usage("no names or ids specified".into()));
     }
     let mut records = Vec::new();
-    let mut missing: Option<String> = None;
+    let mut not_containers: Vec<String> = Vec::new();
     for n in &names {
         match rt.lookup_container(n) {
             Ok(mut c) => {
@@ -198,12 +198,21 @@ pub fn inspect(args: &InspectArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
                 }
                 records.push(inspect_record(&c));
             }
-            Err(e) if e.is(&Error::NoSuchCtr) => {
-                missing.get_or_insert_with(|| n.clone());
-            }
+            Err(e) if e.is(&Error::NoSuchCtr) => not_containers.push(n.clone()),
             Err(e) => return Err(e.into()),
         }
     }
+    // Names that are not containers may be images (Podman's generic inspect).
+    let missing = if not_containers.is_empty() {
+        None
+    } else if rt.storage()?.is_some() {
+        let (images, missing) =
+            crate::commands::image::inspect_image_records(&rt, &not_containers)?;
+        records.extend(images);
+        missing
+    } else {
+        not_containers.first().cloned()
+    };
     let text = match fmt {
         OutputFormat::Template(t) => {
             let mut s = String::new();

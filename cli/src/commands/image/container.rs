@@ -1,0 +1,313 @@
+//! `rpod mount`, `unmount`, `diff`, `export` and `commit`: a container's
+//! root filesystem in storage (the storage container's ID is the
+//! container's ID), and `rpod image diff`.
+
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use rpod_runtime_core::Error;
+use rpod_runtime_core::container::Container;
+use rpod_runtime_core::events::{Event, EventStatus, EventType};
+use rpod_runtime_core::runtime::Runtime;
+use rpod_runtime_core::storage::{Change, ImportOptions, Storage};
+
+use crate::args::{CommitArgs, DiffArgs, ExportArgs, MountArgs, UnmountArgs};
+use crate::commands::Ctx;
+use crate::commands::image::{inspect_json, print_error, short_id, storage};
+use crate::exit::CliError;
+
+/// An I/O error's text without Rust's ` (os error N)` suffix.
+pub(crate) fn io_text(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => {
+            let t = &s[..i];
+            let mut cs = t.chars();
+            cs.next()
+                .map(|f| f.to_lowercase().collect::<String>() + cs.as_str())
+                .unwrap_or_default()
+        }
+        None => s,
+    }
+}
+
+fn container_event(rt: &Runtime, c: &Container, status: EventStatus) {
+    let mut e = Event::new(EventType::Container, status);
+    e.id = c.id().to_string();
+    e.name = c.name().to_string();
+    e.image = c.config().rootfs_image_name.clone();
+    rt.emit(e);
+}
+
+fn targets(
+    rt: &Runtime,
+    names: &[String],
+    all: bool,
+) -> Result<Vec<(String, Container)>, CliError> {
+    if all {
+        return Ok(rt
+            .containers()?
+            .into_iter()
+            .map(|c| (c.id().to_string(), c))
+            .collect());
+    }
+    names
+        .iter()
+        .map(|n| Ok((n.clone(), rt.lookup_container(n)?)))
+        .collect()
+}
+
+/// Mounts containers' root filesystems and prints the mount points.
+pub fn mount(args: &MountArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    let rt = ctx.runtime()?;
+    let store = storage(&rt)?;
+    let list = targets(&rt, &args.containers, args.all)?;
+    let single = list.len() == 1 && !args.all;
+    let mut text = String::new();
+    let mut last: Option<CliError> = None;
+    for (_, c) in &list {
+        match store.mount_container(c.id()) {
+            Ok(path) => {
+                container_event(&rt, c, EventStatus::Mount);
+                if single {
+                    text.push_str(&format!("{}\n", path.display()));
+                } else {
+                    let id = if args.no_trunc {
+                        c.id()
+                    } else {
+                        short_id(c.id())
+                    };
+                    text.push_str(&format!("{id}\t{}\n", path.display()));
+                }
+            }
+            Err(e) => {
+                if let Some(prev) = last.replace(e.into()) {
+                    print_error(&prev);
+                }
+            }
+        }
+    }
+    ctx.write(&crate::format::align(&text))?;
+    last.map_or(Ok(()), Err)
+}
+
+/// Unmounts containers' root filesystems and prints the names given.
+pub fn unmount(args: &UnmountArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    if args.containers.is_empty() && !args.all {
+        return Err(CliError::Usage(
+            "container ID must be specified or --all".into(),
+        ));
+    }
+    let rt = ctx.runtime()?;
+    let store = storage(&rt)?;
+    let list = targets(&rt, &args.containers, args.all)?;
+    let mut text = String::new();
+    let mut last: Option<CliError> = None;
+    for (given, c) in &list {
+        match store.unmount_container(c.id(), args.force || args.all) {
+            Ok(()) => {
+                container_event(&rt, c, EventStatus::Unmount);
+                text.push_str(&format!("{given}\n"));
+            }
+            Err(e) if args.all && e.is(&Error::NoSuchCtr) => {}
+            Err(e) => {
+                if let Some(prev) = last.replace(e.into()) {
+                    print_error(&prev);
+                }
+            }
+        }
+    }
+    ctx.write(&text)?;
+    last.map_or(Ok(()), Err)
+}
+
+fn write_changes(
+    ctx: &mut Ctx<'_>,
+    changes: &[Change],
+    format: Option<&str>,
+) -> Result<(), CliError> {
+    match format {
+        Some("json") => {
+            let pick = |k: char| -> Vec<&str> {
+                changes
+                    .iter()
+                    .filter(|c| c.kind == k)
+                    .map(|c| c.path.as_str())
+                    .collect()
+            };
+            let mut m = serde_json::Map::new();
+            for (key, kind) in [("changed", 'C'), ("added", 'A'), ("deleted", 'D')] {
+                let v = pick(kind);
+                if !v.is_empty() {
+                    m.insert(key.into(), json!(v));
+                }
+            }
+            ctx.write(&inspect_json(&Value::Object(m))?)
+        }
+        Some(other) if !other.is_empty() => Err(CliError::Usage(format!(
+            "only \"json\" is supported as a format, not {other:?}"
+        ))),
+        _ => {
+            let s: String = changes
+                .iter()
+                .map(|c| format!("{} {}\n", c.kind, c.path))
+                .collect();
+            ctx.write(&s)
+        }
+    }
+}
+
+/// Every path below `root`, as `/rel`, sorted.
+fn walk(root: &Path, rel: &Path, out: &mut Vec<String>) -> Result<(), CliError> {
+    let dir = root.join(rel);
+    let rd = std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))?;
+    for ent in rd {
+        let ent = ent.map_err(|e| Error::io(&dir, e))?;
+        let r = rel.join(ent.file_name());
+        out.push(format!("/{}", r.display()));
+        if ent.file_type().is_ok_and(|t| t.is_dir()) {
+            walk(root, &r, out)?;
+        }
+    }
+    Ok(())
+}
+
+/// An image's changes against its parent: every file of a base image.
+fn image_changes(store: &dyn Storage, name: &str) -> Result<Vec<Change>, CliError> {
+    let img = store.lookup_image(name)?;
+    let layers = store.layers()?;
+    let parent = layers
+        .iter()
+        .find(|l| l.id == img.top_layer)
+        .map(|l| l.parent.clone())
+        .unwrap_or_default();
+    if !parent.is_empty() {
+        return Err(CliError::Usage(format!(
+            "{name}: diffing an image with more than one layer is not supported yet"
+        )));
+    }
+    let root = store.mount_image(&img.id)?;
+    let mut paths = Vec::new();
+    let res = walk(&root, Path::new(""), &mut paths);
+    let un = store.unmount_image(&img.id, false);
+    res?;
+    un?;
+    paths.sort();
+    Ok(paths
+        .into_iter()
+        .map(|path| Change { kind: 'A', path })
+        .collect())
+}
+
+/// `rpod diff`: a container's changes, or an image's.
+pub fn diff(args: &DiffArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    let rt = ctx.runtime()?;
+    let store = storage(&rt)?;
+    let changes = match rt.lookup_container(&args.name) {
+        Ok(c) => store.container_changes(c.id())?,
+        Err(e) if e.is(&Error::NoSuchCtr) => match image_changes(store, &args.name) {
+            Ok(ch) => ch,
+            Err(CliError::Engine(ie)) if super::is_image_unknown(&ie) => {
+                return Err(CliError::Usage(format!(
+                    "{} not found: layer not known",
+                    args.name
+                )));
+            }
+            Err(e) => return Err(e),
+        },
+        Err(e) => return Err(e.into()),
+    };
+    write_changes(ctx, &changes, args.format.as_deref())
+}
+
+/// `rpod image diff`.
+pub fn image_diff(args: &DiffArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    let rt = ctx.runtime()?;
+    let store = storage(&rt)?;
+    let changes = image_changes(store, &args.name)?;
+    write_changes(ctx, &changes, args.format.as_deref())
+}
+
+/// Writes a container's root filesystem as a tar (to `-o` or standard output).
+pub fn export(args: &ExportArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    if args.output.is_none() && std::io::stdout().is_terminal() {
+        return Err(CliError::Usage(
+            "refusing to export to terminal. Use -o flag or redirect".into(),
+        ));
+    }
+    let rt = ctx.runtime()?;
+    let store = storage(&rt)?;
+    let c = rt.lookup_container(&args.container)?;
+    match &args.output {
+        Some(path) => {
+            let f = File::create(path).map_err(|e| {
+                CliError::Usage(format!("creating {}: {}", path.display(), io_text(&e)))
+            })?;
+            let mut w = BufWriter::new(f);
+            let r = store
+                .export_container(c.id(), &mut w)
+                .and_then(|()| w.flush().map_err(|e| Error::io(path, e)));
+            if r.is_err() {
+                let _ = std::fs::remove_file(path);
+            }
+            r?;
+        }
+        None => {
+            let mut w = BufWriter::new(&mut *ctx.out);
+            store.export_container(c.id(), &mut w)?;
+            w.flush()
+                .map_err(|e| CliError::Usage(format!("writing output: {e}")))?;
+        }
+    }
+    container_event(&rt, &c, EventStatus::Export);
+    Ok(())
+}
+
+/// Makes an image of a container's root filesystem; prints its ID.
+pub fn commit(args: &CommitArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    let rt = ctx.runtime()?;
+    let store = storage(&rt)?;
+    let c = rt.lookup_container(&args.container)?;
+    let cfg = c.config();
+    let mut section = if cfg.rootfs_image_id.is_empty() {
+        json!({})
+    } else {
+        store
+            .image_config(&cfg.rootfs_image_id)
+            .map(|v| v["config"].clone())
+            .ok()
+            .filter(Value::is_object)
+            .unwrap_or_else(|| json!({}))
+    };
+    let has_entrypoint = section["Entrypoint"]
+        .as_array()
+        .is_some_and(|a| !a.is_empty());
+    if !cfg.command.is_empty()
+        && !has_entrypoint
+        && let Value::Object(m) = &mut section
+    {
+        m.insert("Cmd".into(), json!(cfg.command));
+    }
+    let opts = ImportOptions {
+        names: args.image.iter().cloned().collect(),
+        changes: args.changes.clone(),
+        message: args.message.clone().unwrap_or_default(),
+    };
+    let rec = store.commit_container(c.id(), &opts, json!({ "config": section }))?;
+    container_event(&rt, &c, EventStatus::Commit);
+    ctx.write(&format!("{}\n", rec.id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn io_errors_read_like_go() {
+        let e = std::io::Error::from_raw_os_error(libc::ENOENT);
+        assert_eq!(io_text(&e), "no such file or directory");
+    }
+}

@@ -1,0 +1,351 @@
+//! `rpod images` / `rpod image ls`.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::{Value, json};
+
+use rpod_runtime_core::storage::{ImageRecord, Storage, image_labels};
+use rpod_runtime_core::time::go_time_string;
+
+use crate::args::ImagesArgs;
+use crate::commands::Ctx;
+use crate::commands::image::{short_id, size_text, split_name, storage};
+use crate::commands::util::ago;
+use crate::exit::CliError;
+use crate::format;
+
+const DEFAULT_TABLE: &str = "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Created}}\t{{.Size}}";
+const DIGEST_TABLE: &str =
+    "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.Created}}\t{{.Size}}";
+
+/// Podman's header names for the image fields.
+const HEADERS: &[(&str, &str)] = &[
+    ("ID", "IMAGE ID"),
+    ("Repository", "REPOSITORY"),
+    ("Tag", "TAG"),
+    ("Created", "CREATED"),
+    ("CreatedSince", "CREATED"),
+    ("CreatedAt", "CREATED AT"),
+    ("Size", "SIZE"),
+    ("Digest", "DIGEST"),
+];
+
+/// One image with what listing and filtering need.
+pub(crate) struct Listed {
+    pub rec: ImageRecord,
+    pub labels: std::collections::BTreeMap<String, String>,
+    pub parent: String,
+    pub intermediate: bool,
+    pub containers: usize,
+}
+
+/// Every image with its parent, labels and container count.
+pub(crate) fn list_all(store: &dyn Storage) -> Result<Vec<Listed>, CliError> {
+    let images = store.images()?;
+    let layers: HashMap<String, String> = store
+        .layers()?
+        .into_iter()
+        .map(|l| (l.id, l.parent))
+        .collect();
+    let by_top: HashMap<&str, &str> = images
+        .iter()
+        .map(|i| (i.top_layer.as_str(), i.id.as_str()))
+        .collect();
+    // Layers below some image's top layer: images whose top is one of these have children.
+    let mut below: HashSet<&str> = HashSet::new();
+    for i in &images {
+        let mut cur = layers.get(&i.top_layer);
+        while let Some(p) = cur.filter(|p| !p.is_empty()) {
+            if !below.insert(p.as_str()) {
+                break;
+            }
+            cur = layers.get(p);
+        }
+    }
+    let mut users: HashMap<String, usize> = HashMap::new();
+    for c in store.containers()? {
+        *users.entry(c.image).or_default() += 1;
+    }
+    let mut out = Vec::new();
+    for rec in &images {
+        let labels = store
+            .image_config(&rec.id)
+            .map(|c| image_labels(&c))
+            .unwrap_or_default();
+        let parent = layers
+            .get(&rec.top_layer)
+            .and_then(|p| by_top.get(p.as_str()))
+            .map(|s| s.to_string())
+            .unwrap_or_default();
+        out.push(Listed {
+            intermediate: rec.names.is_empty() && below.contains(rec.top_layer.as_str()),
+            containers: users.get(&rec.id).copied().unwrap_or(0),
+            labels,
+            parent,
+            rec: rec.clone(),
+        });
+    }
+    Ok(out)
+}
+
+/// A `*`/`?` glob match.
+fn glob(pattern: &[u8], text: &[u8]) -> bool {
+    match (pattern.first(), text.first()) {
+        (None, None) => true,
+        (Some(b'*'), _) => {
+            glob(&pattern[1..], text) || (!text.is_empty() && glob(pattern, &text[1..]))
+        }
+        (Some(b'?'), Some(_)) => glob(&pattern[1..], &text[1..]),
+        (Some(p), Some(t)) if p == t => glob(&pattern[1..], &text[1..]),
+        _ => false,
+    }
+}
+
+/// Podman's `reference=` match: the full name or its familiar forms,
+/// with or without the tag.
+pub(crate) fn reference_matches(pattern: &str, names: &[String]) -> bool {
+    let has_tag = pattern.rsplit('/').next().is_some_and(|l| l.contains(':'));
+    names.iter().any(|n| {
+        let (repo, tag) = split_name(n);
+        let mut forms = vec![repo.clone()];
+        if let Some((_, rest)) = repo.split_once('/') {
+            forms.push(rest.to_string());
+            if let Some(r) = rest.strip_prefix("library/") {
+                forms.push(r.to_string());
+            }
+        }
+        forms.iter().any(|f| {
+            let cand = if has_tag {
+                format!("{f}:{tag}")
+            } else {
+                f.clone()
+            };
+            glob(pattern.as_bytes(), cand.as_bytes())
+        })
+    })
+}
+
+fn matches(
+    l: &Listed,
+    filters: &[(String, String)],
+    store: &dyn Storage,
+) -> Result<bool, CliError> {
+    for (k, v) in filters {
+        let ok = match k.as_str() {
+            "dangling" => match v.as_str() {
+                "true" => l.rec.names.is_empty(),
+                "false" => !l.rec.names.is_empty(),
+                _ => {
+                    return Err(CliError::Usage(format!(
+                        "invalid dangling filter value {v:?}"
+                    )));
+                }
+            },
+            "reference" => reference_matches(v, &l.rec.names),
+            "before" => l.rec.created < store.lookup_image(v)?.created,
+            "since" => l.rec.created > store.lookup_image(v)?.created,
+            "label" => match v.split_once('=') {
+                Some((lk, lv)) => l.labels.get(lk).is_some_and(|x| x == lv),
+                None => l.labels.contains_key(v.as_str()),
+            },
+            "id" => l.rec.id.starts_with(v.trim_start_matches("sha256:")),
+            "readonly" => (v == "true") == l.rec.read_only,
+            "intermediate" => (v == "true") == l.intermediate,
+            "containers" => (v == "true") == (l.containers > 0),
+            other => {
+                return Err(CliError::Usage(format!(
+                    "unsupported image filter {other:?}"
+                )));
+            }
+        };
+        if !ok {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Parses `--filter key=value` values.
+pub(crate) fn parse_filters(raw: &[String]) -> Result<Vec<(String, String)>, CliError> {
+    raw.iter()
+        .map(|f| {
+            f.split_once('=')
+                .map(|(k, v)| (k.to_ascii_lowercase(), v.to_string()))
+                .ok_or_else(|| CliError::Usage(format!("invalid image filter {f:?}")))
+        })
+        .collect()
+}
+
+/// Podman's `images --format json` record.
+fn json_record(l: &Listed) -> Value {
+    let r = &l.rec;
+    let digests: Vec<String> = r
+        .names
+        .iter()
+        .map(|n| format!("{}@{}", split_name(n).0, r.digest))
+        .collect();
+    let mut v = json!({
+        "Id": r.id,
+        "ParentId": l.parent,
+        "RepoTags": null,
+        "RepoDigests": digests,
+        "Size": r.size,
+        "SharedSize": 0,
+        "VirtualSize": r.size,
+        "Labels": if l.labels.is_empty() { Value::Null } else { json!(l.labels) },
+        "Containers": l.containers,
+    });
+    if let Value::Object(m) = &mut v {
+        if r.names.is_empty() {
+            m.insert("Dangling".into(), json!(true));
+        } else {
+            m.insert("Names".into(), json!(r.names));
+        }
+        m.insert("Digest".into(), json!(r.digest));
+        if !r.names.is_empty() {
+            m.insert("History".into(), json!(r.names));
+        }
+        m.insert("Created".into(), json!(r.created.timestamp()));
+        m.insert(
+            "CreatedAt".into(),
+            json!(r.created.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        );
+    }
+    v
+}
+
+/// What a template sees for one repository:tag row.
+fn template_record(l: &Listed, name: Option<&str>, no_trunc: bool) -> Value {
+    let r = &l.rec;
+    let (repo, tag) = name.map_or(("<none>".into(), "<none>".into()), split_name);
+    let id = if no_trunc {
+        format!("sha256:{}", r.id)
+    } else {
+        short_id(&r.id).to_string()
+    };
+    json!({
+        "ID": id,
+        "Id": r.id,
+        "ParentId": l.parent,
+        "Repository": repo,
+        "Tag": tag,
+        "Digest": r.digest,
+        "Names": r.names,
+        "History": r.names,
+        "Created": ago(&r.created),
+        "CreatedSince": ago(&r.created),
+        "CreatedAt": go_time_string(&r.created),
+        "CreatedTime": go_time_string(&r.created),
+        "Size": size_text(r.size),
+        "SharedSize": size_text(0),
+        "VirtualSize": size_text(r.size),
+        "Labels": l.labels,
+        "Containers": l.containers,
+        "Dangling": r.names.is_empty(),
+        "ReadOnly": r.read_only,
+        "RepoDigests": r.names.iter().map(|n| format!("{}@{}", split_name(n).0, r.digest)).collect::<Vec<_>>(),
+    })
+}
+
+fn json4(v: &Value) -> Result<String, CliError> {
+    let mut buf = Vec::new();
+    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
+    serde::Serialize::serialize(v, &mut ser).map_err(|e| CliError::Usage(e.to_string()))?;
+    Ok(String::from_utf8_lossy(&buf).into_owned() + "\n")
+}
+
+/// Lists images.
+pub fn images(args: &ImagesArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    let mut filters = parse_filters(&args.filters)?;
+    if let Some(r) = &args.reference {
+        filters.push(("reference".into(), r.clone()));
+    }
+    let rt = ctx.runtime()?;
+    let store = storage(&rt)?;
+    let mut list = Vec::new();
+    for l in list_all(store)? {
+        if !args.all && l.intermediate {
+            continue;
+        }
+        if matches(&l, &filters, store)? {
+            list.push(l);
+        }
+    }
+    list.sort_by_key(|l| std::cmp::Reverse(l.rec.created));
+    match args.sort.as_str() {
+        "created" => {}
+        "id" => list.sort_by(|a, b| a.rec.id.cmp(&b.rec.id)),
+        "size" => list.sort_by_key(|l| l.rec.size),
+        "repository" | "tag" => {}
+        other => {
+            return Err(CliError::Usage(format!(
+                "\"{other}\" is not a valid option for --sort: options are created, id, repository, size, tag"
+            )));
+        }
+    }
+    if args.quiet {
+        let mut s = String::new();
+        for l in &list {
+            if args.no_trunc {
+                s.push_str(&format!("sha256:{}\n", l.rec.id));
+            } else {
+                s.push_str(&format!("{}\n", short_id(&l.rec.id)));
+            }
+        }
+        return ctx.write(&s);
+    }
+    if args.format.as_deref().is_some_and(format::is_json_keyword) {
+        let recs: Vec<Value> = list.iter().map(json_record).collect();
+        return ctx.write(&json4(&Value::Array(recs))?);
+    }
+    let mut rows: Vec<Value> = Vec::new();
+    for l in &list {
+        if l.rec.names.is_empty() {
+            rows.push(template_record(l, None, args.no_trunc));
+        }
+        for n in &l.rec.names {
+            rows.push(template_record(l, Some(n), args.no_trunc));
+        }
+    }
+    match args.sort.as_str() {
+        "repository" => {
+            rows.sort_by(|a, b| a["Repository"].as_str().cmp(&b["Repository"].as_str()))
+        }
+        "tag" => rows.sort_by(|a, b| a["Tag"].as_str().cmp(&b["Tag"].as_str())),
+        _ => {}
+    }
+    let src = args.format.clone().unwrap_or_else(|| {
+        if args.digests {
+            DIGEST_TABLE.to_string()
+        } else {
+            DEFAULT_TABLE.to_string()
+        }
+    });
+    let text = if format::is_table(&src) {
+        let headers = if args.noheading { None } else { Some(HEADERS) };
+        format::render_table(&src, &rows, headers).map_err(|e| CliError::Usage(e.to_string()))?
+    } else {
+        format::render_each(&src, &rows).map_err(|e| CliError::Usage(e.to_string()))?
+    };
+    ctx.write(&text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_match_familiar_names() {
+        let names = vec![
+            "localhost/myimg:latest".to_string(),
+            "docker.io/library/alpine:3".to_string(),
+        ];
+        assert!(reference_matches("myimg", &names));
+        assert!(reference_matches("localhost/myimg", &names));
+        assert!(reference_matches("alpine:3", &names));
+        assert!(reference_matches("alp*", &names));
+        assert!(!reference_matches("alpine:4", &names));
+        assert!(!reference_matches("other", &names));
+    }
+}
