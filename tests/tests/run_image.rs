@@ -204,3 +204,145 @@ fn skopeo_fills_the_store_and_rpod_runs_the_image() {
     let r = env.rpod(&["run", "--rm", "localhost/x:1", "echo", "skopeo image runs"]);
     assert_eq!(r.stdout, "skopeo image runs\n", "{}", r.stderr);
 }
+
+/// Runs Podman 4.3.1 on the given store, touching nothing of the machine's
+/// (file locks, its own tmp dir, no network).
+fn podman(env: &TestEnv, store: &TestEnv, args: &[&str]) -> std::process::Output {
+    let conf = env.path("podman.conf");
+    if !conf.exists() {
+        std::fs::write(
+            &conf,
+            "[engine]\nruntime = \"runc\"\nlock_type = \"file\"\nevents_logger = \"file\"\n[containers]\ndefault_ulimits = [\"nofile=20000:20000\", \"nproc=4096:4096\"]\n",
+        )
+        .unwrap();
+    }
+    let storage_conf = store.path("podman-storage.conf");
+    std::fs::write(
+        &storage_conf,
+        format!(
+            "[storage]\ndriver = \"overlay\"\ngraphroot = \"{}\"\nrunroot = \"{}\"\n",
+            store.path("root").display(),
+            store.path("runroot").display()
+        ),
+    )
+    .unwrap();
+    Command::new("podman")
+        .arg("--root")
+        .arg(store.path("root"))
+        .arg("--runroot")
+        .arg(store.path("runroot"))
+        .arg("--tmpdir")
+        .arg(store.path("podman-tmp"))
+        .arg("--network-config-dir")
+        .arg(store.path("podman-net"))
+        .args(args)
+        .env("CONTAINERS_CONF", &conf)
+        .env("CONTAINERS_STORAGE_CONF", &storage_conf)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn text(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn podman_reads_rpods_store_and_images_round_trip_between_them() {
+    assert!(
+        Command::new("podman").arg("--version").output().is_ok(),
+        "podman is installed by `cargo xtask deps`"
+    );
+    let env = TestEnv::new();
+    import_busybox(&env);
+    let id = env
+        .rpod(&["images", "-q", "--no-trunc"])
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
+
+    // Podman lists and runs the image rpod imported, in rpod's store.
+    let images = podman(
+        &env,
+        &env,
+        &["images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"],
+    );
+    assert!(images.status.success(), "{}", text(&images));
+    let listed = String::from_utf8_lossy(&images.stdout).to_string();
+    assert!(listed.contains("localhost/bb:latest"), "{listed}");
+    let ran = podman(
+        &env,
+        &env,
+        &[
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "localhost/bb",
+            "echo",
+            "podman ran it",
+        ],
+    );
+    assert!(ran.status.success(), "{}", text(&ran));
+    assert_eq!(String::from_utf8_lossy(&ran.stdout), "podman ran it\n");
+
+    // rpod save -> podman load -> podman save -> rpod load: same image ID,
+    // hence the same config and the same uncompressed layer digests.
+    let a = env.path("rpod-saved.tar").to_string_lossy().into_owned();
+    env.rpod(&["save", "-o", &a, "bb"]).ok();
+    let other = TestEnv::new();
+    let loaded = podman(&env, &other, &["load", "-i", &a]);
+    assert!(loaded.status.success(), "{}", text(&loaded));
+    let b = env.path("podman-saved.tar").to_string_lossy().into_owned();
+    let saved = podman(&env, &other, &["save", "-o", &b, "localhost/bb:latest"]);
+    assert!(saved.status.success(), "{}", text(&saved));
+    let third = TestEnv::new();
+    third.rpod(&["load", "-i", &b]).ok();
+    let back = third
+        .rpod(&["images", "-q", "--no-trunc"])
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
+    assert_eq!(back, id, "the image survived the round trip through Podman");
+    let r = third.rpod(&["run", "--rm", "localhost/bb:latest", "echo", "back in rpod"]);
+    assert_eq!(r.stdout, "back in rpod\n", "{}", r.stderr);
+}
+
+#[test]
+fn commit_export_and_diff_of_a_container() {
+    let env = TestEnv::new();
+    import_busybox(&env);
+    env.rpod(&[
+        "run",
+        "--name",
+        "w",
+        "bb",
+        "sh",
+        "-c",
+        "echo made > /made.txt; rm /bin/wc",
+    ])
+    .ok();
+    let diff = env.rpod(&["diff", "w"]).ok().stdout;
+    assert!(diff.lines().any(|l| l == "A /made.txt"), "{diff}");
+    assert!(diff.lines().any(|l| l == "D /bin/wc"), "{diff}");
+    let out = env.path("w.tar").to_string_lossy().into_owned();
+    env.rpod(&["export", "-o", &out, "w"]).ok();
+    let listing = Command::new("tar").args(["-tf", &out]).output().unwrap();
+    let listing = String::from_utf8_lossy(&listing.stdout).to_string();
+    assert!(
+        listing
+            .lines()
+            .any(|l| l.trim_start_matches("./") == "made.txt"),
+        "{listing}"
+    );
+    let id = env.rpod(&["commit", "-q", "w", "committed"]).ok().stdout;
+    assert!(!id.trim().is_empty());
+    let r = env.rpod(&["run", "--rm", "committed", "cat", "/made.txt"]);
+    assert_eq!(r.stdout, "made\n", "{}", r.stderr);
+}
