@@ -47,6 +47,7 @@ const FEATURE_SETS: &[&str] = &[
     "lock-shm",
     "lock-file",
     "oci-conmon",
+    "storage",
 ];
 
 type Result<T = ()> = std::result::Result<T, String>;
@@ -228,19 +229,40 @@ fn demo() -> Result {
     deps()?;
     run(cargo().args(["build", "--quiet", "-p", "rpod"]))?;
     let rpod = root().join("target/debug/rpod");
-    let rootfs = root().join("target/demo/busybox-rootfs");
-    busybox_rootfs(&rootfs)?;
-    let rootfs_arg = rootfs.to_string_lossy().into_owned();
     let rpod_cmd = |args: &[&str]| {
         let mut c = Command::new(&rpod);
         c.args(args);
         c
     };
+    // A busybox image made from the busybox-static package, imported once.
+    let image = "localhost/busybox-demo:latest";
+    let exists = rpod_cmd(&["image", "exists", image])
+        .status()
+        .map_err(|e| format!("running rpod: {e}"))?;
+    if !exists.success() {
+        let rootfs = root().join("target/demo/busybox-rootfs");
+        busybox_rootfs(&rootfs)?;
+        let tarball = root().join("target/demo/busybox.tar");
+        run(Command::new("tar")
+            .arg("-C")
+            .arg(&rootfs)
+            .arg("-cf")
+            .arg(&tarball)
+            .arg("."))?;
+        let tarball = tarball.to_string_lossy().into_owned();
+        run(&mut rpod_cmd(&[
+            "import",
+            "--change",
+            "CMD [\"sh\"]",
+            &tarball,
+            image,
+        ]))?;
+    }
+    run(&mut rpod_cmd(&["images"]))?;
     run(&mut rpod_cmd(&[
         "run",
         "--rm",
-        "--rootfs",
-        &rootfs_arg,
+        image,
         "echo",
         "hello from rpod",
     ]))?;
@@ -249,8 +271,7 @@ fn demo() -> Result {
         "-d",
         "--name",
         "rpod-demo",
-        "--rootfs",
-        &rootfs_arg,
+        image,
         "sleep",
         "30",
     ]))?;
@@ -267,6 +288,6 @@ fn demo() -> Result {
     run(&mut rpod_cmd(&[
         "info",
         "--format",
-        "{{.Host.OCIRuntime.Name}} via {{.Host.Conmon.Path}}, state in {{.Host.DatabaseBackend}}",
+        "{{.Host.OCIRuntime.Name}} via {{.Host.Conmon.Path}}, state in {{.Host.DatabaseBackend}}, images in {{.Store.GraphDriverName}}",
     ]))
 }
