@@ -175,6 +175,22 @@ impl TestEnv {
         root
     }
 
+    /// A tarball of a fresh busybox root filesystem inside this environment.
+    pub fn busybox_rootfs_tar(&self) -> PathBuf {
+        let root = self.busybox_rootfs();
+        let tar = root.with_extension("tar");
+        let ok = Command::new("tar")
+            .arg("-C")
+            .arg(&root)
+            .arg("-cf")
+            .arg(&tar)
+            .arg(".")
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "tar failed");
+        tar
+    }
+
     /// Runs `rpod` with stdin closed and returns once it exits or `limit` passes
     /// (then it is killed and the result says so with code -1).
     pub fn rpod_timeout(&self, args: &[&str], limit: std::time::Duration) -> Run {

@@ -4,25 +4,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use rpod_tests::TestEnv;
 
 /// A tarball of a fresh busybox root filesystem inside `env`.
 fn rootfs_tar(env: &TestEnv) -> PathBuf {
-    let root = env.busybox_rootfs();
-    let tar = root.with_extension("tar");
-    let ok = Command::new("tar")
-        .arg("-C")
-        .arg(&root)
-        .arg("-cf")
-        .arg(&tar)
-        .arg(".")
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "tar failed");
-    tar
+    env.busybox_rootfs_tar()
 }
 
 /// Imports `tar` (with extra args) and returns the 64-hex image ID printed.

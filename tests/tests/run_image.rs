@@ -10,18 +10,7 @@ use rpod_tests::TestEnv;
 /// Imports a busybox image named `localhost/bb:latest` with a CMD, ENV,
 /// WORKDIR and a VOLUME; returns the rootfs tarball path.
 fn import_busybox(env: &TestEnv) -> PathBuf {
-    let rootfs = env.busybox_rootfs();
-    let tar = env.path("bb.tar");
-    let ok = Command::new("tar")
-        .arg("-C")
-        .arg(&rootfs)
-        .arg("-cf")
-        .arg(&tar)
-        .arg(".")
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok);
+    let tar = env.busybox_rootfs_tar();
     let tar_s = tar.to_string_lossy().into_owned();
     let r = env.rpod(&[
         "import",
