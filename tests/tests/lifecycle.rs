@@ -562,7 +562,18 @@ fn logs_top_wait_kill_attach_and_prune() {
 fn logs_follow_ends_when_the_container_stops_and_tty_output_arrives() {
     let env = TestEnv::new();
     let rootfs = rootfs_arg(&env);
-    env.rpod(&["run", "-d", "--name", "f", "--rootfs", &rootfs, "sh", "-c", "trap '' TERM; echo one; while true; do sleep 0.1; done"]).ok();
+    env.rpod(&[
+        "run",
+        "-d",
+        "--name",
+        "f",
+        "--rootfs",
+        &rootfs,
+        "sh",
+        "-c",
+        "trap '' TERM; echo one; while true; do sleep 0.1; done",
+    ])
+    .ok();
     let follower = env
         .cmd(&["logs", "-f", "f"])
         .stdin(std::process::Stdio::null())
@@ -573,14 +584,36 @@ fn logs_follow_ends_when_the_container_stops_and_tty_output_arrives() {
     std::thread::sleep(Duration::from_millis(300));
     let stop = env.rpod(&["stop", "-t", "1", "f"]);
     assert_eq!(stop.code, 0, "{}", stop.stderr);
-    assert!(stop.stderr.contains("resorting to SIGKILL"), "{}", stop.stderr);
+    assert!(
+        stop.stderr.contains("resorting to SIGKILL"),
+        "{}",
+        stop.stderr
+    );
     let out = follower.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(String::from_utf8_lossy(&out.stdout), "one\n");
-    assert_eq!(env.rpod(&["inspect", "--format", "{{.State.ExitCode}}", "f"]).ok().stdout, "137\n");
+    assert_eq!(
+        env.rpod(&["inspect", "--format", "{{.State.ExitCode}}", "f"])
+            .ok()
+            .stdout,
+        "137\n"
+    );
 
     // With -t the container gets a terminal; its output comes back through it.
-    let tty = env.rpod(&["run", "--rm", "-t", "--rootfs", &rootfs, "sh", "-c", "test -t 1 && echo on-a-tty"]);
+    let tty = env.rpod(&[
+        "run",
+        "--rm",
+        "-t",
+        "--rootfs",
+        &rootfs,
+        "sh",
+        "-c",
+        "test -t 1 && echo on-a-tty",
+    ]);
     assert_eq!(tty.code, 0, "{}", tty.stderr);
     assert_eq!(tty.stdout, "on-a-tty\r\n");
 }

@@ -35,6 +35,7 @@ const PACKAGES: &[&str] = &[
     "podman",
     "catatonit",
     "iproute2",
+    "tmux",
 ];
 
 /// Feature sets the rpod binary must build with (each backend alone, and none).

@@ -7,6 +7,7 @@ pub mod image;
 mod info;
 mod migrate_db;
 mod system;
+pub(crate) mod terminal;
 pub(crate) mod util;
 mod version;
 

@@ -6,6 +6,11 @@ use crate::events::EventStatus;
 use crate::oci::{AttachEnd, AttachIo};
 
 impl Container {
+    /// Resizes the container's terminal (containers created with `-t`).
+    pub fn resize(&self, width: u16, height: u16) -> Result<()> {
+        self.oci()?.resize(&self.rec, width, height)
+    }
+
     /// Attaches to a running container until its output ends or the user detaches.
     pub fn attach(&mut self, io: AttachIo) -> Result<AttachEnd> {
         {

@@ -214,12 +214,18 @@ pub fn run(args: &RunArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         }
         return ctx.write(&format!("{}\n", c.id()));
     }
+    let raw =
+        crate::commands::terminal::RawTerminal::enter(args.flags.tty && args.flags.interactive);
+    if args.flags.tty {
+        crate::commands::terminal::forward_resizes(&c);
+    }
     let proxy = args
         .sig_proxy
         .then(|| super::lifecycle::SignalProxy::start(&c));
     let io = process_io(args.flags.interactive, detach_keys);
     let end = c.start_attached(io);
     drop(proxy);
+    drop(raw);
     match end {
         Err(e) => Err(fail_and_maybe_remove(c, args.flags.rm, e)),
         Ok(AttachEnd::Detached) => Ok(()),

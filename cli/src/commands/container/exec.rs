@@ -41,7 +41,11 @@ pub fn exec(args: &ExecArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let rt = ctx.runtime()?;
     let mut c = rt.lookup_container(&args.container)?;
     let io = (!args.detach).then(|| process_io(args.interactive, Vec::new()));
-    match c.exec(config, io) {
+    let raw =
+        crate::commands::terminal::RawTerminal::enter(!args.detach && args.tty && args.interactive);
+    let result = c.exec(config, io);
+    drop(raw);
+    match result {
         Ok(code) if args.detach => ctx.write(&format!("{}\n", c.id())).map(|()| {
             let _ = code;
         }),
@@ -61,7 +65,18 @@ pub fn attach(args: &AttachArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let rt = ctx.runtime()?;
     let mut c = rt.lookup_container(&args.container)?;
     let stdin = !args.no_stdin && c.config().stdin;
-    match c.attach(process_io(stdin, keys))? {
+    let tty = c
+        .config()
+        .spec
+        .as_ref()
+        .is_some_and(|s| s["process"]["terminal"].as_bool().unwrap_or(false));
+    let raw = crate::commands::terminal::RawTerminal::enter(tty && stdin);
+    if tty {
+        crate::commands::terminal::forward_resizes(&c);
+    }
+    let end = c.attach(process_io(stdin, keys));
+    drop(raw);
+    match end? {
         AttachEnd::Detached => Ok(()),
         AttachEnd::Ended => {
             let code = super::create::finish(&mut c)?;
