@@ -109,7 +109,7 @@ fn write_num(out: &mut String, n: f64) {
     } else {
         // Microsecond resolution is plenty for wall times in milliseconds.
         let s = format!("{n:.3}");
-        out.push_str(s.trim_end_matches('0'));
+        out.push_str(s.trim_end_matches('0').trim_end_matches('.'));
     }
 }
 
@@ -147,11 +147,13 @@ mod tests {
             Json::Num(3.0),
             Json::Num(-2.5),
             Json::Num(1.0 / 3.0),
+            Json::Num(45.0001),
+            Json::Num(-0.0004),
             Json::Num(f64::NAN),
             Json::Num(f64::INFINITY),
             Json::opt_num(None),
         ]);
-        assert_eq!(v.pretty(), "[3, -2.5, 0.333, null, null, null]\n");
+        assert_eq!(v.pretty(), "[3, -2.5, 0.333, 45, -0, null, null, null]\n");
     }
 
     #[test]

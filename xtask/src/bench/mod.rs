@@ -56,9 +56,9 @@ impl Plan {
         Plan {
             mode: "full",
             warmup: 2,
-            rounds: 10,
+            rounds: 15,
             bulk_rounds: 3,
-            batch_rounds: 5,
+            batch_rounds: 6,
             n_create: 200,
             n_population: 500,
             n_rm: 100,
@@ -109,6 +109,7 @@ pub(crate) fn run(args: &[String]) -> Result {
 
     super::run(super::cargo().args(["build", "--quiet", "--release", "-p", "rpod"]))?;
     let started = Instant::now();
+    let load_before = loadavg();
     let bench_dir = super::root().join("target/bench");
     let rpod_bin = super::root().join("target/release/rpod");
     let engines = [
@@ -142,7 +143,7 @@ pub(crate) fn run(args: &[String]) -> Result {
 
     let elapsed = started.elapsed().as_secs_f64();
     println!("{}", report::table(&results, &image));
-    let versions = [
+    let environment = [
         ("podman", engines[0].version()),
         ("rpod", engines[1].version()),
         ("runc", first_line_of(Command::new("runc").arg("--version"))),
@@ -151,8 +152,10 @@ pub(crate) fn run(args: &[String]) -> Result {
             first_line_of(Command::new("conmon").arg("--version")),
         ),
         ("kernel", first_line_of(Command::new("uname").arg("-r"))),
+        ("loadavg_before", load_before),
+        ("loadavg_after", loadavg()),
     ];
-    let json = report::json(&results, &plan, &image, &versions, elapsed);
+    let json = report::json(&results, &plan, &image, &environment, elapsed);
     let out = bench_dir.join("results.json");
     let written = std::fs::write(&out, json.pretty());
 
@@ -254,6 +257,14 @@ pub(crate) fn pool<T: Send>(total: usize, width: usize, job: impl Fn(usize) -> T
         }
     });
     results.into_inner().unwrap_or_default()
+}
+
+/// The 1, 5 and 15 minute load averages: other work on the machine skews
+/// absolute times (the alternation keeps the ratios fair).
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
 }
 
 fn remove_dir(d: &Path) {

@@ -47,7 +47,8 @@ pub(crate) fn table(rows: &[Measured], image: &Image) -> String {
     }
     let mut out = align(&cells);
     out.push_str(&format!(
-        "\nmedians of wall time; IMAGE is {}; runc, --network none, private roots for each engine\n",
+        "\nmedians of wall time; IMAGE is {}; runc, --network none, private roots for each engine;\n\
+         the floor's ratio is bare runc over Podman's `run --rm`\n",
         image.shown()
     ));
     for m in rows {
@@ -118,12 +119,12 @@ fn align(rows: &[[String; 6]]) -> String {
     out
 }
 
-/// Every sample and summary, with the plan and the tool versions.
+/// Every sample and summary, with the plan, the tool versions and the load.
 pub(crate) fn json(
     rows: &[Measured],
     plan: &Plan,
     image: &Image,
-    versions: &[(&str, String)],
+    environment: &[(&str, String)],
     elapsed_s: f64,
 ) -> Json {
     let count = |n: usize| Json::Num(n as f64);
@@ -153,8 +154,8 @@ pub(crate) fn json(
             ]),
         ),
         (
-            "versions",
-            Json::obj(versions.iter().map(|(k, v)| (*k, Json::str(v.clone())))),
+            "environment",
+            Json::obj(environment.iter().map(|(k, v)| (*k, Json::str(v.clone())))),
         ),
         ("scenarios", Json::Arr(rows.iter().map(row_json).collect())),
     ])
