@@ -15,7 +15,7 @@ use crate::ConmonRuntime;
 /// How long a SIGKILLed container may take to go (Podman's `killContainerTimeout`).
 const KILL_TIMEOUT: Duration = Duration::from_secs(5);
 /// Poll interval while waiting for the process to go.
-const POLL: Duration = Duration::from_millis(10);
+const POLL: Duration = Duration::from_millis(2);
 
 pub(crate) fn stop(
     rt: &ConmonRuntime,

@@ -51,12 +51,15 @@ impl Container {
         if let Err(e) = self.unmount_shm() {
             first_err.get_or_insert(e);
         }
+        let was_mounted = self.rec.state.mounted;
         match self.unmount_storage() {
-            Ok(()) => {
+            // Only a change is worth a (fsynced) write.
+            Ok(()) if was_mounted => {
                 if let Err(e) = self.save() {
                     first_err.get_or_insert(e);
                 }
             }
+            Ok(()) => {}
             Err(e) => {
                 first_err.get_or_insert(e);
             }

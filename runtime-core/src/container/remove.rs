@@ -97,8 +97,10 @@ impl Container {
             )));
         }
         let mut first_err = self.cleanup_locked().err();
-        self.rec.state.state = ContainerStatus::Removing;
-        self.save()?;
+        // libpod saves a `Removing` state here; rpod skips that write (one
+        // fsynced transaction less per container): every step below is
+        // idempotent, so a removal killed half-way is finished by the next
+        // `rm`, which finds the container in its last real state.
         let state = self.rt.state()?;
         state.remove_container_exec_sessions(self.id())?;
         if let Err(e) = self.delete_storage() {

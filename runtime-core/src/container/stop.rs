@@ -66,7 +66,7 @@ impl Container {
                     self.id()
                 )));
             }
-            std::thread::sleep(Duration::from_millis(10));
+            std::thread::sleep(Duration::from_millis(2));
             self.sync()?;
         }
         Ok(())

@@ -249,7 +249,7 @@ pub(crate) fn finish(c: &mut Container) -> Result<i32, CliError> {
     loop {
         match c.cleanup() {
             Ok(()) => break,
-            Err(e) if e.is(&Error::CtrStateInvalid) => std::thread::sleep(Duration::from_millis(5)),
+            Err(e) if e.is(&Error::CtrStateInvalid) => std::thread::sleep(Duration::from_millis(2)),
             Err(e) if e.is(&Error::CtrRemoved) => break,
             Err(e) => return Err(e.into()),
         }
