@@ -21,7 +21,7 @@ pub fn rpod_bin() -> PathBuf {
         // before it runs test binaries, so this cannot deadlock.
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let ok = Command::new(cargo)
-            .args(["build", "--quiet", "-p", "rpod"])
+            .args(["build", "--quiet", "-p", "rpod-cli"])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .status()
             .is_ok_and(|s| s.success());

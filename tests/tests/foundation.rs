@@ -450,7 +450,7 @@ fn backends_left_out_of_the_build_name_their_cargo_feature() {
             "build",
             "--quiet",
             "-p",
-            "rpod",
+            "rpod-cli",
             "--no-default-features",
             "--features",
             "events,lock-file",

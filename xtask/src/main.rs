@@ -178,7 +178,7 @@ fn features() -> Result {
             "build",
             "--quiet",
             "-p",
-            "rpod",
+            "rpod-cli",
             "--no-default-features",
             "--target-dir",
             FEATURES_TARGET_DIR,
@@ -189,7 +189,7 @@ fn features() -> Result {
         run(&mut c)?;
     }
     // Leave the default build in place for the tests that drive the binary.
-    run(cargo().args(["build", "--quiet", "-p", "rpod"]))
+    run(cargo().args(["build", "--quiet", "-p", "rpod-cli"]))
 }
 
 fn test(args: &[String]) -> Result {
@@ -228,7 +228,7 @@ fn busybox_rootfs(dir: &Path) -> Result {
 
 fn demo() -> Result {
     deps()?;
-    run(cargo().args(["build", "--quiet", "-p", "rpod"]))?;
+    run(cargo().args(["build", "--quiet", "-p", "rpod-cli"]))?;
     let rpod = root().join("target/debug/rpod");
     let rpod_cmd = |args: &[&str]| {
         let mut c = Command::new(&rpod);

@@ -107,7 +107,7 @@ pub(crate) fn run(args: &[String]) -> Result {
         return Err(format!("unknown scenario {bad:?}\n{USAGE}"));
     }
 
-    super::run(super::cargo().args(["build", "--quiet", "--release", "-p", "rpod"]))?;
+    super::run(super::cargo().args(["build", "--quiet", "--release", "-p", "rpod-cli"]))?;
     let started = Instant::now();
     let load_before = loadavg();
     let bench_dir = super::root().join("target/bench");
