@@ -191,31 +191,6 @@ impl TestEnv {
         tar
     }
 
-    /// Runs `rpod` with stdin closed and returns once it exits or `limit` passes
-    /// (then it is killed and the result says so with code -1).
-    pub fn rpod_timeout(&self, args: &[&str], limit: std::time::Duration) -> Run {
-        let mut child = self
-            .cmd(args)
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let deadline = std::time::Instant::now() + limit;
-        loop {
-            if child.try_wait().unwrap().is_some() {
-                return child.wait_with_output().unwrap().into();
-            }
-            if std::time::Instant::now() > deadline {
-                let _ = child.kill();
-                let mut r: Run = child.wait_with_output().unwrap().into();
-                r.code = -1;
-                return r;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-    }
-
     /// Mount points below this environment's directory.
     pub fn mounts(&self) -> Vec<String> {
         let base = self.dir.path().to_string_lossy().into_owned();

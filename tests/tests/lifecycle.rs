@@ -105,7 +105,7 @@ fn detached_run_logs_and_stop_with_sigkill_fallback() {
     assert_eq!(id.len(), 64, "{id}");
     // The log appears once the shell ran.
     let mut logs = String::new();
-    for _ in 0..100 {
+    for _ in 0..600 {
         logs = env.rpod(&["logs", "stubborn"]).ok().stdout;
         if !logs.is_empty() {
             break;
@@ -336,14 +336,18 @@ fn killing_rpod_run_midway_leaves_a_usable_state() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    // Wait until the container runs, then kill the rpod process hard.
-    for _ in 0..100 {
+    // Wait until the container runs (generously: CI runs many tests on two
+    // cores), then kill the rpod process hard.
+    let mut running = false;
+    for _ in 0..600 {
         let st = env.rpod(&["ps", "--format", "{{.Names}}"]);
         if st.stdout.contains("victim") {
+            running = true;
             break;
         }
-        std::thread::sleep(Duration::from_millis(50));
+        std::thread::sleep(Duration::from_millis(100));
     }
+    assert!(running, "the container never showed as running");
     child.kill().unwrap();
     child.wait().unwrap();
     let ps = env
@@ -439,7 +443,7 @@ fn a_detached_rm_container_is_removed_by_conmons_exit_command() {
     ])
     .ok();
     let mut gone = false;
-    for _ in 0..100 {
+    for _ in 0..300 {
         if env.rpod(&["container", "exists", "brief"]).code == 1 {
             gone = true;
             break;
@@ -547,10 +551,21 @@ fn logs_top_wait_kill_attach_and_prune() {
         &rootfs,
         "sh",
         "-c",
-        "sleep 0.5; echo late; exit 9",
+        "while [ ! -e /tmp/go ]; do sleep 0.05; done; echo late; exit 9",
     ])
     .ok();
-    let att = env.rpod_timeout(&["attach", "--no-stdin", "late"], Duration::from_secs(20));
+    // The container speaks only once the test lets it, after attach started.
+    let go = std::path::Path::new(&rootfs).join("tmp/go");
+    let attach = env
+        .cmd(&["attach", "--no-stdin", "late"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(1));
+    std::fs::write(&go, "").unwrap();
+    let att: rpod_tests::Run = attach.wait_with_output().unwrap().into();
     assert_eq!(att.code, 9, "{}", att.stderr);
     assert_eq!(att.stdout, "late\n");
 

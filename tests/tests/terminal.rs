@@ -62,7 +62,7 @@ fn interactive_terminal_sessions_behave_like_podmans() {
     let _server = Server(socket.clone());
     let screen = || tmux(&socket, &["capture-pane", "-p", "-t", "t"]);
     let wait_for = |needle: &str| {
-        for _ in 0..100 {
+        for _ in 0..300 {
             if screen().contains(needle) {
                 return true;
             }
