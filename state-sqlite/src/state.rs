@@ -247,6 +247,11 @@ impl State for SqliteState {
         containers::decode_all(&raw).map_err(|e| e.into_core(&self.path))
     }
 
+    fn all_containers_for_listing(&self) -> Result<Vec<ContainerRecord>> {
+        let raw = self.read(containers::all_raw_for_listing)?;
+        containers::decode_all(&raw).map_err(|e| e.into_core(&self.path))
+    }
+
     fn rewrite_container_config(&self, cfg: &ContainerConfig) -> Result<()> {
         self.write(|c| containers::rewrite_config(c, cfg))
     }

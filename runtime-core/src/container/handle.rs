@@ -198,6 +198,17 @@ impl Runtime {
         Container::from_record(self, rec)
     }
 
+    /// Every container for listings: states as stored (not synced), and the
+    /// OCI spec possibly left out (`config().spec` may be `None`), so use
+    /// these handles to show containers, not to run them.
+    pub fn containers_for_listing(&self) -> Result<Vec<Container>> {
+        self.state()?
+            .all_containers_for_listing()?
+            .into_iter()
+            .map(|r| Container::from_record(self, r))
+            .collect()
+    }
+
     /// Every container, states as stored (not synced).
     pub fn containers(&self) -> Result<Vec<Container>> {
         self.state()?

@@ -107,6 +107,13 @@ pub trait State: Send + Sync + Debug {
     /// Every container; with `load_state == false` the states may be defaults.
     fn all_containers(&self, load_state: bool) -> Result<Vec<ContainerRecord>>;
 
+    /// Every container with its state, for listings (`ps`): identical to
+    /// `all_containers(true)` except that the config's `spec` may be `None`,
+    /// which lets a backend skip decoding the largest part of each record.
+    fn all_containers_for_listing(&self) -> Result<Vec<ContainerRecord>> {
+        self.all_containers(true)
+    }
+
     /// A container's config by full ID.
     fn container_config(&self, id: &str) -> Result<ContainerConfig> {
         Ok(self.container(id)?.config)

@@ -671,3 +671,22 @@ pub fn names_are_reusable_after_removal(f: &dyn Fn() -> StateUnderTest) {
     s.remove_container(d.id()).unwrap();
     s.add_container(&ctr_with_id(d.id(), "again2")).unwrap();
 }
+
+pub fn listings_differ_only_by_the_spec(f: &dyn Fn() -> StateUnderTest) {
+    let sut = f();
+    let s = &sut.state;
+    for n in ["l1", "l2", "l3"] {
+        s.add_container(&ctr(n)).unwrap();
+    }
+    let mut full = s.all_containers(true).unwrap();
+    let mut listed = s.all_containers_for_listing().unwrap();
+    full.sort_by(|a, b| a.config.id.cmp(&b.config.id));
+    listed.sort_by(|a, b| a.config.id.cmp(&b.config.id));
+    assert_eq!(full.len(), listed.len());
+    for (mut a, mut b) in full.into_iter().zip(listed) {
+        assert!(b.config.spec.is_none() || b.config.spec == a.config.spec);
+        a.config.spec = None;
+        b.config.spec = None;
+        assert_eq!(a, b);
+    }
+}

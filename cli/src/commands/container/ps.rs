@@ -205,7 +205,7 @@ pub fn ps(args: &PsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let fmt_src = args.format.clone();
     let out_fmt = OutputFormat::parse(fmt_src.as_deref().filter(|f| !format::is_table(f)))?;
     let rt = ctx.runtime()?;
-    let mut ctrs = rt.containers()?;
+    let mut ctrs = rt.containers_for_listing()?;
     for c in ctrs.iter_mut() {
         // Pick up exits that no cleanup has recorded yet.
         if matches!(
