@@ -127,6 +127,35 @@ fn storage_is_mounted_only_while_the_container_runs_and_rmi_respects_users() {
 }
 
 #[test]
+fn rmi_force_removes_the_containers_using_the_image() {
+    let env = TestEnv::new();
+    import_busybox(&env);
+    env.rpod(&["create", "--name", "user1", "bb", "true"]).ok();
+    env.rpod(&[
+        "run",
+        "-d",
+        "--name",
+        "user2",
+        "--stop-timeout",
+        "1",
+        "bb",
+        "sleep",
+        "60",
+    ])
+    .ok();
+    let rmi = env.rpod(&["rmi", "-f", "bb"]);
+    assert_eq!(rmi.code, 0, "{}", rmi.stderr);
+    assert!(
+        rmi.stdout.contains("Untagged: localhost/bb:latest"),
+        "{}",
+        rmi.stdout
+    );
+    assert_eq!(env.rpod(&["ps", "-a", "-q"]).ok().stdout, "");
+    assert_eq!(env.rpod(&["images", "-q"]).ok().stdout, "");
+    assert!(env.mounts().is_empty(), "{:?}", env.mounts());
+}
+
+#[test]
 fn sixteen_concurrent_runs_of_one_image() {
     let env = TestEnv::new();
     import_busybox(&env);

@@ -143,6 +143,26 @@ fn remove_one(
             img.names.join(" ")
         ))));
     }
+    if force {
+        // Podman's `rmi -f` removes the containers that use the image first.
+        let users = rt
+            .containers_for_listing()
+            .map_err(|e| RmError::Other(e.into()))?
+            .into_iter()
+            .filter(|c| c.config().rootfs_image_id == img.id);
+        for mut c in users {
+            let opts = rpod_runtime_core::container::RemoveOptions {
+                force: true,
+                volumes: false,
+                timeout: None,
+            };
+            match c.remove(opts) {
+                Ok(()) => {}
+                Err(e) if e.is(&rpod_runtime_core::Error::CtrRemoved) => {}
+                Err(e) => return Err(RmError::Other(e.into())),
+            }
+        }
+    }
     store.remove_image(&img.id).map_err(classify)?;
     for n in &img.names {
         emit(rt, EventStatus::Untag, &img.id, n);
