@@ -281,7 +281,12 @@ fn save_then_load_into_another_store_keeps_the_id() {
     let before = dst.rpod(&["images", "-q"]).ok().stdout;
     let r = dst.rpod(&["load", "-i", junk.to_str().unwrap()]);
     assert_eq!(r.code, 125);
-    assert!(r.stderr.starts_with("Error: "), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .starts_with("Error: payload does not match any of the supported image formats"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(dst.rpod(&["images", "-q"]).ok().stdout, before);
     let r = dst.rpod(&["load", "-i", dst.path("missing.tar").to_str().unwrap()]);
     assert_eq!(r.code, 125);

@@ -128,16 +128,17 @@ fn unpack(input: &mut dyn Read, dir: &Path) -> Result<Unpacked> {
 
 /// Loads every image of a docker-archive or OCI archive stream.
 pub fn load(store: &Store, input: &mut dyn Read) -> Result<Vec<Image>> {
+    const UNSUPPORTED: &str = "payload does not match any of the supported image formats (oci, oci-archive, dir, docker-archive)";
     let (dir, _guard) = scratch_dir(store)?;
-    let u = unpack(input, &dir)?;
+    // Input that does not unpack is Podman's "unsupported format" too; the
+    // cause (a broken tar, a refused entry, I/O) follows it.
+    let u = unpack(input, &dir).map_err(|e| e.context(UNSUPPORTED))?;
     if u.has("manifest.json") {
         docker::load(store, &u)
     } else if u.has("index.json") {
         oci::load(store, &u)
     } else {
-        Err(Error::msg(
-            "payload does not match any of the supported image formats (oci, oci-archive, dir, docker-archive)",
-        ))
+        Err(Error::msg(UNSUPPORTED))
     }
 }
 
