@@ -587,19 +587,26 @@ impl Store {
         Ok(w.n)
     }
 
-    /// The layer tar as a seekable file of known size (a temp file when
-    /// the tar cannot be rebuilt to its recorded size).
-    pub fn layer_tar_file(&self, l: &Layer) -> Result<(File, u64)> {
+    /// An anonymous read-write scratch file in the store's tmp dir (already
+    /// unlinked, so nothing is left behind); the path is for error messages.
+    fn scratch_file(&self, prefix: &str) -> Result<(File, PathBuf)> {
         let tmpd = self.layout.tmp_dir();
         fs::create_dir_all(&tmpd).at(&tmpd)?;
-        let p = tmpd.join(format!("layer-{}", random_id()));
-        let mut f = fs::OpenOptions::new()
+        let p = tmpd.join(format!("{prefix}-{}", random_id()));
+        let f = fs::OpenOptions::new()
             .read(true)
             .write(true)
             .create_new(true)
             .open(&p)
             .at(&p)?;
         let _ = fs::remove_file(&p);
+        Ok((f, p))
+    }
+
+    /// The layer tar as a seekable file of known size (a temp file when
+    /// the tar cannot be rebuilt to its recorded size).
+    pub fn layer_tar_file(&self, l: &Layer) -> Result<(File, u64)> {
+        let (mut f, p) = self.scratch_file("layer")?;
         let n = self.write_layer_tar(l, &mut f)?;
         f.rewind().at(&p)?;
         Ok((f, n))
@@ -1078,16 +1085,7 @@ impl rpod_runtime_core::storage::Storage for Store {
         let names = normalize_all(&opts.names)?;
         let mut cfg: Value = serde_json::from_slice(&self.big_data(&img.id, &img.config_key())?)?;
         // The container's changes as a layer tar, in a scratch file.
-        let tmpd = self.layout.tmp_dir();
-        fs::create_dir_all(&tmpd).at(&tmpd)?;
-        let p = tmpd.join(format!("commit-{}", random_id()));
-        let mut f = fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .open(&p)
-            .at(&p)?;
-        let _ = fs::remove_file(&p);
+        let (mut f, p) = self.scratch_file("commit")?;
         match self.driver {
             Driver::Overlay => treetar::write_overlay_diff(&self.layer_root(&c.layer), &mut f)?,
             Driver::Vfs => self.write_vfs_changes(&img.layer, &c.layer, &mut f)?,

@@ -10,7 +10,7 @@ use super::spec::{self, BindMount, NetworkMode, SpecOptions};
 use super::{Container, ContainerConfig, ContainerRecord, ContainerState};
 use crate::error::{Error, IoResultExt, Result, ResultExt};
 use crate::events::EventStatus;
-use crate::names::{generate_id, generate_unique_name, validate_name};
+use crate::names::generate_id;
 use crate::runtime::Runtime;
 
 /// Everything `create`/`run` can set.
@@ -81,31 +81,12 @@ pub struct CreateOptions {
 }
 
 impl Runtime {
-    fn container_name_taken(&self, name: &str) -> Result<bool> {
-        let state = self.state()?;
-        match state.lookup_container_id(name) {
-            Ok(id) => return Ok(state.container_name(&id)? == name),
-            Err(e) if e.is(&Error::NoSuchCtr) => {}
-            Err(e) => return Err(e),
-        }
-        match state.lookup_pod(name) {
-            Ok(p) => Ok(p.config.name == name),
-            Err(e) if e.is(&Error::NoSuchPod) => Ok(false),
-            Err(e) => Err(e),
-        }
-    }
-
     /// Creates a container in the `Configured` state: ID, name, lock, bundle
     /// and run directories, the OCI spec, the State record, a `create` event.
     /// On failure everything is undone.
     pub fn create_container(&self, mut opts: CreateOptions) -> Result<Container> {
         let config = self.config()?;
-        let name = if opts.name.is_empty() {
-            generate_unique_name(|n| self.container_name_taken(n))?
-        } else {
-            validate_name(&opts.name)?;
-            opts.name.clone()
-        };
+        let name = self.pick_name(&opts.name)?;
         if !opts.runtime.is_empty() {
             // Fails early for an unknown runtime.
             self.oci_for(&opts.runtime)?;

@@ -48,20 +48,24 @@ pub struct NewVolume {
 }
 
 impl Runtime {
+    /// True when a container or pod has exactly this name (a lookup also
+    /// matches ID prefixes, which do not make a name taken).
     fn name_taken(&self, name: &str) -> Result<bool> {
-        match self.inner.state.lookup_container_id(name) {
-            Ok(_) => return Ok(true),
+        let state = &self.inner.state;
+        match state.lookup_container_id(name) {
+            Ok(id) => return Ok(state.container_name(&id)? == name),
             Err(e) if e.is(&Error::NoSuchCtr) => {}
             Err(e) => return Err(e),
         }
-        match self.inner.state.lookup_pod(name) {
-            Ok(_) => Ok(true),
+        match state.lookup_pod(name) {
+            Ok(p) => Ok(p.config.name == name),
             Err(e) if e.is(&Error::NoSuchPod) => Ok(false),
             Err(e) => Err(e),
         }
     }
 
-    fn pick_name(&self, requested: &str) -> Result<String> {
+    /// The requested name (validated), or a generated unique one.
+    pub(crate) fn pick_name(&self, requested: &str) -> Result<String> {
         if requested.is_empty() {
             generate_unique_name(|n| self.name_taken(n))
         } else {
