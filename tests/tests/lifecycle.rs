@@ -165,6 +165,8 @@ fn exec_output_and_exit_codes() {
         "echo $X $(pwd)",
     ]);
     assert_eq!(env_r.stdout, "42 /tmp\n", "{}", env_r.stderr);
+    let user = env.rpod(&["exec", "-u", "65534", "box", "id", "-u"]);
+    assert_eq!(user.stdout, "65534\n", "{}", user.stderr);
     let missing = env.rpod(&["exec", "box", "nosuchcmd"]);
     assert_eq!(missing.code, 127, "{}", missing.stderr);
     let detached = env.rpod(&["exec", "-d", "box", "sleep", "1"]);
@@ -632,4 +634,59 @@ fn logs_follow_ends_when_the_container_stops_and_tty_output_arrives() {
     ]);
     assert_eq!(tty.code, 0, "{}", tty.stderr);
     assert_eq!(tty.stdout, "on-a-tty\r\n");
+}
+
+#[test]
+fn signals_sent_to_rpod_run_reach_the_container() {
+    let env = TestEnv::new();
+    let rootfs = rootfs_arg(&env);
+    let child = env
+        .cmd(&[
+            "run",
+            "--name",
+            "sig",
+            "--rootfs",
+            &rootfs,
+            "sh",
+            "-c",
+            "trap 'echo got INT; exit 42' INT; echo ready; while true; do sleep 0.1; done",
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id().to_string();
+    // Wait until the trap is installed (the container printed "ready").
+    let mut ready = false;
+    for _ in 0..600 {
+        if env.rpod(&["logs", "sig"]).stdout.contains("ready") {
+            ready = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    if !ready {
+        let mut child = child;
+        let _ = child.kill();
+        let out = child.wait_with_output().unwrap();
+        panic!(
+            "the container never started: {} {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(42),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "ready\ngot INT\n");
 }
