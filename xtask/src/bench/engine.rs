@@ -6,24 +6,23 @@ use std::process::{Command, Stdio};
 
 use super::super::Result;
 
-/// What both engines run, chosen in this one place.
-///
-/// Until rpod has image storage, "the same image" is the same busybox root
-/// filesystem directory given to both engines with `--rootfs DIR` (Podman
-/// supports `--rootfs` too). When images land, this becomes an image
-/// reference (`IMAGE`) and nothing else in the benchmark changes.
+/// What both engines run, chosen in this one place: the same busybox
+/// image, imported into each engine's own store from one tarball before
+/// anything is timed.
 pub(crate) struct Image {
     args: Vec<String>,
     shown: String,
 }
 
 impl Image {
-    /// The busybox root filesystem at `dir`, passed as `--rootfs DIR`.
-    pub(crate) fn rootfs(dir: &Path) -> Image {
-        let dir = dir.to_string_lossy().into_owned();
+    /// The image reference both engines import the tarball as.
+    pub(crate) const REFERENCE: &'static str = "localhost/busybox:bench";
+
+    /// The image imported as [`Image::REFERENCE`].
+    pub(crate) fn imported() -> Image {
         Image {
-            args: vec!["--rootfs".into(), dir],
-            shown: "--rootfs busybox".into(),
+            args: vec![Image::REFERENCE.into()],
+            shown: "busybox".into(),
         }
     }
 
@@ -93,10 +92,11 @@ impl Engine {
     /// backend for a like-for-like comparison), the file events logger,
     /// ulimits within the host's hard limits, a private network config
     /// directory (netavark is never run: every scenario uses
-    /// `--network none`) and the vfs storage driver with private roots
-    /// (an empty storage.conf makes Podman 4.3 fail with "runroot must be
-    /// set"; with `--rootfs` no layers are stored either way).
-    pub(crate) fn prepare(&self) -> Result {
+    /// `--network none`) and the overlay storage driver, both engines'
+    /// default, with private roots (an empty storage.conf makes Podman 4.3
+    /// fail with "runroot must be set"). Then the busybox `tarball` is
+    /// imported as [`Image::REFERENCE`].
+    pub(crate) fn prepare(&self, tarball: &Path) -> Result {
         if self.dir.exists() {
             self.destroy();
         }
@@ -118,11 +118,13 @@ impl Engine {
         );
         write(&self.dir.join("containers.conf"), &containers_conf)?;
         let storage_conf = format!(
-            "[storage]\ndriver = \"vfs\"\nrunroot = \"{}\"\ngraphroot = \"{}\"\n",
+            "[storage]\ndriver = \"overlay\"\nrunroot = \"{}\"\ngraphroot = \"{}\"\n",
             path("runroot"),
             path("root")
         );
-        write(&self.dir.join("storage.conf"), &storage_conf)
+        write(&self.dir.join("storage.conf"), &storage_conf)?;
+        let tarball = tarball.to_string_lossy().into_owned();
+        super::quiet(&mut self.cmd(&["import", &tarball, Image::REFERENCE]))
     }
 
     /// The engine's command with its private global options and

@@ -118,13 +118,22 @@ pub(crate) fn run(args: &[String]) -> Result {
     ];
     let rootfs = bench_dir.join("rootfs");
     let floor_dir = bench_dir.join("floor");
+    let tarball = bench_dir.join("busybox.tar");
     for d in [&rootfs, &floor_dir] {
         remove_dir(d);
     }
     super::busybox_rootfs(&rootfs)?;
-    let image = Image::rootfs(&rootfs);
+    super::run(
+        Command::new("tar")
+            .arg("-C")
+            .arg(&rootfs)
+            .arg("-cf")
+            .arg(&tarball)
+            .arg("."),
+    )?;
+    let image = Image::imported();
     for e in &engines {
-        e.prepare()?;
+        e.prepare(&tarball)?;
     }
     eprintln!(
         "bench: {} mode; Podman and rpod alternate, state under {}",
@@ -165,6 +174,7 @@ pub(crate) fn run(args: &[String]) -> Result {
     for d in [&rootfs, &floor_dir] {
         remove_dir(d);
     }
+    let _ = std::fs::remove_file(&tarball);
     written.map_err(|e| format!("writing {}: {e}", out.display()))?;
     eprintln!("bench: {:.0} s; every sample in {}", elapsed, out.display());
     Ok(())

@@ -136,7 +136,7 @@ pub(crate) fn json(
         (
             "settings",
             Json::str(
-                "runc, --network none, cgroupfs, file locks, file events, vfs storage, private roots",
+                "runc, --network none, cgroupfs, file locks, file events, overlay storage, private roots",
             ),
         ),
         (

@@ -243,6 +243,9 @@ fn floor(ctx: &Ctx<'_>) -> Measured {
         quiet(&mut rpod.container("create", &["--name", name], ctx.image, &["true"]))?;
         quiet(&mut rpod.cmd(&["start", name]))?;
         quiet(&mut rpod.cmd(&["wait", name]))?;
+        // Keeps the image's root filesystem mounted where config.json
+        // points while bare runc runs the bundle.
+        quiet(&mut rpod.cmd(&["mount", name]))?;
         let config =
             stdout_of(&mut rpod.cmd(&["inspect", "--format", "{{.OCIConfigPath}}", name]))?;
         std::fs::create_dir_all(&bundle).map_err(|e| format!("{}: {e}", bundle.display()))?;
@@ -271,7 +274,9 @@ fn floor(ctx: &Ctx<'_>) -> Measured {
         // catches a failed run.
         let _ = runc.args(["delete", "--force", &id]).output();
     }
-    // The bundle's bind mounts come from the rpod container: remove it last.
+    // The bundle's root and bind mounts come from the rpod container:
+    // unmount and remove it last.
+    let _ = quiet(&mut rpod.cmd(&["unmount", "bench-floor"]));
     clean(ctx, &mut m);
     m
 }
