@@ -151,6 +151,12 @@ pub trait Storage: Send + Sync + Debug {
     fn unmount_container(&self, id: &str, force: bool) -> Result<()>;
     /// Deletes a container's layer and record (unmounting first).
     fn delete_container(&self, id: &str) -> Result<()>;
+    /// Deletes the layers and records of the containers with these IDs, as
+    /// `delete_container` does for each, writing the store's indexes once.
+    /// IDs the store does not know are skipped. A container whose layer
+    /// cannot be deleted keeps its record; the first such error is returned
+    /// after the others are deleted.
+    fn delete_containers(&self, ids: &[String]) -> Result<()>;
     /// Every storage container.
     fn containers(&self) -> Result<Vec<StorageContainer>>;
     /// The per-container directory (`overlay-containers/<id>/userdata`).

@@ -226,6 +226,17 @@ impl State for SqliteState {
         self.write(|c| containers::remove(c, id))
     }
 
+    fn remove_containers(&self, ids: &[String]) -> Result<()> {
+        // One exclusive transaction; an error rolls every removal back.
+        self.write(|c| {
+            for id in ids {
+                containers::remove_exec_sessions(c, id)?;
+                containers::remove(c, id)?;
+            }
+            Ok(())
+        })
+    }
+
     fn update_container(&self, id: &str) -> Result<ContainerState> {
         self.read(|c| containers::state(c, id))
     }

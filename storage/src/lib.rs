@@ -20,6 +20,7 @@ pub mod layers;
 pub mod layout;
 pub mod lock;
 pub mod overlay;
+mod parallel;
 mod store;
 mod sys;
 pub mod tar_apply;

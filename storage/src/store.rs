@@ -8,6 +8,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::parallel;
 use chrono::{DateTime, Utc};
 use rpod_runtime_core::error::IoResultExt;
 use rpod_runtime_core::storage::{
@@ -427,7 +428,9 @@ impl Store {
         let g = self.mounts_lock.lock()?;
         let json = self.layout.mountpoints_json();
         let mut ms = self.mounts.load(&json)?;
-        let count = ms.iter().find(|m| m.id == id).map(|m| m.count).unwrap_or(0);
+        let entry = ms.iter().find(|m| m.id == id);
+        let had_entry = entry.is_some();
+        let count = entry.map(|m| m.count).unwrap_or(0);
         let left = if force { 0 } else { count.saturating_sub(1) };
         if left == 0 && self.driver == Driver::Overlay {
             overlay::unmount_layer(&self.layout.driver_home(), id)?;
@@ -447,7 +450,9 @@ impl Store {
                 count: left,
             });
         }
-        if count > 0 || force {
+        // Only a changed index is written: deleting a layer that was never
+        // mounted costs no write.
+        if had_entry {
             self.mounts.save(&json, &ms)?;
             g.touch();
         }
@@ -1011,26 +1016,69 @@ impl rpod_runtime_core::storage::Storage for Store {
 
     fn delete_container(&self, id: &str) -> Result<()> {
         let c = self.find_container(id)?;
+        self.delete_containers(&[c.id])
+    }
+
+    fn delete_containers(&self, ids: &[String]) -> Result<()> {
+        let wanted: HashSet<&str> = ids.iter().map(String::as_str).collect();
+        let doomed: Vec<Container> = self
+            .container_records()?
+            .into_iter()
+            .filter(|c| wanted.contains(c.id.as_str()))
+            .collect();
+        if doomed.is_empty() {
+            return Ok(());
+        }
         let lg = self.layers_lock.lock()?;
         let cg = self.containers_lock.lock()?;
         let mut ls = self.layers.load(&self.layout.layers_json())?;
-        self.delete_layer_locked(&mut ls, &c.layer)?;
+        let mut first_err = None;
+        let mut unmounted: Vec<&Container> = Vec::with_capacity(doomed.len());
+        for c in &doomed {
+            match self.unmount_layer(&c.layer, true) {
+                Ok(()) => unmounted.push(c),
+                Err(e) => {
+                    first_err.get_or_insert(e);
+                }
+            }
+        }
+        // The trees are independent; deleting them side by side overlaps
+        // the disk waits.
+        let outcomes = parallel::map(&unmounted, |c| self.remove_layer_files(&c.layer));
+        let mut deleted: HashSet<&str> = HashSet::new();
+        for (c, outcome) in unmounted.iter().zip(outcomes) {
+            match outcome {
+                Ok(()) => {
+                    deleted.insert(c.id.as_str());
+                    ls.retain(|l| l.id != c.layer);
+                }
+                Err(e) => {
+                    first_err.get_or_insert(e);
+                }
+            }
+        }
+        // Layers first: a crash before the containers index is written
+        // leaves records whose layer is gone, which the next delete
+        // finishes.
         self.layers.save(&self.layout.layers_json(), &ls)?;
         lg.touch();
         let json = self.layout.containers_json();
         let mut cs = self.containers.load(&json)?;
-        cs.retain(|x| x.id != c.id);
+        cs.retain(|x| !deleted.contains(x.id.as_str()));
         self.containers.save(&json, &cs)?;
         cg.touch();
-        for d in [
-            self.layout.container_dir(&c.id),
-            self.layout.container_run_dir(&c.id),
-        ] {
-            if let Some(p) = d.parent() {
-                let _ = fs::remove_dir_all(p);
+        let gone: Vec<&str> = deleted.into_iter().collect();
+        parallel::map(&gone, |id| {
+            for d in [
+                self.layout.container_dir(id),
+                self.layout.container_run_dir(id),
+            ] {
+                if let Some(p) = d.parent() {
+                    let _ = fs::remove_dir_all(p);
+                }
             }
-        }
-        Ok(())
+        });
+        first_err.map_or(Ok(()), Err)
     }
 
     fn containers(&self) -> Result<Vec<StorageContainer>> {

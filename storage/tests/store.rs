@@ -656,3 +656,70 @@ fn register_adds_overlay_and_vfs() {
     assert_eq!(r.storage("overlay", &ctx).unwrap().driver_name(), "overlay");
     assert_eq!(r.storage("vfs", &ctx).unwrap().driver_name(), "vfs");
 }
+
+fn deleting_many_containers(driver: &str) {
+    let (d, s) = store(driver);
+    s.import_image(
+        &mut busybox_rootfs().as_slice(),
+        &ImportOptions {
+            names: vec!["bb".into()],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let ids: Vec<String> = (0..12).map(|n| format!("{n:02x}").repeat(32)).collect();
+    let mut layers = Vec::new();
+    for (n, id) in ids.iter().enumerate() {
+        layers.push(
+            s.create_container(id, &format!("c{n}"), "bb")
+                .unwrap()
+                .layer,
+        );
+    }
+    // Two stay mounted, one of them twice: a forced delete unmounts.
+    let mounted = s.mount_container(&ids[0]).unwrap();
+    s.mount_container(&ids[0]).unwrap();
+    s.mount_container(&ids[1]).unwrap();
+    let image_layers = s.layers().unwrap().len() - ids.len();
+
+    let keep = ids[11].clone();
+    let mut doomed: Vec<String> = ids[..11].to_vec();
+    doomed.push("ff".repeat(32)); // unknown: skipped
+    s.delete_containers(&doomed).unwrap();
+
+    let left: Vec<String> = s.containers().unwrap().into_iter().map(|c| c.id).collect();
+    assert_eq!(left, vec![keep.clone()]);
+    let left_layers: BTreeSet<String> = s.layers().unwrap().into_iter().map(|l| l.id).collect();
+    assert_eq!(left_layers.len(), image_layers + 1);
+    assert!(left_layers.contains(&layers[11]));
+    for (id, layer) in ids[..11].iter().zip(&layers) {
+        assert!(!left_layers.contains(layer));
+        assert!(s.container_dir(id).is_err());
+        let on_disk = d
+            .path()
+            .join("graph")
+            .join(format!("{driver}-containers"))
+            .join(id);
+        assert!(!on_disk.exists(), "{} left behind", on_disk.display());
+    }
+    assert_eq!(mounts_under(d.path()), Vec::<String>::new());
+    assert!(
+        !mounted.exists(),
+        "a deleted container's root is still there"
+    );
+    // The one left is intact, and deleting nothing changes nothing.
+    s.mount_container(&keep).unwrap();
+    s.unmount_container(&keep, false).unwrap();
+    s.delete_containers(&[]).unwrap();
+    assert_eq!(s.containers().unwrap().len(), 1);
+}
+
+#[test]
+fn deleting_many_containers_overlay() {
+    deleting_many_containers("overlay");
+}
+
+#[test]
+fn deleting_many_containers_vfs() {
+    deleting_many_containers("vfs");
+}

@@ -364,3 +364,114 @@ fn commit_export_and_diff_of_a_container() {
     let r = env.rpod(&["run", "--rm", "committed", "cat", "/made.txt"]);
     assert_eq!(r.stdout, "made\n", "{}", r.stderr);
 }
+
+/// Creates `n` containers from `bb` named `<prefix>0..`; returns their IDs.
+fn create_many(env: &TestEnv, prefix: &str, n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            let name = format!("{prefix}{i}");
+            let r = env.rpod(&["create", "--network", "none", "--name", &name, "bb", "true"]);
+            assert_eq!(r.code, 0, "{}", r.stderr);
+            r.stdout.trim().to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn rm_of_many_containers_reports_each_in_order_and_leaves_nothing() {
+    let env = TestEnv::new();
+    import_busybox(&env);
+    // More than one removal step (64 containers each).
+    let ids = create_many(&env, "m", 70);
+    let r = env.rpod(&["run", "-d", "--name", "up", "bb", "sleep", "300"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let up = r.stdout.trim().to_string();
+
+    // Without -f: the running one is refused (exit 2), the others go, and
+    // the IDs come out in the order they were named.
+    let r = env.rpod(&["rm", "m0", "up", "m1"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(r.stdout, format!("{}\n{}\n", ids[0], ids[1]));
+    assert!(r.stderr.contains("cannot remove container"), "{}", r.stderr);
+    assert_eq!(env.rpod(&["container", "exists", "up"]).code, 0);
+
+    // With -f: a missing name is ignored, the running one is stopped first.
+    let mut args: Vec<String> = ["rm", "-f", "-t", "0", "no-such-ctr"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.extend((2..70).rev().map(|i| format!("m{i}")));
+    args.push("up".into());
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let r = env.rpod(&argv);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut want: Vec<String> = ids[2..].iter().rev().cloned().collect();
+    want.push(up);
+    assert_eq!(r.stdout.lines().collect::<Vec<_>>(), want);
+
+    assert_eq!(env.rpod(&["ps", "-a", "-q"]).ok().stdout, "");
+    for dir in ["root/overlay-containers", "runroot/overlay-containers"] {
+        let left: Vec<_> = std::fs::read_dir(env.path(dir))
+            .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name()).collect())
+            .unwrap_or_default();
+        assert!(
+            left.iter().all(|n| n.to_string_lossy().ends_with(".json")
+                || n.to_string_lossy().ends_with(".lock")),
+            "{dir}: {left:?}"
+        );
+    }
+    let index =
+        std::fs::read_to_string(env.path("root/overlay-containers/containers.json")).unwrap();
+    assert_eq!(index.trim(), "[]", "storage still lists containers");
+    let layers = std::fs::read_to_string(env.path("root/overlay-layers/layers.json")).unwrap();
+    assert_eq!(
+        layers.matches("\"id\"").count(),
+        1,
+        "only the image's layer is left: {layers}"
+    );
+    assert!(env.mounts().is_empty(), "{:?}", env.mounts());
+}
+
+#[test]
+fn concurrent_rm_of_the_same_containers_in_opposite_orders_finishes() {
+    let env = TestEnv::new();
+    import_busybox(&env);
+    let ids = create_many(&env, "c", 24);
+    let forward: Vec<String> = (0..24).map(|i| format!("c{i}")).collect();
+    let backward: Vec<String> = forward.iter().rev().cloned().collect();
+    let spawn = |names: &[String]| {
+        let mut args = vec!["rm", "-f"];
+        args.extend(names.iter().map(String::as_str));
+        env.cmd(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let a = spawn(&forward);
+    let b = spawn(&backward);
+    // A deadlock would hang here; the test harness's timeout catches it.
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    for out in [&a, &b] {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // Every container was removed by exactly one of them.
+    let mut reported: Vec<String> = [&a, &b]
+        .iter()
+        .flat_map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    reported.sort();
+    let mut want = ids.clone();
+    want.sort();
+    assert_eq!(reported, want);
+    assert_eq!(env.rpod(&["ps", "-a", "-q"]).ok().stdout, "");
+}

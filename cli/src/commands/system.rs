@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 
 use rpod_runtime_core::Error;
-use rpod_runtime_core::container::{ContainerStatus, RemoveOptions};
+use rpod_runtime_core::container::{Container, ContainerStatus, RemoveOptions};
 
 use crate::args::{DfArgs, MigrateArgs, ResetArgs, SystemPruneArgs};
 use crate::commands::Ctx;
@@ -71,12 +71,15 @@ pub fn reset(args: &ResetArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         return Ok(());
     }
     let rt = ctx.builder().reset(true).build()?;
-    for mut c in rt.containers()? {
-        match c.remove(RemoveOptions {
-            force: true,
-            volumes: true,
-            timeout: Some(0),
-        }) {
+    let mut all = rt.containers()?;
+    let opts = RemoveOptions {
+        force: true,
+        volumes: true,
+        timeout: Some(0),
+    };
+    let results = Container::remove_many(&mut all, opts);
+    for (c, r) in all.iter().zip(results) {
+        match r {
             Ok(()) => {}
             Err(e) if e.is(&Error::CtrRemoved) => {}
             Err(e) => tracing::error!("removing container {}: {e}", c.id()),
@@ -138,22 +141,7 @@ pub fn prune(args: &SystemPruneArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> 
         return Ok(());
     }
     let rt = ctx.runtime()?;
-    let mut removed = Vec::new();
-    for mut c in rt.containers()? {
-        if matches!(
-            c.state().state,
-            ContainerStatus::Exited
-                | ContainerStatus::Stopped
-                | ContainerStatus::Configured
-                | ContainerStatus::Created
-        ) {
-            match c.remove(RemoveOptions::default()) {
-                Ok(()) => removed.push(c.id().to_string()),
-                Err(e) if e.is(&Error::CtrStateInvalid) || e.is(&Error::CtrRemoved) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-    }
+    let removed = super::container::remove_stopped(&rt)?;
     let mut text = String::new();
     if !removed.is_empty() {
         text.push_str("Deleted Containers\n");

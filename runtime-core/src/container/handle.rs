@@ -72,9 +72,7 @@ impl Container {
 
     /// Takes the lock and syncs; the guard releases the lock.
     pub(crate) fn lock_and_sync(&mut self) -> Result<HeldLock> {
-        let lock = Arc::clone(&self.lock);
-        lock.lock()?;
-        let held = HeldLock { lock };
+        let held = HeldLock::take(&self.lock)?;
         self.sync()?;
         Ok(held)
     }
@@ -181,6 +179,16 @@ impl Container {
 /// The container lock, released on drop.
 pub(crate) struct HeldLock {
     lock: Arc<dyn Locker>,
+}
+
+impl HeldLock {
+    /// Blocks until `lock` is held; the guard releases it.
+    pub(crate) fn take(lock: &Arc<dyn Locker>) -> Result<HeldLock> {
+        lock.lock()?;
+        Ok(HeldLock {
+            lock: Arc::clone(lock),
+        })
+    }
 }
 
 impl Drop for HeldLock {

@@ -51,7 +51,7 @@ fn signal_number(s: &str) -> Option<u32> {
 }
 
 impl Runtime {
-    fn storage_or_err(&self) -> Result<&dyn Storage> {
+    pub(crate) fn storage_or_err(&self) -> Result<&dyn Storage> {
         self.storage()?.ok_or_else(|| Error::BackendNotCompiled {
             kind: "storage",
             name: "overlay".into(),
@@ -185,18 +185,5 @@ impl Container {
         self.rec.state.mounted = false;
         self.rec.state.mount_point.clear();
         Ok(())
-    }
-
-    /// Deletes the storage container (layer and record) of an image container.
-    pub(crate) fn delete_storage(&self) -> Result<()> {
-        if !self.uses_storage() {
-            return Ok(());
-        }
-        let storage = self.rt.storage_or_err()?;
-        match storage.delete_container(self.id()) {
-            Ok(()) => Ok(()),
-            Err(e) if e.to_string().contains("not known") || e.is(&Error::NoSuchCtr) => Ok(()),
-            Err(e) => Err(e),
-        }
     }
 }

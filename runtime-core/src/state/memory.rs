@@ -285,6 +285,39 @@ impl State for MemoryState {
         Ok(())
     }
 
+    fn remove_containers(&self, ids: &[String]) -> Result<()> {
+        let mut db = self.open()?;
+        // Checked in full first, so that an error leaves everything in place.
+        let mut gone: BTreeSet<&str> = BTreeSet::new();
+        for id in ids {
+            if gone.contains(id.as_str()) {
+                return Err(no_ctr(id));
+            }
+            db.ctr(id)?;
+            let users: Vec<&str> = db
+                .dependents
+                .get(id)
+                .map(|s| {
+                    s.iter()
+                        .map(String::as_str)
+                        .filter(|u| !gone.contains(u))
+                        .collect()
+                })
+                .unwrap_or_default();
+            if !users.is_empty() {
+                return Err(Error::DepExists.context(format!(
+                    "container {id} is a dependency of the following containers: {}",
+                    users.join(", ")
+                )));
+            }
+            gone.insert(id);
+        }
+        for id in ids {
+            db.remove_ctr_unchecked(id);
+        }
+        Ok(())
+    }
+
     fn update_container(&self, id: &str) -> Result<ContainerState> {
         Ok(self.open()?.ctr(id)?.state.clone())
     }

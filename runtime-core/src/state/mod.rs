@@ -95,6 +95,14 @@ pub trait State: Send + Sync + Debug {
     /// `ExecSessionExists` while exec sessions are registered.
     fn remove_container(&self, id: &str) -> Result<()>;
 
+    /// Removes several containers in one transaction: for each, in order,
+    /// what `remove_container_exec_sessions` and then `remove_container`
+    /// would do. All or nothing: if any step fails (`NoSuchCtr`,
+    /// `DepExists` for a dependent that is not removed earlier in `ids`, …)
+    /// that error is returned and no container is removed. Removing many
+    /// containers this way costs one commit instead of one per container.
+    fn remove_containers(&self, ids: &[String]) -> Result<()>;
+
     /// Reloads a container's state from the database (`NoSuchCtr` if gone).
     fn update_container(&self, id: &str) -> Result<ContainerState>;
 

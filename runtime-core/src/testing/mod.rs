@@ -93,6 +93,7 @@ macro_rules! state_conformance_tests {
                 volume_lookup,
                 container_networks,
                 names_are_reusable_after_removal,
+                removing_many_containers_is_all_or_nothing,
                 listings_differ_only_by_the_spec,
             ]
         );

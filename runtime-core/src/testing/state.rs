@@ -672,17 +672,86 @@ pub fn names_are_reusable_after_removal(f: &dyn Fn() -> StateUnderTest) {
     s.add_container(&ctr_with_id(d.id(), "again2")).unwrap();
 }
 
+pub fn removing_many_containers_is_all_or_nothing(f: &dyn Fn() -> StateUnderTest) {
+    let sut = f();
+    let s = &sut.state;
+    let a = ctr("many-base");
+    let mut b = ctr("many-user");
+    b.config.dependencies = vec![a.config.id.clone()];
+    let c = ctr("many-plain");
+    let d = ctr("many-exec");
+    for r in [&a, &b, &c, &d] {
+        s.add_container(r).unwrap();
+    }
+    let session = generate_id().unwrap();
+    s.add_exec_session(d.id(), &session).unwrap();
+    let ids = |rs: &[&ContainerRecord]| -> Vec<String> {
+        rs.iter().map(|r| r.config.id.clone()).collect()
+    };
+    let all_present = || {
+        for r in [&a, &b, &c, &d] {
+            assert!(
+                s.has_container(r.id()).unwrap(),
+                "{} was removed",
+                r.config.name
+            );
+        }
+        assert_eq!(s.exec_session(&session).unwrap(), d.config.id);
+    };
+
+    // A dependency before its dependent: refused, nothing removed.
+    assert_err(s.remove_containers(&ids(&[&c, &a, &b])), Error::DepExists);
+    all_present();
+    // A missing container at the end undoes the ones before it.
+    let mut with_missing = ids(&[&c, &d]);
+    with_missing.push(generate_id().unwrap());
+    assert_err(s.remove_containers(&with_missing), Error::NoSuchCtr);
+    all_present();
+    // The same container twice: the second is already gone.
+    assert_err(s.remove_containers(&ids(&[&c, &c])), Error::NoSuchCtr);
+    all_present();
+
+    // Dependents first, exec sessions and all: every one goes.
+    s.remove_containers(&ids(&[&b, &a, &c, &d])).unwrap();
+    for r in [&a, &b, &c, &d] {
+        assert!(!s.has_container(r.id()).unwrap());
+        assert_err(s.lookup_container_id(&r.config.name), Error::NoSuchCtr);
+    }
+    assert_err(s.exec_session(&session), Error::NoSuchExecSession);
+    assert!(s.all_containers(false).unwrap().is_empty());
+    s.remove_containers(&[]).unwrap();
+    // Names and IDs are free again.
+    s.add_container(&ctr_with_id(a.id(), "many-base")).unwrap();
+}
+
 pub fn listings_differ_only_by_the_spec(f: &dyn Fn() -> StateUnderTest) {
     let sut = f();
     let s = &sut.state;
-    for n in ["l1", "l2", "l3"] {
+    for n in ["l1", "l2", "l3", "l4"] {
         s.add_container(&ctr(n)).unwrap();
     }
+    // Every write of a config shows in the listing too.
+    let mut renamed = s.lookup_container("l1").unwrap().config;
+    renamed.name = "l1-renamed".into();
+    s.safe_rewrite_container_config("l1", "l1-renamed", &renamed)
+        .unwrap();
+    let mut rewritten = s.lookup_container("l2").unwrap().config;
+    rewritten.labels.insert("rewritten".into(), "yes".into());
+    s.rewrite_container_config(&rewritten).unwrap();
+    let gone = s.lookup_container_id("l3").unwrap();
+    s.remove_container(&gone).unwrap();
     let mut full = s.all_containers(true).unwrap();
     let mut listed = s.all_containers_for_listing().unwrap();
     full.sort_by(|a, b| a.config.id.cmp(&b.config.id));
     listed.sort_by(|a, b| a.config.id.cmp(&b.config.id));
+    assert_eq!(full.len(), 3);
     assert_eq!(full.len(), listed.len());
+    assert!(listed.iter().any(|r| r.config.name == "l1-renamed"));
+    assert!(
+        listed
+            .iter()
+            .any(|r| r.config.labels.contains_key("rewritten"))
+    );
     for (mut a, mut b) in full.into_iter().zip(listed) {
         assert!(b.config.spec.is_none() || b.config.spec == a.config.spec);
         a.config.spec = None;

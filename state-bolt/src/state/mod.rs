@@ -118,6 +118,57 @@ fn reader(tx: &WriteTx) -> Reader<'_> {
     Reader { root: tx.view() }
 }
 
+/// Removes a container after checking that nothing depends on it and that it
+/// has no exec sessions.
+fn remove_ctr_checked(tx: &mut WriteTx, id: &str) -> Result<()> {
+    {
+        let r = reader(tx);
+        r.ctr(id)?;
+        let users = r.ctr_sub_keys(id, l::DEPENDENCIES)?;
+        if !users.is_empty() {
+            return Err(Error::DepExists.context(format!(
+                "container {id} is a dependency of the following containers: {}",
+                users.join(", ")
+            )));
+        }
+        let mut has_exec = !r.ctr_sub_keys(id, l::EXEC)?.is_empty();
+        if !has_exec && let Some(exec) = r.top(l::EXEC)? {
+            for item in exec.iter()? {
+                if item?.1.value() == Some(id.as_bytes()) {
+                    has_exec = true;
+                    break;
+                }
+            }
+        }
+        if has_exec {
+            return Err(Error::ExecSessionExists
+                .context(format!("container {id} has active exec sessions")));
+        }
+    }
+    remove_ctr_unchecked(tx, id)
+}
+
+/// Unregisters every exec session of a container.
+fn remove_exec_sessions_of(tx: &mut WriteTx, ctr_id: &str) -> Result<()> {
+    let mut sessions: BTreeSet<String> = {
+        let r = reader(tx);
+        r.ctr_sub_keys(ctr_id, l::EXEC)?.into_iter().collect()
+    };
+    if let Some(exec) = reader(tx).top(l::EXEC)? {
+        for item in exec.iter()? {
+            let (k, e) = item?;
+            if e.value() == Some(ctr_id.as_bytes()) {
+                sessions.insert(String::from_utf8_lossy(&k).into_owned());
+            }
+        }
+    }
+    for s in &sessions {
+        delete_at(tx, &[l::EXEC], s)?;
+    }
+    delete_bucket_at(tx, &[l::CTR, ctr_id.as_bytes()], "exec")?;
+    Ok(())
+}
+
 /// Removes a container and its edges without checks (the caller checked).
 fn remove_ctr_unchecked(tx: &mut WriteTx, id: &str) -> Result<()> {
     let (cfg, sessions, name) = {
@@ -374,32 +425,17 @@ impl State for BoltState {
     }
 
     fn remove_container(&self, id: &str) -> Result<()> {
+        self.update(|tx| remove_ctr_checked(tx, id))
+    }
+
+    fn remove_containers(&self, ids: &[String]) -> Result<()> {
+        // One write transaction; an error discards every removal.
         self.update(|tx| {
-            {
-                let r = reader(tx);
-                r.ctr(id)?;
-                let users = r.ctr_sub_keys(id, l::DEPENDENCIES)?;
-                if !users.is_empty() {
-                    return Err(Error::DepExists.context(format!(
-                        "container {id} is a dependency of the following containers: {}",
-                        users.join(", ")
-                    )));
-                }
-                let mut has_exec = !r.ctr_sub_keys(id, l::EXEC)?.is_empty();
-                if !has_exec && let Some(exec) = r.top(l::EXEC)? {
-                    for item in exec.iter()? {
-                        if item?.1.value() == Some(id.as_bytes()) {
-                            has_exec = true;
-                            break;
-                        }
-                    }
-                }
-                if has_exec {
-                    return Err(Error::ExecSessionExists
-                        .context(format!("container {id} has active exec sessions")));
-                }
+            for id in ids {
+                remove_exec_sessions_of(tx, id)?;
+                remove_ctr_checked(tx, id)?;
             }
-            remove_ctr_unchecked(tx, id)
+            Ok(())
         })
     }
 
@@ -662,25 +698,7 @@ impl State for BoltState {
     }
 
     fn remove_container_exec_sessions(&self, ctr_id: &str) -> Result<()> {
-        self.update(|tx| {
-            let mut sessions: BTreeSet<String> = {
-                let r = reader(tx);
-                r.ctr_sub_keys(ctr_id, l::EXEC)?.into_iter().collect()
-            };
-            if let Some(exec) = reader(tx).top(l::EXEC)? {
-                for item in exec.iter()? {
-                    let (k, e) = item?;
-                    if e.value() == Some(ctr_id.as_bytes()) {
-                        sessions.insert(String::from_utf8_lossy(&k).into_owned());
-                    }
-                }
-            }
-            for s in &sessions {
-                delete_at(tx, &[l::EXEC], s)?;
-            }
-            delete_bucket_at(tx, &[l::CTR, ctr_id.as_bytes()], "exec")?;
-            Ok(())
-        })
+        self.update(|tx| remove_exec_sessions_of(tx, ctr_id))
     }
 
     fn pod(&self, id: &str) -> Result<PodRecord> {

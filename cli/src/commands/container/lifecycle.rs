@@ -204,7 +204,7 @@ pub fn wait(args: &WaitArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
 
 /// Podman's `rm` exit codes: 1 for a missing container, 2 for a running one.
 fn rm_error(e: Error) -> CliError {
-    let code = if e.is(&Error::NoSuchCtr) {
+    let code = if e.is(&Error::NoSuchCtr) || e.is(&Error::CtrRemoved) {
         1
     } else if e.is(&Error::CtrStateInvalid) {
         2
@@ -225,18 +225,38 @@ pub fn remove(args: &RmArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         timeout: args.time,
     };
     let skip_missing = args.force || args.ignore;
-    let mut last: Option<CliError> = None;
+    // Found containers are removed together (one State transaction per
+    // step instead of one per container); results keep the targets' order.
+    let mut found: Vec<Container> = Vec::new();
+    let mut outcomes: Vec<Result<usize, Error>> = Vec::new();
     for target in t {
-        let r = match target {
-            Ok(mut c) => match c.remove(opts) {
+        match target {
+            Ok(c) => {
+                outcomes.push(Ok(found.len()));
+                found.push(c);
+            }
+            Err((_, e)) if skip_missing && e.is(&Error::NoSuchCtr) => {}
+            Err((_, e)) => outcomes.push(Err(e)),
+        }
+    }
+    let mut removed: Vec<Option<rpod_runtime_core::Result<()>>> =
+        Container::remove_many(&mut found, opts)
+            .into_iter()
+            .map(Some)
+            .collect();
+    let mut last: Option<CliError> = None;
+    for outcome in outcomes {
+        let r = match outcome {
+            Ok(n) => match removed[n].take().unwrap_or(Ok(())) {
                 Ok(()) => {
-                    ctx.write(&format!("{}\n", c.id()))?;
+                    ctx.write(&format!("{}\n", found[n].id()))?;
                     Ok(())
                 }
+                // Removed by someone else since it was looked up.
+                Err(e) if skip_missing && e.is(&Error::CtrRemoved) => Ok(()),
                 Err(e) => Err(e),
             },
-            Err((_, e)) if skip_missing && e.is(&Error::NoSuchCtr) => Ok(()),
-            Err((_, e)) => Err(e),
+            Err(e) => Err(e),
         };
         if let Err(e) = r {
             if let Some(prev) = last.take() {
@@ -311,22 +331,46 @@ pub fn prune(args: &PruneArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         ));
     }
     let rt = ctx.runtime()?;
-    for mut c in rt.containers()? {
-        if matches!(
-            c.state().state,
-            ContainerStatus::Exited
-                | ContainerStatus::Stopped
-                | ContainerStatus::Configured
-                | ContainerStatus::Created
-        ) {
-            match c.remove(RemoveOptions::default()) {
-                Ok(()) => ctx.write(&format!("{}\n", c.id()))?,
-                Err(e) if e.is(&Error::CtrStateInvalid) => {}
-                Err(e) => return Err(e.into()),
+    for id in remove_stopped(&rt)? {
+        ctx.write(&format!("{id}\n"))?;
+    }
+    Ok(())
+}
+
+/// Removes every stopped (exited, stopped, configured or created)
+/// container, all in one batch; returns the IDs removed. One that started
+/// or went away meanwhile is skipped; any other failure is returned after
+/// the rest are removed.
+pub(crate) fn remove_stopped(rt: &Runtime) -> Result<Vec<String>, CliError> {
+    let mut stopped: Vec<Container> = rt
+        .containers()?
+        .into_iter()
+        .filter(|c| {
+            matches!(
+                c.state().state,
+                ContainerStatus::Exited
+                    | ContainerStatus::Stopped
+                    | ContainerStatus::Configured
+                    | ContainerStatus::Created
+            )
+        })
+        .collect();
+    let results = Container::remove_many(&mut stopped, RemoveOptions::default());
+    let mut removed = Vec::new();
+    let mut failed = None;
+    for (c, r) in stopped.iter().zip(results) {
+        match r {
+            Ok(()) => removed.push(c.id().to_string()),
+            Err(e) if e.is(&Error::CtrStateInvalid) || e.is(&Error::CtrRemoved) => {}
+            Err(e) => {
+                failed.get_or_insert(e);
             }
         }
     }
-    Ok(())
+    match failed {
+        Some(e) => Err(e.into()),
+        None => Ok(removed),
+    }
 }
 
 /// `rpod port`: no port mappings exist until bridge networking lands.
