@@ -330,6 +330,37 @@ impl State for SqliteState {
         self.write(|c| containers::remove_exec_session(c, session_id))
     }
 
+    fn add_exec_session_and_save(
+        &self,
+        ctr_id: &str,
+        session_id: &str,
+        state: &ContainerState,
+    ) -> Result<()> {
+        self.write(|c| {
+            containers::add_exec_session(c, ctr_id, session_id)?;
+            containers::save_state(c, ctr_id, state)
+        })
+    }
+
+    fn remove_exec_session_and_save(
+        &self,
+        ctr_id: &str,
+        session_id: &str,
+        state: &ContainerState,
+    ) -> Result<()> {
+        self.write(|c| {
+            if containers::exec_session(c, session_id)? != ctr_id {
+                return Err(Error::NoSuchExecSession
+                    .context(format!(
+                        "no exec session with ID {session_id} in container {ctr_id}"
+                    ))
+                    .into());
+            }
+            containers::remove_exec_session(c, session_id)?;
+            containers::save_state(c, ctr_id, state)
+        })
+    }
+
     fn container_exec_sessions(&self, ctr_id: &str) -> Result<Vec<String>> {
         self.read_tx(|c| containers::exec_sessions(c, ctr_id))
     }

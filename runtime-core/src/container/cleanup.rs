@@ -15,10 +15,19 @@ impl Container {
     /// conmon's files (the exit file last), `runc delete`; Stopped → Exited,
     /// Created → Configured. The caller holds the lock.
     pub(crate) fn cleanup_runtime(&mut self) -> Result<()> {
+        if self.release_runtime()? {
+            self.save()?;
+        }
+        Ok(())
+    }
+
+    /// [`Container::cleanup_runtime`] without the save: true when the
+    /// state changed and must be written.
+    fn release_runtime(&mut self) -> Result<bool> {
         let next = match self.rec.state.state {
             ContainerStatus::Stopped => ContainerStatus::Exited,
             ContainerStatus::Created => ContainerStatus::Configured,
-            _ => return Ok(()),
+            _ => return Ok(false),
         };
         self.oci()?.delete(&self.rec)?;
         let bundle = self.bundle_dir();
@@ -29,7 +38,7 @@ impl Container {
         self.rec.state.state = next;
         self.rec.state.pid = 0;
         self.rec.state.conmon_pid = 0;
-        self.save()
+        Ok(true)
     }
 
     /// The cleanup itself; the caller holds the lock and has synced.
@@ -47,22 +56,30 @@ impl Container {
             self.rec.state.state,
             ContainerStatus::Stopped | ContainerStatus::Created
         );
-        let mut first_err = self.cleanup_runtime().err();
+        let mut first_err = None;
+        let released = match self.release_runtime() {
+            Ok(released) => released,
+            Err(e) => {
+                first_err = Some(e);
+                false
+            }
+        };
         if let Err(e) = self.unmount_shm() {
             first_err.get_or_insert(e);
         }
         let was_mounted = self.rec.state.mounted;
-        match self.unmount_storage() {
-            // Only a change is worth a (fsynced) write.
-            Ok(()) if was_mounted => {
-                if let Err(e) = self.save() {
-                    first_err.get_or_insert(e);
-                }
-            }
-            Ok(()) => {}
+        let unmounted = match self.unmount_storage() {
+            Ok(()) => was_mounted,
             Err(e) => {
                 first_err.get_or_insert(e);
+                false
             }
+        };
+        // One (fsynced) write for everything that changed, none otherwise.
+        if (released || unmounted)
+            && let Err(e) = self.save()
+        {
+            first_err.get_or_insert(e);
         }
         if let Err(e) = self.rt.state()?.prune_container_exit_codes(Utc::now()) {
             first_err.get_or_insert(e);

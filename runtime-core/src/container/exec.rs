@@ -26,8 +26,8 @@ impl Container {
                 .as_ref()
                 .ok_or_else(|| Error::Internal.context("container has no OCI spec"))?;
             let process = spec::exec_process(spec_json, &config)?;
-            self.rt.state()?.add_exec_session(self.id(), &session_id)?;
-            self.rec.state.exec_sessions.insert(
+            let mut state = self.rec.state.clone();
+            state.exec_sessions.insert(
                 session_id.clone(),
                 ExecSession {
                     id: session_id.clone(),
@@ -39,7 +39,11 @@ impl Container {
                     extra: Default::default(),
                 },
             );
-            self.save()?;
+            // Registered and saved in one transaction.
+            self.rt
+                .state()?
+                .add_exec_session_and_save(self.id(), &session_id, &state)?;
+            self.rec.state = state;
             ExecOptions {
                 session_id: session_id.clone(),
                 config,
@@ -52,15 +56,21 @@ impl Container {
         self.rt.emit(ev);
         // Unlocked while the process runs, so other commands can use the container.
         let result = self.oci()?.exec(&self.rec, &opts, io);
-        let _held = self.lock_and_sync();
+        let held = self.lock_and_sync();
         let code = match &result {
             Ok(r) => r.exit_code.unwrap_or(0),
             Err(_) => -1,
         };
         if !detach || result.is_err() {
-            self.rec.state.exec_sessions.remove(&session_id);
-            let _ = self.rt.state()?.remove_exec_session(&session_id);
-            let _ = self.save();
+            // Without the lock and a fresh state there is nothing safe to
+            // write; the exit command cleans up then.
+            let forgotten = match &held {
+                Ok(_) => self.forget_exec_session(&session_id),
+                Err(e) => Err(Error::msg(e.to_string())),
+            };
+            if let Err(e) = forgotten {
+                tracing::debug!("forgetting exec session {session_id}: {e}");
+            }
             let mut died = self.event(EventStatus::ExecDied);
             died.container_exit_code = Some(code);
             self.rt.emit(died);
@@ -78,13 +88,36 @@ impl Container {
     /// Forgets a finished exec session (`container cleanup --exec`).
     pub fn cleanup_exec(&mut self, session_id: &str) -> Result<()> {
         let _held = self.lock_and_sync()?;
-        self.rec.state.exec_sessions.remove(session_id);
-        match self.rt.state()?.remove_exec_session(session_id) {
-            Ok(()) => {}
-            Err(e) if e.is(&Error::NoSuchExecSession) => {}
-            Err(e) => return Err(e),
-        }
+        self.forget_exec_session(session_id)?;
         let _ = std::fs::remove_dir_all(self.bundle_dir().join(session_id));
-        self.save()
+        Ok(())
+    }
+
+    /// Under the lock: unregisters the session and saves the state without
+    /// it, in one transaction. A session already forgotten (the exit
+    /// command and the attached `exec` both clean up) costs no write.
+    fn forget_exec_session(&mut self, session_id: &str) -> Result<()> {
+        let mut state = self.rec.state.clone();
+        state.exec_sessions.remove(session_id);
+        match self
+            .rt
+            .state()?
+            .remove_exec_session_and_save(self.id(), session_id, &state)
+        {
+            Ok(()) => {
+                self.rec.state = state;
+                Ok(())
+            }
+            Err(e) if e.is(&Error::NoSuchExecSession) => {
+                if self.rec.state.exec_sessions.contains_key(session_id) {
+                    // Unregistered but still in the saved state (written by
+                    // an older rpod): drop it from there too.
+                    self.rec.state = state;
+                    self.save()?;
+                }
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
     }
 }

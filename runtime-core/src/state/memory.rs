@@ -481,6 +481,42 @@ impl State for MemoryState {
         })
     }
 
+    fn add_exec_session_and_save(
+        &self,
+        ctr_id: &str,
+        session_id: &str,
+        state: &ContainerState,
+    ) -> Result<()> {
+        let mut db = self.open()?;
+        db.ctr(ctr_id)?;
+        if db.exec.contains_key(session_id) {
+            return Err(Error::ExecSessionExists.context(format!("exec session {session_id}")));
+        }
+        db.exec.insert(session_id.to_string(), ctr_id.to_string());
+        if let Some(rec) = db.ctrs.get_mut(ctr_id) {
+            rec.state = state.clone();
+        }
+        Ok(())
+    }
+
+    fn remove_exec_session_and_save(
+        &self,
+        ctr_id: &str,
+        session_id: &str,
+        state: &ContainerState,
+    ) -> Result<()> {
+        let mut db = self.open()?;
+        if db.exec.get(session_id).map(String::as_str) != Some(ctr_id) {
+            return Err(Error::NoSuchExecSession.context(format!(
+                "no exec session with ID {session_id} in container {ctr_id}"
+            )));
+        }
+        let rec = db.ctrs.get_mut(ctr_id).ok_or_else(|| no_ctr(ctr_id))?;
+        rec.state = state.clone();
+        db.exec.remove(session_id);
+        Ok(())
+    }
+
     fn container_exec_sessions(&self, ctr_id: &str) -> Result<Vec<String>> {
         let db = self.open()?;
         db.ctr(ctr_id)?;

@@ -178,6 +178,25 @@ pub trait State: Send + Sync + Debug {
     /// Unregisters an exec session (`NoSuchExecSession` otherwise).
     fn remove_exec_session(&self, session_id: &str) -> Result<()>;
 
+    /// `add_exec_session` and then `save_container(ctr_id, state)` in one
+    /// transaction: both happen or neither.
+    fn add_exec_session_and_save(
+        &self,
+        ctr_id: &str,
+        session_id: &str,
+        state: &ContainerState,
+    ) -> Result<()>;
+
+    /// Unregisters exec session `session_id` of container `ctr_id` and saves
+    /// the container's `state`, in one transaction: both happen or neither.
+    /// `NoSuchExecSession` if that container has no such session.
+    fn remove_exec_session_and_save(
+        &self,
+        ctr_id: &str,
+        session_id: &str,
+        state: &ContainerState,
+    ) -> Result<()>;
+
     /// The exec sessions registered for a container.
     fn container_exec_sessions(&self, ctr_id: &str) -> Result<Vec<String>>;
 

@@ -81,6 +81,7 @@ macro_rules! state_conformance_tests {
                 pod_membership,
                 remove_pod_containers_respects_outside_dependents,
                 exec_session_index,
+                exec_sessions_and_state_are_saved_together,
                 exit_codes_outlive_the_container_and_are_pruned,
                 save_and_update_state,
                 refresh_rules,

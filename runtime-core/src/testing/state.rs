@@ -409,6 +409,82 @@ pub fn save_and_update_state(f: &dyn Fn() -> StateUnderTest) {
     assert_eq!(s.container(c.id()).unwrap().config, c.config);
 }
 
+pub fn exec_sessions_and_state_are_saved_together(f: &dyn Fn() -> StateUnderTest) {
+    let sut = f();
+    let s = &sut.state;
+    let c = ctr("exec-and-state");
+    let other = ctr("exec-other");
+    s.add_container(&c).unwrap();
+    s.add_container(&other).unwrap();
+    let sid = generate_id().unwrap();
+    let with_session = |pid: i32| {
+        let mut st = s.update_container(c.id()).unwrap();
+        st.state = ContainerStatus::Running;
+        st.pid = pid;
+        st.exec_sessions.insert(
+            sid.clone(),
+            ExecSession {
+                id: sid.clone(),
+                container_id: c.config.id.clone(),
+                config: ExecConfig {
+                    command: vec!["true".into()],
+                    ..Default::default()
+                },
+                state: 1,
+                pid: 0,
+                exit_code: 0,
+                extra: Default::default(),
+            },
+        );
+        st
+    };
+
+    let registered = with_session(100);
+    s.add_exec_session_and_save(c.id(), &sid, &registered)
+        .unwrap();
+    assert_eq!(s.exec_session(&sid).unwrap(), c.config.id);
+    assert_eq!(s.update_container(c.id()).unwrap(), registered);
+    // A failed registration saves nothing.
+    assert_err(
+        s.add_exec_session_and_save(c.id(), &sid, &with_session(200)),
+        Error::ExecSessionExists,
+    );
+    assert_eq!(s.update_container(c.id()).unwrap(), registered);
+    assert_err(
+        s.add_exec_session_and_save(
+            &generate_id().unwrap(),
+            &generate_id().unwrap(),
+            &registered,
+        ),
+        Error::NoSuchCtr,
+    );
+
+    let mut finished = registered.clone();
+    finished.exec_sessions.clear();
+    // Another container's session: refused, nothing saved or removed.
+    assert_err(
+        s.remove_exec_session_and_save(other.id(), &sid, &finished),
+        Error::NoSuchExecSession,
+    );
+    assert_eq!(s.exec_session(&sid).unwrap(), c.config.id);
+    assert_eq!(s.update_container(c.id()).unwrap(), registered);
+    assert_ne!(s.update_container(other.id()).unwrap(), finished);
+
+    s.remove_exec_session_and_save(c.id(), &sid, &finished)
+        .unwrap();
+    assert_err(s.exec_session(&sid), Error::NoSuchExecSession);
+    assert!(s.container_exec_sessions(c.id()).unwrap().is_empty());
+    assert_eq!(s.update_container(c.id()).unwrap(), finished);
+    // Gone already: an error, and the state stays as saved.
+    assert_err(
+        s.remove_exec_session_and_save(c.id(), &sid, &registered),
+        Error::NoSuchExecSession,
+    );
+    assert_eq!(s.update_container(c.id()).unwrap(), finished);
+    // Nothing left blocks removal.
+    s.remove_container(c.id()).unwrap();
+}
+
 pub fn refresh_rules(f: &dyn Fn() -> StateUnderTest) {
     let sut = f();
     let s = &sut.state;

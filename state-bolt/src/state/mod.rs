@@ -118,6 +118,50 @@ fn reader(tx: &WriteTx) -> Reader<'_> {
     Reader { root: tx.view() }
 }
 
+/// Writes a container's encoded state (`NoSuchCtr` if it is gone).
+fn save_state_in(tx: &mut WriteTx, id: &str, raw: &[u8]) -> Result<()> {
+    let mut b = existing_at(tx, &[l::CTR, id.as_bytes()])?.ok_or_else(|| no_ctr(id))?;
+    b.put(l::STATE, raw)?;
+    Ok(())
+}
+
+/// Registers exec session `session_id` for container `ctr_id`.
+fn add_exec_session_in(tx: &mut WriteTx, ctr_id: &str, session_id: &str) -> Result<()> {
+    {
+        let r = reader(tx);
+        r.ctr(ctr_id)?;
+        if r.get(l::EXEC, session_id)?.is_some() {
+            return Err(Error::ExecSessionExists.context(format!("exec session {session_id}")));
+        }
+    }
+    put_at(tx, &[l::EXEC], session_id, ctr_id.as_bytes())?;
+    put_at(
+        tx,
+        &[l::CTR, ctr_id.as_bytes(), l::EXEC],
+        session_id,
+        ctr_id.as_bytes(),
+    )
+}
+
+/// Unregisters an exec session (of container `owner`, when given); returns
+/// the ID of the container it belonged to.
+fn remove_exec_session_in(
+    tx: &mut WriteTx,
+    session_id: &str,
+    owner: Option<&str>,
+) -> Result<String> {
+    let ctr = reader(tx)
+        .get(l::EXEC, session_id)?
+        .map(|v| String::from_utf8_lossy(&v).into_owned())
+        .filter(|c| owner.is_none_or(|o| o == c))
+        .ok_or_else(|| {
+            Error::NoSuchExecSession.context(format!("no exec session with ID {session_id}"))
+        })?;
+    delete_at(tx, &[l::EXEC], session_id)?;
+    delete_at(tx, &[l::CTR, ctr.as_bytes(), l::EXEC], session_id)?;
+    Ok(ctr)
+}
+
 /// Removes a container after checking that nothing depends on it and that it
 /// has no exec sessions.
 fn remove_ctr_checked(tx: &mut WriteTx, id: &str) -> Result<()> {
@@ -445,11 +489,7 @@ impl State for BoltState {
 
     fn save_container(&self, id: &str, state: &ContainerState) -> Result<()> {
         let raw = encode(state)?;
-        self.update(|tx| {
-            let mut b = existing_at(tx, &[l::CTR, id.as_bytes()])?.ok_or_else(|| no_ctr(id))?;
-            b.put(l::STATE, &raw)?;
-            Ok(())
-        })
+        self.update(|tx| save_state_in(tx, id, &raw))
     }
 
     fn container_in_use(&self, id: &str) -> Result<Vec<String>> {
@@ -646,24 +686,32 @@ impl State for BoltState {
     }
 
     fn add_exec_session(&self, ctr_id: &str, session_id: &str) -> Result<()> {
+        self.update(|tx| add_exec_session_in(tx, ctr_id, session_id))
+    }
+
+    fn add_exec_session_and_save(
+        &self,
+        ctr_id: &str,
+        session_id: &str,
+        state: &ContainerState,
+    ) -> Result<()> {
+        let raw = encode(state)?;
         self.update(|tx| {
-            {
-                let r = reader(tx);
-                r.ctr(ctr_id)?;
-                if r.get(l::EXEC, session_id)?.is_some() {
-                    return Err(
-                        Error::ExecSessionExists.context(format!("exec session {session_id}"))
-                    );
-                }
-            }
-            put_at(tx, &[l::EXEC], session_id, ctr_id.as_bytes())?;
-            put_at(
-                tx,
-                &[l::CTR, ctr_id.as_bytes(), l::EXEC],
-                session_id,
-                ctr_id.as_bytes(),
-            )?;
-            Ok(())
+            add_exec_session_in(tx, ctr_id, session_id)?;
+            save_state_in(tx, ctr_id, &raw)
+        })
+    }
+
+    fn remove_exec_session_and_save(
+        &self,
+        ctr_id: &str,
+        session_id: &str,
+        state: &ContainerState,
+    ) -> Result<()> {
+        let raw = encode(state)?;
+        self.update(|tx| {
+            remove_exec_session_in(tx, session_id, Some(ctr_id))?;
+            save_state_in(tx, ctr_id, &raw)
         })
     }
 
@@ -679,18 +727,7 @@ impl State for BoltState {
     }
 
     fn remove_exec_session(&self, session_id: &str) -> Result<()> {
-        self.update(|tx| {
-            let ctr = reader(tx)
-                .get(l::EXEC, session_id)?
-                .map(|v| String::from_utf8_lossy(&v).into_owned())
-                .ok_or_else(|| {
-                    Error::NoSuchExecSession
-                        .context(format!("no exec session with ID {session_id}"))
-                })?;
-            delete_at(tx, &[l::EXEC], session_id)?;
-            delete_at(tx, &[l::CTR, ctr.as_bytes(), l::EXEC], session_id)?;
-            Ok(())
-        })
+        self.update(|tx| remove_exec_session_in(tx, session_id, None).map(|_| ()))
     }
 
     fn container_exec_sessions(&self, ctr_id: &str) -> Result<Vec<String>> {
