@@ -12,6 +12,7 @@ mod conmon;
 mod create;
 mod errors;
 mod exec;
+mod pidfd;
 mod runc;
 mod seqpacket;
 mod stop;

@@ -11,6 +11,7 @@ use rpod_runtime_core::container::ContainerRecord;
 use rpod_runtime_core::{Error, Result};
 
 use crate::ConmonRuntime;
+use crate::pidfd::{InitProcess, Unusable};
 
 /// How long a SIGKILLed container may take to go (Podman's `killContainerTimeout`).
 const KILL_TIMEOUT: Duration = Duration::from_secs(5);
@@ -35,8 +36,35 @@ pub(crate) fn stop(
         0 => libc::SIGTERM,
         n => i32::try_from(n).unwrap_or(libc::SIGTERM),
     };
+    // The init process through a pidfd: signalled directly (no `runc kill`
+    // process) and its exit noticed at once. `--all` needs runc, which
+    // knows every process of the container.
+    let init = if all {
+        None
+    } else {
+        match InitProcess::open(pid, ctr.state.conmon_pid) {
+            Ok(p) => Some(p),
+            Err(Unusable::Gone) => return Ok(()),
+            Err(Unusable::Unsupported) => None,
+        }
+    };
+    let send = |sig: i32| -> Result<()> {
+        match &init {
+            Some(p) => p
+                .signal(sig)
+                .map(drop)
+                .map_err(|e| Error::msg(format!("sending signal {sig} to PID {pid}: {e}"))),
+            None => rt.kill_ctr(ctr, sig, all),
+        }
+    };
+    let wait = |limit: Duration| -> bool {
+        match &init {
+            Some(p) => p.wait_exit(limit) || gone(pid, &exit_file),
+            None => wait_gone(pid, &exit_file, limit),
+        }
+    };
     if !timeout.is_zero() {
-        if let Err(e) = rt.kill_ctr(ctr, stop_signal, all) {
+        if let Err(e) = send(stop_signal) {
             if gone(pid, &exit_file) {
                 return Ok(());
             }
@@ -45,7 +73,7 @@ pub(crate) fn stop(
                 ctr.id()
             );
         }
-        if wait_gone(pid, &exit_file, timeout) {
+        if wait(timeout) {
             return Ok(());
         }
         tracing::warn!(
@@ -55,18 +83,18 @@ pub(crate) fn stop(
             timeout.as_secs()
         );
     }
-    if let Err(e) = rt.kill_ctr(ctr, libc::SIGKILL, all) {
+    if let Err(e) = send(libc::SIGKILL) {
         // The container may have exited on its own an instant ago: the
         // runtime says it is not running while conmon has yet to reap it.
         let stopped = rt
             .runtime_state(ctr.id())
             .is_ok_and(|st| st.status == "stopped");
-        if gone(pid, &exit_file) || (stopped && wait_gone(pid, &exit_file, KILL_TIMEOUT)) {
+        if gone(pid, &exit_file) || (stopped && wait(KILL_TIMEOUT)) {
             return Ok(());
         }
         return Err(e.context(format!("sending SIGKILL to container {}", ctr.id())));
     }
-    if wait_gone(pid, &exit_file, KILL_TIMEOUT) {
+    if wait(KILL_TIMEOUT) {
         Ok(())
     } else {
         Err(Error::msg("given PIDs did not die within timeout"))
