@@ -5,7 +5,9 @@
 //! containers and pods; config and state as JSON columns with Podman's field
 //! names; dependency, container-volume, exec-session, network and exit-code
 //! tables. rpod adds `NameNamespace`, which makes names unique across
-//! containers and pods (Podman checks that only in its name generator).
+//! containers and pods (Podman checks that only in its name generator), and
+//! (version 2) `ContainerListing`, the config of each container without its
+//! OCI spec, which `ps` reads instead of the large config rows.
 //!
 //! The file header's application ID marks the file as rpod's, so a foreign
 //! SQLite file (Podman's own `db.sql`, say) is refused instead of misread.
@@ -21,12 +23,13 @@ use crate::error::{DbError, DbResult};
 use rpod_runtime_core::Error;
 
 /// The schema version this build writes and understands.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// `PRAGMA application_id` of an rpod state database (ASCII `rpod`).
 pub const APPLICATION_ID: i32 = 0x7270_6f64;
 
-/// Tables and indexes of schema version 1.
+/// Tables and indexes of schema version 1. A new database gets these and
+/// then [`LISTING_V2`].
 const SCHEMA_V1: &str = r#"
 CREATE TABLE DBConfig (
     ID            INTEGER PRIMARY KEY NOT NULL CHECK (ID IN (1)),
@@ -135,6 +138,63 @@ CREATE TABLE ContainerVolume (
 CREATE INDEX ContainerVolumeVolumeName ON ContainerVolume (VolumeName);
 "#;
 
+/// SQL for the listing copy of the config JSON in column `$json`: the JSON
+/// without its top-level `spec`, or the text unchanged when it is not JSON.
+macro_rules! listing_of {
+    ($json:literal) => {
+        concat!(
+            "CASE WHEN json_valid(",
+            $json,
+            ") THEN json_remove(",
+            $json,
+            ", '$.spec') ELSE ",
+            $json,
+            " END"
+        )
+    };
+}
+
+/// What schema version 2 adds: `ContainerListing`, each container's config
+/// JSON without `spec`, kept equal to `ContainerConfig.JSON` by SQLite itself.
+///
+/// A config row is about 11 KB, 10 KB of it the OCI spec, so it spans
+/// overflow pages; a listing that reads it (and cuts the spec out with
+/// `json_remove`) pays for the whole spec. The listing row is about 1 KB.
+///
+/// - A rowid table, not `WITHOUT ROWID`: in a `WITHOUT ROWID` table (an index
+///   b-tree) a row stays on its page only up to about 1,000 bytes with 4 KB
+///   pages, which a 1 KB listing row often passes; a rowid table keeps rows
+///   up to about 4,000 bytes on the page, so a scan reads each page once.
+/// - The triggers write the copy in the statement that writes the config, so
+///   no write path (add, config rewrite, rename, or one added later) can
+///   forget it, and it is derived by one expression, the same that fills it
+///   on migration. A config that is not valid JSON (only possible by editing
+///   the file by hand) is copied whole, so the listing reports the same
+///   decoding error as a full read instead of failing the write.
+/// - `ON DELETE CASCADE` removes the copy with its config row on every
+///   removal path, like `ContainerState`.
+const LISTING_V2: &str = concat!(
+    "
+CREATE TABLE ContainerListing (
+    ID   TEXT PRIMARY KEY NOT NULL
+         REFERENCES ContainerConfig (ID) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+    JSON TEXT NOT NULL
+);
+
+CREATE TRIGGER ContainerListingOnInsert AFTER INSERT ON ContainerConfig BEGIN
+    INSERT OR REPLACE INTO ContainerListing (ID, JSON) VALUES (NEW.ID, ",
+    listing_of!("NEW.JSON"),
+    ");
+END;
+
+CREATE TRIGGER ContainerListingOnUpdate AFTER UPDATE OF JSON ON ContainerConfig BEGIN
+    INSERT OR REPLACE INTO ContainerListing (ID, JSON) VALUES (NEW.ID, ",
+    listing_of!("NEW.JSON"),
+    ");
+END;
+"
+);
+
 /// One forward migration: from `from` to `from + 1`, run inside the
 /// migration's exclusive transaction.
 struct Migration {
@@ -143,11 +203,18 @@ struct Migration {
 }
 
 /// Every migration, in order. Version 0 is Podman 5's layout: names were
-/// unique only among containers and among pods, not across both.
-const MIGRATIONS: &[Migration] = &[Migration {
-    from: 0,
-    run: migrate_0_to_1,
-}];
+/// unique only among containers and among pods, not across both. Version 1
+/// had no `ContainerListing`.
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        from: 0,
+        run: migrate_0_to_1,
+    },
+    Migration {
+        from: 1,
+        run: migrate_1_to_2,
+    },
+];
 
 fn migrate_0_to_1(conn: &Connection) -> DbResult<()> {
     let clash: Option<String> = conn
@@ -169,6 +236,18 @@ fn migrate_0_to_1(conn: &Connection) -> DbResult<()> {
          INSERT INTO NameNamespace (Name) SELECT Name FROM ContainerConfig;
          INSERT INTO NameNamespace (Name) SELECT Name FROM PodConfig;",
     )?;
+    Ok(())
+}
+
+/// Creates `ContainerListing` and its triggers, and fills it from every
+/// config with the triggers' own expression. The config rows are only read.
+fn migrate_1_to_2(conn: &Connection) -> DbResult<()> {
+    conn.execute_batch(LISTING_V2)?;
+    conn.execute_batch(concat!(
+        "INSERT INTO ContainerListing (ID, JSON) SELECT ID, ",
+        listing_of!("JSON"),
+        " FROM ContainerConfig;"
+    ))?;
     Ok(())
 }
 
@@ -238,6 +317,7 @@ pub(crate) fn ensure(conn: &mut Connection) -> DbResult<()> {
     match check(&tx)? {
         Found::Empty => {
             tx.execute_batch(SCHEMA_V1)?;
+            tx.execute_batch(LISTING_V2)?;
             tx.pragma_update(None, "application_id", APPLICATION_ID)?;
             tx.execute(
                 "INSERT INTO DBConfig (ID, SchemaVersion) VALUES (1, ?1)",
@@ -275,4 +355,60 @@ pub(crate) fn ensure(conn: &mut Connection) -> DbResult<()> {
     }
     tx.commit()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::Connection;
+
+    use super::{SCHEMA_V1, SCHEMA_VERSION, ensure};
+
+    fn layout(c: &Connection) -> Vec<(String, String, Option<String>)> {
+        let mut stmt = c
+            .prepare("SELECT type, name, sql FROM sqlite_schema ORDER BY type, name")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    /// Version 2 is version 1 plus `ContainerListing` and its two triggers,
+    /// and nothing else: dropping those gives exactly the version-1 layout.
+    /// (The migration tests build version-1 files that way.)
+    #[test]
+    fn version_2_is_version_1_plus_the_listing() {
+        let mut current = Connection::open_in_memory().unwrap();
+        ensure(&mut current).unwrap();
+        let version: i64 = current
+            .query_row("SELECT SchemaVersion FROM DBConfig", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        let added: Vec<String> = layout(&current)
+            .into_iter()
+            .filter(|(_, _, sql)| {
+                sql.as_deref()
+                    .is_some_and(|s| s.contains("ContainerListing"))
+            })
+            .map(|(kind, name, _)| format!("{kind} {name}"))
+            .collect();
+        assert_eq!(
+            added,
+            [
+                "table ContainerListing",
+                "trigger ContainerListingOnInsert",
+                "trigger ContainerListingOnUpdate",
+            ]
+        );
+        current
+            .execute_batch(
+                "DROP TRIGGER ContainerListingOnInsert;
+                 DROP TRIGGER ContainerListingOnUpdate;
+                 DROP TABLE ContainerListing;",
+            )
+            .unwrap();
+        let v1 = Connection::open_in_memory().unwrap();
+        v1.execute_batch(SCHEMA_V1).unwrap();
+        assert_eq!(layout(&current), layout(&v1));
+    }
 }

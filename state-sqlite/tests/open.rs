@@ -113,8 +113,10 @@ fn version_0_fixture_is_migrated_forward() {
     write_fixture(tmp.path(), "");
     assert_eq!(schema_version(&db_path(tmp.path())), 0);
 
+    // 0 → 1 → 2 in one open.
     let s = SqliteState::open(tmp.path()).unwrap();
-    assert_eq!(schema_version(&db_path(tmp.path())), 1);
+    assert_eq!(SCHEMA_VERSION, 2);
+    assert_eq!(schema_version(&db_path(tmp.path())), SCHEMA_VERSION);
     // Everything the old layout held is readable.
     let web = s.lookup_pod("web").unwrap();
     assert_eq!(web.state.cgroup_path, "/libpod_parent/web");
@@ -135,6 +137,14 @@ fn version_0_fixture_is_migrated_forward() {
         s.lookup_container_id("db").unwrap()
     );
     assert_eq!(s.db_config().unwrap().unwrap().graph_driver, "overlay");
+    // Version 2's listing copy was filled from the old configs.
+    let mut full = s.all_containers(true).unwrap();
+    let listed = s.all_containers_for_listing().unwrap();
+    assert_eq!(full.len(), 2);
+    for r in &mut full {
+        r.config.spec = None;
+    }
+    assert_eq!(listed, full);
     // The new rule holds for old names: a pod may not take a container's name.
     assert!(s.add_pod(&pod("db")).unwrap_err().is(&Error::PodExists));
     assert!(

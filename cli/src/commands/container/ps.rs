@@ -3,9 +3,9 @@
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
-use rpod_runtime_core::container::{Container, ContainerStatus};
+use rpod_runtime_core::container::{Container, ContainerConfig, ContainerState, ContainerStatus};
 use rpod_runtime_core::time::{go_time_string, is_go_zero};
 
 use crate::args::PsArgs;
@@ -31,7 +31,10 @@ const HEADERS: &[(&str, &str)] = &[
 
 /// Podman's human status: `Up 3 seconds ago`, `Exited (3) 2 minutes ago`, `Created` ...
 fn status_text(c: &Container) -> String {
-    let st = c.state();
+    state_status_text(c.state())
+}
+
+fn state_status_text(st: &ContainerState) -> String {
     match st.state {
         ContainerStatus::Running => format!("Up {}", ago(&st.started_time)),
         ContainerStatus::Exited | ContainerStatus::Stopped => {
@@ -88,55 +91,117 @@ fn json_record(c: &Container, size: bool) -> Value {
     })
 }
 
-/// What a template sees: Podman's reporter fields.
-fn template_record(c: &Container, no_trunc: bool, size: bool) -> Value {
-    let cfg = c.config();
-    let st = c.state();
-    let mut command = cfg.command.join(" ");
-    if !no_trunc && command.chars().count() > 17 {
-        command = command.chars().take(17).collect::<String>() + "...";
+/// The fields of a template record that a format can read.
+///
+/// A format reads a field by name (`.Names`), so building only the fields
+/// it names gives the same output and skips the costly ones (time
+/// formatting, label maps) that the default table never shows. A format
+/// that can see the whole record (a `.` not followed by a name, as in
+/// `{{json .}}`, `{{.}}`, `{{range .}}`, `{{index . "ID"}}`, or any `$`
+/// variable) gets every field.
+#[derive(Debug)]
+struct Wanted<'a> {
+    /// Every name that follows a `.` in the format; `None` when every field
+    /// is wanted.
+    names: Option<Vec<&'a str>>,
+}
+
+impl<'a> Wanted<'a> {
+    fn new(src: &'a str) -> Self {
+        let is_name = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+        let b = src.as_bytes();
+        let mut names = Vec::new();
+        for (i, &c) in b.iter().enumerate() {
+            match c {
+                b'$' => return Wanted { names: None },
+                b'.' => {
+                    let len = b[i + 1..].iter().take_while(|&&n| is_name(n)).count();
+                    let starts_with_letter = b
+                        .get(i + 1)
+                        .is_some_and(|n| n.is_ascii_alphabetic() || *n == b'_');
+                    if !starts_with_letter {
+                        return Wanted { names: None };
+                    }
+                    // Both ends are ASCII, so these are char boundaries.
+                    names.push(&src[i + 1..i + 1 + len]);
+                }
+                _ => {}
+            }
+        }
+        Wanted { names: Some(names) }
     }
-    let id = if no_trunc {
-        cfg.id.clone()
-    } else {
-        cfg.id[..12].to_string()
+
+    fn has(&self, field: &str) -> bool {
+        self.names.as_ref().is_none_or(|n| n.contains(&field))
+    }
+}
+
+/// What a template sees: Podman's reporter fields (those `want` names).
+fn template_record(
+    cfg: &ContainerConfig,
+    st: &ContainerState,
+    no_trunc: bool,
+    size: bool,
+    want: &Wanted<'_>,
+) -> Value {
+    let mut m = Map::new();
+    let mut put = |key: &str, value: &dyn Fn() -> Value| {
+        if want.has(key) {
+            m.insert(key.to_string(), value());
+        }
     };
-    let size_text = if size {
-        format!(
-            "0B (virtual {})",
-            human_size(dir_size(Path::new(&cfg.rootfs)))
-        )
-    } else {
-        String::new()
-    };
-    json!({
-        "ID": id,
-        "Image": cfg.rootfs_image_name,
-        "ImageID": cfg.rootfs_image_id,
-        "Command": command,
-        "CreatedHuman": ago(&cfg.created_time),
-        "Created": go_time_string(&cfg.created_time),
-        "CreatedAt": go_time_string(&cfg.created_time),
-        "RunningFor": ago(&cfg.created_time),
-        "Status": status_text(c),
-        "State": status_text(c),
-        "Ports": "",
-        "Names": cfg.name,
-        "Labels": cfg.labels,
-        "Mounts": "",
-        "Networks": "",
-        "Pod": cfg.pod.clone().unwrap_or_default(),
-        "PodName": "",
-        "Size": size_text,
-        "Pid": st.pid,
-        "ExitCode": st.exit_code,
-        "Exited": st.exited,
-        "ExitedAt": unix(&st.finished_time),
-        "StartedAt": unix(&st.started_time),
-        "AutoRemove": cfg.auto_remove,
-        "IsInfra": false,
-        "Namespaces": {},
-    })
+    put("ID", &|| {
+        Value::String(if no_trunc {
+            cfg.id.clone()
+        } else {
+            cfg.id[..12].to_string()
+        })
+    });
+    put("Image", &|| json!(cfg.rootfs_image_name));
+    put("ImageID", &|| json!(cfg.rootfs_image_id));
+    put("Command", &|| {
+        let mut command = cfg.command.join(" ");
+        if !no_trunc && command.chars().count() > 17 {
+            command = command.chars().take(17).collect::<String>() + "...";
+        }
+        Value::String(command)
+    });
+    put("CreatedHuman", &|| Value::String(ago(&cfg.created_time)));
+    put("Created", &|| {
+        Value::String(go_time_string(&cfg.created_time))
+    });
+    put("CreatedAt", &|| {
+        Value::String(go_time_string(&cfg.created_time))
+    });
+    put("RunningFor", &|| Value::String(ago(&cfg.created_time)));
+    put("Status", &|| Value::String(state_status_text(st)));
+    put("State", &|| Value::String(state_status_text(st)));
+    put("Ports", &|| json!(""));
+    put("Names", &|| json!(cfg.name));
+    put("Labels", &|| json!(cfg.labels));
+    put("Mounts", &|| json!(""));
+    put("Networks", &|| json!(""));
+    put("Pod", &|| json!(cfg.pod.clone().unwrap_or_default()));
+    put("PodName", &|| json!(""));
+    put("Size", &|| {
+        Value::String(if size {
+            format!(
+                "0B (virtual {})",
+                human_size(dir_size(Path::new(&cfg.rootfs)))
+            )
+        } else {
+            String::new()
+        })
+    });
+    put("Pid", &|| json!(st.pid));
+    put("ExitCode", &|| json!(st.exit_code));
+    put("Exited", &|| json!(st.exited));
+    put("ExitedAt", &|| json!(unix(&st.finished_time)));
+    put("StartedAt", &|| json!(unix(&st.started_time)));
+    put("AutoRemove", &|| json!(cfg.auto_remove));
+    put("IsInfra", &|| json!(false));
+    put("Namespaces", &|| json!({}));
+    Value::Object(m)
 }
 
 /// Applies `--filter` (id, name, status, label, exited, ancestor; OR within a key, AND across).
@@ -243,7 +308,7 @@ pub fn ps(args: &PsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
                 .cmp(&b.config().rootfs_image_name)
         }),
         "command" => list.sort_by(|a, b| a.config().command.cmp(&b.config().command)),
-        "status" => list.sort_by_key(status_text),
+        "status" => list.sort_by_cached_key(status_text),
         "size" => {}
         other => {
             return Err(CliError::Usage(format!(
@@ -265,10 +330,6 @@ pub fn ps(args: &PsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
             crate::output::pretty_json(&Value::Array(recs))?
         }
         (_, src) => {
-            let rows: Vec<Value> = list
-                .iter()
-                .map(|c| template_record(c, args.no_trunc, args.size))
-                .collect();
             let src = src.unwrap_or_else(|| {
                 if args.size {
                     format!("{DEFAULT_TABLE}\t{{{{.Size}}}}")
@@ -276,6 +337,11 @@ pub fn ps(args: &PsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
                     DEFAULT_TABLE.to_string()
                 }
             });
+            let want = Wanted::new(&src);
+            let rows: Vec<Value> = list
+                .iter()
+                .map(|c| template_record(c.config(), c.state(), args.no_trunc, args.size, &want))
+                .collect();
             if format::is_table(&src) {
                 format::render_table(&src, &rows, Some(HEADERS))
                     .map_err(|e| CliError::Usage(e.to_string()))?
@@ -285,4 +351,118 @@ pub fn ps(args: &PsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         }
     };
     ctx.write(&text)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn sample() -> (ContainerConfig, ContainerState) {
+        let mut cfg = ContainerConfig::new(
+            "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+            "web-1",
+            3,
+        );
+        cfg.created_time = Utc
+            .timestamp_opt(1_700_000_000, 123_450_000)
+            .single()
+            .unwrap();
+        cfg.command = vec!["sh".into(), "-c".into(), "sleep 1000 && echo done".into()];
+        cfg.rootfs_image_name = "localhost/busybox:latest".into();
+        cfg.rootfs_image_id = "92e4e444a8fe".into();
+        cfg.labels.insert("tier".into(), "front".into());
+        cfg.pod = Some("pod-id".into());
+        let st = ContainerState {
+            state: ContainerStatus::Exited,
+            exit_code: 3,
+            exited: true,
+            pid: 0,
+            finished_time: Utc.timestamp_opt(1_700_000_100, 0).single().unwrap(),
+            ..ContainerState::default()
+        };
+        (cfg, st)
+    }
+
+    /// Every field, as a format that sees the whole record gets them.
+    fn full(cfg: &ContainerConfig, st: &ContainerState, no_trunc: bool) -> Value {
+        template_record(cfg, st, no_trunc, false, &Wanted { names: None })
+    }
+
+    #[test]
+    fn bare_dots_and_variables_want_every_field() {
+        for src in [
+            "{{json .}}",
+            "{{.}}",
+            "{{range $k, $v := .}}{{$k}} {{end}}",
+            "{{index . \"ID\"}}",
+            "{{printf \"%.3s\" .Names}}",
+            "{{ . }}",
+            "{{.Names}}.",
+        ] {
+            assert!(Wanted::new(src).names.is_none(), "{src}");
+        }
+        let w = Wanted::new(DEFAULT_TABLE);
+        assert!(w.names.is_some());
+        assert!(w.has("Names") && w.has("CreatedHuman") && w.has("Status"));
+        // Whole names only: `.CreatedHuman` does not name `Created`.
+        assert!(!w.has("Created") && !w.has("ImageID"));
+        assert!(!w.has("Labels") && !w.has("CreatedAt") && !w.has("Size"));
+        let w = Wanted::new("{{.Labels.tier}} {{ .Created }}");
+        assert!(w.has("Labels") && w.has("tier") && w.has("Created"));
+        assert!(!w.has("CreatedAt") && !w.has("Names"));
+    }
+
+    /// Building only the named fields renders exactly what the whole record
+    /// renders, for tables, per-row formats and formats that see it all.
+    #[test]
+    fn only_the_named_fields_render_the_same() {
+        let (cfg, st) = sample();
+        let with_size = format!("{DEFAULT_TABLE}\t{{{{.Size}}}}");
+        for src in [
+            DEFAULT_TABLE,
+            with_size.as_str(),
+            "{{.Names}} {{.Status}}",
+            "{{.ID}} {{.Command}} {{.CreatedAt}} {{.Created}} {{.Labels}}",
+            "{{.Labels.tier}} {{.Pod}} {{.ExitCode}} {{.Exited}} {{.ExitedAt}}",
+            "table {{.ID}}\t{{.Image}}\t{{.ImageID}}\t{{.RunningFor}}\t{{.State}}",
+            "{{if .Exited}}exited{{end}} {{.Pid}} {{.NoSuchField}}",
+            "{{json .}}",
+            "{{.}}",
+            "{{range $k, $v := .}}{{$k}}={{$v}};{{end}}",
+            "{{index . \"Names\"}}",
+        ] {
+            for no_trunc in [false, true] {
+                let want = Wanted::new(src);
+                let some = [template_record(&cfg, &st, no_trunc, false, &want)];
+                let all = [full(&cfg, &st, no_trunc)];
+                let render = |rows: &[Value]| {
+                    if format::is_table(src) {
+                        format::render_table(src, rows, Some(HEADERS)).unwrap()
+                    } else {
+                        format::render_each(src, rows).unwrap()
+                    }
+                };
+                assert_eq!(render(&some), render(&all), "{src} (no_trunc {no_trunc})");
+            }
+        }
+    }
+
+    #[test]
+    fn the_default_table_skips_the_costly_fields() {
+        let (cfg, st) = sample();
+        let rec = template_record(&cfg, &st, false, false, &Wanted::new(DEFAULT_TABLE));
+        let all = full(&cfg, &st, false);
+        let (rec, all) = (rec.as_object().unwrap(), all.as_object().unwrap());
+        for key in rec.keys() {
+            assert_eq!(rec.get(key), all.get(key), "{key}");
+        }
+        for key in ["Labels", "Created", "CreatedAt", "Namespaces", "Size"] {
+            assert!(!rec.contains_key(key), "{key}");
+        }
+        assert_eq!(rec["ID"], "0123456789ab");
+        assert_eq!(rec["Command"], "sh -c sleep 1000 ...");
+        assert!(rec["Status"].as_str().unwrap().starts_with("Exited (3) "));
+    }
 }
