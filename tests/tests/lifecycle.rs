@@ -690,3 +690,59 @@ fn signals_sent_to_rpod_run_reach_the_container() {
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout), "ready\ngot INT\n");
 }
+
+#[test]
+fn a_container_whose_conmon_was_killed_is_reported_stopped_and_removable() {
+    let env = TestEnv::new();
+    let rootfs = rootfs_arg(&env);
+    let r = env.rpod(&[
+        "run", "-d", "--name", "orphan", "--rootfs", &rootfs, "sleep", "300",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let pids = env
+        .rpod(&[
+            "inspect",
+            "--format",
+            "{{.State.Pid}} {{.State.ConmonPid}}",
+            "orphan",
+        ])
+        .ok()
+        .stdout;
+    let (pid, conmon) = pids.trim().split_once(' ').unwrap();
+    let kill = |pid: &str| {
+        let ok = std::process::Command::new("kill")
+            .args(["-KILL", pid])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill {pid}");
+    };
+    // conmon alone gone: the container still runs and is reported so.
+    kill(conmon);
+    std::thread::sleep(Duration::from_millis(200));
+    let status = |env: &TestEnv| {
+        env.rpod(&[
+            "inspect",
+            "--format",
+            "{{.State.Status}} {{.State.ExitCode}}",
+            "orphan",
+        ])
+        .ok()
+        .stdout
+    };
+    assert_eq!(status(&env), "running 0\n");
+    // Then its process too: nobody will write an exit file, so rpod records
+    // the exit itself instead of waiting forever.
+    kill(pid);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while status(&env) == "running 0\n" && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Stopped (the exit is recorded; no exit command came to clean up).
+    assert_eq!(status(&env), "stopped -1\n");
+    let r = env.rpod(&["stop", "-t", "0", "orphan"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = env.rpod(&["rm", "orphan"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(env.rpod(&["ps", "-a", "-q"]).ok().stdout, "");
+}

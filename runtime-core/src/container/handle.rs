@@ -82,6 +82,16 @@ impl Container {
     /// code, finish time = the file's ctime, OOM flag), a `died` event is
     /// written and the exit code recorded.
     pub(crate) fn sync(&mut self) -> Result<()> {
+        if self.sync_unsaved()? {
+            self.save()?;
+        }
+        Ok(())
+    }
+
+    /// [`Container::sync`] that leaves the write of a state changed by the
+    /// exit file to the caller (who is about to write it anyway): true when
+    /// a save is due.
+    pub(crate) fn sync_unsaved(&mut self) -> Result<bool> {
         let state = self.rt.state()?;
         self.rec.state = match state.update_container(self.id()) {
             Ok(s) => s,
@@ -90,14 +100,10 @@ impl Container {
             }
             Err(e) => return Err(e),
         };
-        if matches!(
+        Ok(matches!(
             self.rec.state.state,
             ContainerStatus::Running | ContainerStatus::Paused | ContainerStatus::Stopping
-        ) && self.check_exit_file()?
-        {
-            self.save()?;
-        }
-        Ok(())
+        ) && self.check_exit_file()?)
     }
 
     /// Applies the exit file if present; true when the state changed.
@@ -105,7 +111,9 @@ impl Container {
         let path = self.rt.paths()?.exits_dir().join(self.id());
         let meta = match std::fs::metadata(&path) {
             Ok(m) => m,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return self.check_conmon_alive(&path);
+            }
             Err(e) => return Err(Error::io(&path, e)),
         };
         let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
@@ -114,6 +122,34 @@ impl Container {
         let finished = DateTime::<Utc>::from_timestamp(meta.ctime(), meta.ctime_nsec() as u32)
             .unwrap_or_else(Utc::now);
         self.mark_exited(code, finished)?;
+        Ok(true)
+    }
+
+    /// Without an exit file: if the container's conmon and its process are
+    /// both gone, nobody will ever write one (conmon was killed, say), so
+    /// the container is recorded as exited with code -1, as Podman does
+    /// when the runtime reports it stopped without an exit file. True when
+    /// the state changed.
+    fn check_conmon_alive(&mut self, exit_file: &std::path::Path) -> Result<bool> {
+        let gone = |pid: i32| {
+            nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None)
+                == Err(nix::errno::Errno::ESRCH)
+        };
+        let (conmon, pid) = (self.rec.state.conmon_pid, self.rec.state.pid);
+        // Only when both are gone: a container whose conmon was killed may
+        // well still run.
+        if conmon <= 0 || !gone(conmon) || (pid > 0 && !gone(pid)) {
+            return Ok(false);
+        }
+        // conmon writes the file and then exits: look once more.
+        if exit_file.exists() {
+            return self.check_exit_file();
+        }
+        tracing::error!(
+            "no exit file for container {} and its conmon (PID {conmon}) is gone: recording exit code -1",
+            self.id()
+        );
+        self.mark_exited(-1, Utc::now())?;
         Ok(true)
     }
 
