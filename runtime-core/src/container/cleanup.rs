@@ -6,6 +6,7 @@ use std::path::Path;
 
 use chrono::Utc;
 
+use super::handle::HeldLock;
 use super::{Container, ContainerStatus};
 use crate::error::{Error, Result};
 use crate::events::EventStatus;
@@ -43,6 +44,12 @@ impl Container {
 
     /// The cleanup itself; the caller holds the lock and has synced.
     pub(crate) fn cleanup_locked(&mut self) -> Result<()> {
+        self.cleanup_locked_saving(false)
+    }
+
+    /// [`Container::cleanup_locked`] that also writes the state when `dirty`
+    /// (changed by a sync that left the write to this one).
+    pub(crate) fn cleanup_locked_saving(&mut self, dirty: bool) -> Result<()> {
         if matches!(
             self.rec.state.state,
             ContainerStatus::Running | ContainerStatus::Paused | ContainerStatus::Stopping
@@ -76,7 +83,7 @@ impl Container {
             }
         };
         // One (fsynced) write for everything that changed, none otherwise.
-        if (released || unmounted)
+        if (released || unmounted || dirty)
             && let Err(e) = self.save()
         {
             first_err.get_or_insert(e);
@@ -92,8 +99,10 @@ impl Container {
 
     /// `container cleanup`: safe to run any number of times.
     pub fn cleanup(&mut self) -> Result<()> {
-        let _held = self.lock_and_sync()?;
-        self.cleanup_locked()
+        let _held = HeldLock::take(&self.lock)?;
+        // The exit file's news and the cleanup go out in one write.
+        let dirty = self.sync_unsaved()?;
+        self.cleanup_locked_saving(dirty)
     }
 }
 

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use super::handle::HeldLock;
 use super::{Container, ContainerStatus};
 use crate::error::{Error, Result};
 use crate::events::EventStatus;
@@ -43,18 +44,35 @@ impl Container {
         let stopped = self
             .oci()?
             .stop(&self.rec, Duration::from_secs(timeout.into()), false);
-        let _held = self.lock_and_sync()?;
-        stopped?;
+        let _held = HeldLock::take(&self.lock)?;
+        let mut dirty = self.sync_unsaved()?;
+        if let Err(e) = stopped {
+            if dirty {
+                self.save()?;
+            }
+            return Err(e);
+        }
         if self.rec.state.state == ContainerStatus::Stopping {
             // The exit file was not there yet at sync: wait briefly for conmon.
-            self.wait_for_exit_file(Duration::from_secs(5))?;
+            dirty |= self.wait_for_exit_file_unsaved(Duration::from_secs(5))?;
         }
         self.rt.emit(self.event(EventStatus::Stop));
-        self.cleanup_locked()
+        // The exit and the cleanup are written together.
+        self.cleanup_locked_saving(dirty)
     }
 
     /// Polls for conmon's exit file and applies it.
     pub(crate) fn wait_for_exit_file(&mut self, limit: Duration) -> Result<()> {
+        if self.wait_for_exit_file_unsaved(limit)? {
+            self.save()?;
+        }
+        Ok(())
+    }
+
+    /// [`Container::wait_for_exit_file`] leaving the write to the caller:
+    /// true when the state changed and must be saved.
+    fn wait_for_exit_file_unsaved(&mut self, limit: Duration) -> Result<bool> {
+        let mut dirty = false;
         let deadline = std::time::Instant::now() + limit;
         while matches!(
             self.rec.state.state,
@@ -67,9 +85,11 @@ impl Container {
                 )));
             }
             std::thread::sleep(Duration::from_millis(2));
-            self.sync()?;
+            // Reloads first: nothing unsaved is lost, since the loop only
+            // goes on while the exit has not been seen.
+            dirty |= self.sync_unsaved()?;
         }
-        Ok(())
+        Ok(dirty)
     }
 
     /// `kill`: sends `signal` to the container's init process.
