@@ -27,6 +27,8 @@ use crate::lock::StoreLock;
 use crate::tar_apply::{Target, apply_layer, assemble_layer};
 use crate::{overlay, treetar, vfs};
 
+/// The flag an unfinished layer carries in `layers.json`.
+const INCOMPLETE: &[u8] = b"incomplete";
 /// The storage driver in use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Driver {
@@ -156,8 +158,16 @@ impl Store {
             containers: Cached::default(),
             mounts: Cached::default(),
         };
-        let ls = store.layers.load(&store.layout.layers_json())?;
-        if ls.iter().any(Layer::incomplete) {
+        // Only a layer index that mentions an incomplete layer is parsed
+        // here: commands that never touch layers (ps, inspect) skip the
+        // parse of an index that grows with every container.
+        let index = store.layout.layers_json();
+        let mentions_incomplete = match fs::read(&index) {
+            Ok(bytes) => bytes.windows(INCOMPLETE.len()).any(|w| w == INCOMPLETE),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => false,
+            Err(e) => return Err(Error::io(&index, e)),
+        };
+        if mentions_incomplete && store.layers.load(&index)?.iter().any(Layer::incomplete) {
             let g = store.layers_lock.lock()?;
             let mut ls = store.layers.load(&store.layout.layers_json())?;
             store.clean_incomplete(&mut ls)?;
