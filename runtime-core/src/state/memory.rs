@@ -125,6 +125,16 @@ impl Db {
         c
     }
 
+    /// Registers exec session `session_id` for container `ctr_id`.
+    fn add_exec(&mut self, ctr_id: &str, session_id: &str) -> Result<()> {
+        self.ctr(ctr_id)?;
+        if self.exec.contains_key(session_id) {
+            return Err(Error::ExecSessionExists.context(format!("exec session {session_id}")));
+        }
+        self.exec.insert(session_id.to_string(), ctr_id.to_string());
+        Ok(())
+    }
+
     fn remove_ctr_unchecked(&mut self, id: &str) {
         if let Some(rec) = self.ctrs.remove(id) {
             self.names.remove(&rec.config.name);
@@ -458,13 +468,7 @@ impl State for MemoryState {
     }
 
     fn add_exec_session(&self, ctr_id: &str, session_id: &str) -> Result<()> {
-        let mut db = self.open()?;
-        db.ctr(ctr_id)?;
-        if db.exec.contains_key(session_id) {
-            return Err(Error::ExecSessionExists.context(format!("exec session {session_id}")));
-        }
-        db.exec.insert(session_id.to_string(), ctr_id.to_string());
-        Ok(())
+        self.open()?.add_exec(ctr_id, session_id)
     }
 
     fn exec_session(&self, session_id: &str) -> Result<String> {
@@ -488,11 +492,7 @@ impl State for MemoryState {
         state: &ContainerState,
     ) -> Result<()> {
         let mut db = self.open()?;
-        db.ctr(ctr_id)?;
-        if db.exec.contains_key(session_id) {
-            return Err(Error::ExecSessionExists.context(format!("exec session {session_id}")));
-        }
-        db.exec.insert(session_id.to_string(), ctr_id.to_string());
+        db.add_exec(ctr_id, session_id)?;
         if let Some(rec) = db.ctrs.get_mut(ctr_id) {
             rec.state = state.clone();
         }
