@@ -224,6 +224,18 @@ fn all_containers_10k_configs_only(b: Bencher) {
     b.bench_local(|| f.state.all_containers(false).unwrap());
 }
 
+/// `all_containers_for_listing()` (what `ps` reads: configs without their
+/// spec, from `ContainerListing`, and states) with 10,000 containers.
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn all_containers_for_listing_10k(b: Bencher) {
+    let f = fixture();
+    b.bench_local(|| {
+        let all = f.state.all_containers_for_listing().unwrap();
+        assert!(all.len() >= CONTAINERS);
+        all
+    });
+}
+
 /// Opening the 10,000-container database, as every `rpod` command does.
 #[divan::bench]
 fn open_existing(b: Bencher) {
