@@ -5,6 +5,7 @@ mod cleanup;
 mod config;
 mod create;
 mod exec;
+mod exit_watch;
 mod handle;
 mod image;
 pub mod logs;

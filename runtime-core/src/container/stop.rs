@@ -7,6 +7,10 @@ use super::{Container, ContainerStatus};
 use crate::error::{Error, Result};
 use crate::events::EventStatus;
 
+/// The longest single wait for the exit file before the state is synced
+/// again (which also notices a conmon that died without writing one).
+const EXIT_SLICE: Duration = Duration::from_millis(50);
+
 impl Container {
     /// `stop`: sends the stop signal, waits `timeout` (the container's stop
     /// timeout when `None`), then SIGKILL; then cleans up. The lock is
@@ -84,12 +88,23 @@ impl Container {
                     self.id()
                 )));
             }
-            std::thread::sleep(Duration::from_millis(2));
+            self.await_exit_file(EXIT_SLICE)?;
             // Reloads first: nothing unsaved is lost, since the loop only
             // goes on while the exit has not been seen.
             dirty |= self.sync_unsaved()?;
         }
         Ok(dirty)
+    }
+
+    /// Waits up to `limit` for conmon's exit file (woken by inotify when
+    /// conmon writes it); true once it exists. Does not apply it: a sync
+    /// under the lock does.
+    pub fn await_exit_file(&self, limit: Duration) -> Result<bool> {
+        Ok(super::exit_watch::await_file(
+            &self.rt.paths()?.exits_dir(),
+            self.id(),
+            limit,
+        ))
     }
 
     /// `kill`: sends `signal` to the container's init process.
