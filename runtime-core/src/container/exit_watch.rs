@@ -1,27 +1,27 @@
-//! Waiting for conmon's exit file without a sleep loop: an inotify watch on
-//! the exits directory wakes the waiter the moment conmon writes the file.
+//! Waiting for conmon's exit file: cheap looks (one `stat`) at short,
+//! growing intervals, the state synced only once the file is there.
+//!
+//! inotify was measured and dropped: the wake-up is immediate, but closing
+//! an inotify instance waits for an SRCU grace period in the kernel, which
+//! made `stop -t 0` 10–15 ms slower on this machine than the looks cost.
+//! conmon writes the file within a few milliseconds of the process's exit
+//! (which `stop` already saw through a pidfd), so a look every 0.25–2 ms
+//! wastes at most that much.
 
-use std::os::fd::AsFd;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
-use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
+/// The first interval between looks; it doubles up to [`MAX_INTERVAL`].
+const FIRST_INTERVAL: Duration = Duration::from_micros(250);
+/// The longest interval between looks.
+const MAX_INTERVAL: Duration = Duration::from_millis(2);
 
 /// Waits up to `limit` for the file `name` in `dir` to exist; true once it
-/// does. The watch is set before the first look, so a file written in
-/// between is not missed. Without inotify (or when `dir` cannot be
-/// watched) it looks every 2 ms instead.
+/// does.
 pub(crate) fn await_file(dir: &Path, name: &str, limit: Duration) -> bool {
     let path = dir.join(name);
     let deadline = Instant::now() + limit;
-    let watch = Inotify::init(InitFlags::IN_CLOEXEC | InitFlags::IN_NONBLOCK).and_then(|ino| {
-        ino.add_watch(
-            dir,
-            AddWatchFlags::IN_CLOSE_WRITE | AddWatchFlags::IN_MOVED_TO | AddWatchFlags::IN_CREATE,
-        )
-        .map(|_| ino)
-    });
+    let mut interval = FIRST_INTERVAL;
     loop {
         if path.exists() {
             return true;
@@ -30,18 +30,8 @@ pub(crate) fn await_file(dir: &Path, name: &str, limit: Duration) -> bool {
         if left.is_zero() {
             return false;
         }
-        match &watch {
-            Ok(ino) => {
-                let timeout = PollTimeout::try_from(left).unwrap_or(PollTimeout::MAX);
-                let mut fds = [PollFd::new(ino.as_fd(), PollFlags::POLLIN)];
-                // Any event (or an interrupted poll) means: look again. The
-                // events themselves are drained, not parsed: the file's
-                // existence is what counts.
-                let _ = poll(&mut fds, timeout);
-                let _ = ino.read_events();
-            }
-            Err(_) => std::thread::sleep(left.min(Duration::from_millis(2))),
-        }
+        std::thread::sleep(left.min(interval));
+        interval = (interval * 2).min(MAX_INTERVAL);
     }
 }
 
@@ -50,7 +40,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn wakes_when_the_file_is_written() {
+    fn returns_soon_after_the_file_is_written() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ctr");
         let writer = std::thread::spawn(move || {
@@ -73,7 +63,7 @@ mod tests {
     }
 
     #[test]
-    fn an_existing_file_returns_at_once_even_without_a_watchable_dir() {
+    fn an_existing_file_returns_at_once() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("ctr"), "0").unwrap();
         assert!(await_file(dir.path(), "ctr", Duration::ZERO));

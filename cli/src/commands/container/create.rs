@@ -250,7 +250,7 @@ pub(crate) fn finish(c: &mut Container) -> Result<i32, CliError> {
     loop {
         match c.cleanup() {
             Ok(()) => break,
-            // Still running: wait for conmon's exit file (inotify), then
+            // Still running: wait for conmon's exit file (cheap looks), then
             // clean up under the lock. If the file was already there and
             // the container still counts as running, do not spin.
             Err(e) if e.is(&Error::CtrStateInvalid) => {
