@@ -4,7 +4,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{busybox_rootfs, docker_archive, mounts_under, store};
+use common::{UnmountOnDrop, busybox_rootfs, docker_archive, store};
 use rpod_runtime_core::storage::{ImportOptions, Storage};
 
 fn isolated(cmd: &mut Command, d: &tempfile::TempDir) {
@@ -32,6 +32,7 @@ fn isolated(cmd: &mut Command, d: &tempfile::TempDir) {
 #[test]
 fn skopeo_copies_into_the_store_and_rpod_runs_from_it() {
     let (d, s) = store("overlay");
+    let _unmount = UnmountOnDrop(d.path().to_path_buf());
     let (graph, run) = common::roots(&d);
     let archive = d.path().join("bb.tar");
     std::fs::write(
@@ -71,7 +72,7 @@ fn skopeo_copies_into_the_store_and_rpod_runs_from_it() {
     s.delete_container(&id).unwrap();
     // containers/storage itself bind-mounts `<graph>/overlay` private; no
     // layer may stay mounted.
-    let left: Vec<String> = mounts_under(d.path())
+    let left: Vec<String> = common::mounts_under(d.path())
         .into_iter()
         .filter(|m| m.ends_with("/merged"))
         .collect();
@@ -97,14 +98,12 @@ fn skopeo_copies_into_the_store_and_rpod_runs_from_it() {
         "skopeo back: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    for m in mounts_under(d.path()).into_iter().rev() {
-        let _ = nix::mount::umount2(m.as_str(), nix::mount::MntFlags::MNT_DETACH);
-    }
 }
 
 #[test]
 fn podman_lists_an_image_rpod_imported() {
     let (d, s) = store("overlay");
+    let _unmount = UnmountOnDrop(d.path().to_path_buf());
     let (graph, run) = common::roots(&d);
     let img = s
         .import_image(
@@ -177,7 +176,4 @@ fn podman_lists_an_image_rpod_imported() {
         }
     }
     assert!(found, "layer {want_name} missing from skopeo's archive");
-    for m in mounts_under(d.path()).into_iter().rev() {
-        let _ = nix::mount::umount2(m.as_str(), nix::mount::MntFlags::MNT_DETACH);
-    }
 }

@@ -133,3 +133,17 @@ pub fn mounts_under(dir: &Path) -> Vec<String> {
         .filter(|m| m.starts_with(&d))
         .collect()
 }
+
+/// Unmounts every mount point below a directory when dropped, so that a
+/// test that fails half-way (skopeo and Podman mount the overlay home on
+/// itself) leaves no mount behind. Declare it after the directory's
+/// `TempDir`, so it runs first.
+pub struct UnmountOnDrop(pub PathBuf);
+
+impl Drop for UnmountOnDrop {
+    fn drop(&mut self) {
+        for m in mounts_under(&self.0).into_iter().rev() {
+            let _ = nix::mount::umount2(m.as_str(), nix::mount::MntFlags::MNT_DETACH);
+        }
+    }
+}
