@@ -2,6 +2,11 @@
 //!
 //! The other processes are this test binary itself, re-run on the ignored
 //! `child_writer` test with the environment telling it what to write.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

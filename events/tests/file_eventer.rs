@@ -1,5 +1,10 @@
 //! The file eventer through the `Eventer` trait: filters, time windows,
 //! rotation, torn lines and streaming.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
 
 use std::fs::{self, OpenOptions};
 use std::io::Write;

@@ -1,5 +1,10 @@
 //! Real containers under conmon + runc: create, start, attach, stop, pause,
 //! state, delete, resize.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
 
 mod common;
 

@@ -1,4 +1,9 @@
 //! Exec sessions in real containers under conmon + runc.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
 
 mod common;
 

@@ -1,5 +1,10 @@
 //! The Runtime built from in-process backends: start-up order, DB config,
 //! refresh after reboot, renumber, shutdown, and bad input.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

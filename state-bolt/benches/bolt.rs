@@ -2,6 +2,11 @@
 //! `bolt_state.db` holding 500 containers with ~10 KB configs (the size of a
 //! Podman config with its OCI spec): open plus one lookup, loading every
 //! container, a state save, and a container add plus removal.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
 
 use std::path::PathBuf;
 use std::sync::OnceLock;

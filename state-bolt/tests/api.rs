@@ -1,5 +1,10 @@
 //! The crate's own API: registration under `boltdb`, and the export used by
 //! `system migrate --migrate-db`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
 
 use chrono::Utc;
 use rpod_runtime_core::backend::{BackendContext, BackendRegistry};

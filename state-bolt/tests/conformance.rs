@@ -1,4 +1,9 @@
 //! The runtime-core `State` conformance suite, run against `BoltState`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
 
 use rpod_runtime_core::testing::StateUnderTest;
 use rpod_state_bolt::BoltState;

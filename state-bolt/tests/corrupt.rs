@@ -1,6 +1,11 @@
 //! Damaged files: a clear error naming the file, never a panic, and the
 //! file left byte-for-byte as it was. Random and mutated bytes are fed to
 //! the page parser and the whole-file check.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
 
 use std::path::Path;
 

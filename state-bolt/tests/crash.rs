@@ -1,6 +1,11 @@
 //! Crash safety: a child process commits in a loop and is SIGKILLed at a
 //! random moment; the file must reopen, pass the whole-file check, and hold
 //! exactly the last acknowledged commit or the one after it.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
 
 use std::collections::BTreeMap;
 use std::io::Write;

@@ -1,6 +1,11 @@
 //! The BoltDB engine against a `BTreeMap` model: random insert, overwrite,
 //! delete and bucket operations over nested buckets, committed or rolled
 //! back, and the file reopened from disk and checked after every commit.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -6,6 +6,11 @@
 //! dir, file locks instead of the machine-wide shm segment, its own network
 //! config dir, `--rootfs` instead of an image, pods without infra). The
 //! test is skipped, with a printed reason, only when Podman is not found.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
 #![allow(clippy::print_stderr)]
 
 use std::collections::BTreeSet;

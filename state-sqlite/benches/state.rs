@@ -2,6 +2,11 @@
 //! command pays for, on a `db.sql` holding 10,000 containers whose configs
 //! are Podman-sized (an OCI spec with mounts, capabilities and masked paths,
 //! about 5 KB of JSON each).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
 
 use std::path::PathBuf;
 use std::sync::OnceLock;

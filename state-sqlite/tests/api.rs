@@ -1,5 +1,10 @@
 //! Behaviour beyond the conformance suite: bulk adds, prefix lookups with
 //! characters that are wildcards elsewhere, state surviving a reopen.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
 
 use rpod_runtime_core::Error;
 use rpod_runtime_core::state::State;

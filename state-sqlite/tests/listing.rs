@@ -2,6 +2,11 @@
 //! which `all_containers_for_listing` reads. It must equal the full config
 //! minus `spec` after every kind of write and removal, and migrating a
 //! version-1 database must fill it.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
 
 use std::path::Path;
 

@@ -1,5 +1,10 @@
 //! Opening `db.sql`: creation, permissions, schema versions and migration,
 //! and files that are not (or no longer) a usable rpod state database.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

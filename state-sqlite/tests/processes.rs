@@ -4,6 +4,11 @@
 //! child_process`) with the role in `RPOD_SQLITE_TEST_ROLE` and the static
 //! dir in `RPOD_SQLITE_TEST_DIR`; children report on stdout with lines
 //! starting `@@ `.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{DefaultHasher, Hash, Hasher};

@@ -1,4 +1,9 @@
 //! Every tar escape attempt is refused and touches nothing outside the layer.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
 
 mod common;
 

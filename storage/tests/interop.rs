@@ -1,4 +1,9 @@
 //! skopeo and Podman read and fill rpod's store (real binaries, temp roots).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
 
 mod common;
 

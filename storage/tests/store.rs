@@ -1,5 +1,10 @@
 //! The store end to end: layers and whiteouts, images, containers, mounts,
 //! load/save, crash safety and concurrency (overlay and vfs).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
 
 mod common;
 

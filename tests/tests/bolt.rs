@@ -1,4 +1,9 @@
 //! `--db-backend boltdb` end to end, and `system migrate --migrate-db`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
 
 use rpod_tests::TestEnv;
 

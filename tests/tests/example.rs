@@ -1,5 +1,10 @@
 //! The `compose_engine` example runs a real container through an engine
 //! built from chosen backends (file locks, in-memory state) without the CLI.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
 
 use rpod_tests::TestEnv;
 

@@ -1,4 +1,9 @@
 //! `rpod info`, `version` and `events`, and bad input, through the built binary.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
 
 use std::path::Path;
 

@@ -1,6 +1,11 @@
 //! Real containers through the built `rpod`, conmon and runc: run, exit
 //! codes, logs, stop, exec, pause, restart, rename, rm, ps and inspect, and
 //! crashes in the middle.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
 
 use std::time::Duration;
 

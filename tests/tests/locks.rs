@@ -1,4 +1,9 @@
 //! Lock managers chosen by `lock_type`, and `system renumber`, through the binary.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
 
 use rpod_tests::TestEnv;
 

@@ -1,4 +1,9 @@
 //! `run` flags that shape the OCI spec, checked from inside real containers.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
 
 use rpod_tests::TestEnv;
 

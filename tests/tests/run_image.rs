@@ -1,6 +1,11 @@
 //! Running containers from images: the image's config applies, the CLI
 //! overrides it, its storage is mounted only while it runs, and real tools
 //! (skopeo, Podman) share the store.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -1,4 +1,9 @@
 //! `system prune`, `system df`, `system reset` and `system migrate` through the binary.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
 
 use rpod_tests::TestEnv;
 

@@ -1,5 +1,10 @@
 //! `run -it` in a real terminal (tmux): raw mode, the window size and its
 //! changes reach the container, and the exit code comes back.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
 
 use std::process::Command;
 use std::time::Duration;
