@@ -27,6 +27,7 @@
 
 mod ast;
 mod eval;
+mod fields;
 mod funcs;
 mod json;
 mod lexer;
@@ -43,8 +44,8 @@ mod token;
 use serde_json::Value;
 
 pub use table::{
-    NormalizedFormat, align, is_json_keyword, is_table, normalize, render_each, render_table,
-    table_headers,
+    NormalizedFormat, align, fields_read, is_json_keyword, is_table, normalize, render_each,
+    render_table, table_headers,
 };
 pub use yaml::{sort_keys_like_go_yaml, to_yaml};
 
@@ -148,6 +149,13 @@ impl Template {
     /// The template's source text.
     pub fn source(&self) -> &str {
         &self.src
+    }
+
+    /// The names of the fields of dot this template can read (every name
+    /// of every `.A.B` path), or `None` when it can see dot as a whole (a
+    /// bare `.` or a variable). Callers may build only these fields.
+    pub fn fields_read(&self) -> Option<std::collections::BTreeSet<String>> {
+        fields::fields_read(&self.root)
     }
 
     pub(crate) fn root(&self) -> &ast::List {

@@ -164,6 +164,16 @@ fn find_action(text: &str, from: usize, pred: impl Fn(&str) -> bool) -> Option<u
     None
 }
 
+/// The fields of a row that the `--format` `src` can read, as
+/// [`Template::fields_read`] after Podman's normalization; `None` (every
+/// field) when it reads a row as a whole or does not parse (rendering then
+/// reports the error).
+pub fn fields_read(src: &str) -> Option<std::collections::BTreeSet<String>> {
+    Template::parse_named(DEFAULT_NAME, &normalize(src).text)
+        .ok()?
+        .fields_read()
+}
+
 /// Renders a non-table `--format` for each row, one line per row, as
 /// Podman does: the format is normalized (so each row ends in a newline),
 /// then executed per row, or once over the whole list when it contains

@@ -412,3 +412,32 @@ fn samples_render() {
         t.render(&info()).unwrap_or_else(|e| panic!("{s}: {e}"));
     }
 }
+
+#[test]
+fn fields_read_follow_the_parse_tree() {
+    let read = |src: &str| super::fields_read(src).map(|s| s.into_iter().collect::<Vec<_>>());
+    assert_eq!(
+        read("table {{.ID}}\\t{{.Names}}"),
+        Some(vec!["ID".to_string(), "Names".to_string()])
+    );
+    assert_eq!(
+        read("{{if .Pod}}{{.Pod}}{{else}}{{(.Labels).tier}}{{end}}"),
+        Some(vec![
+            "Labels".to_string(),
+            "Pod".to_string(),
+            "tier".to_string()
+        ])
+    );
+    assert_eq!(read("plain text. with dots"), Some(vec![]));
+    for whole in [
+        "{{.}}",
+        "{{json .}}",
+        "{{$.ID}}",
+        "{{range $i, $c := .}}{{end}}",
+        "{{(.).ID}}",
+    ] {
+        assert_eq!(read(whole), None, "{whole}");
+    }
+    // Unparsable: everything (the render reports the error).
+    assert_eq!(read("{{.ID"), None);
+}

@@ -91,48 +91,25 @@ fn json_record(c: &Container, size: bool) -> Value {
     })
 }
 
-/// The fields of a template record that a format can read.
-///
-/// A format reads a field by name (`.Names`), so building only the fields
-/// it names gives the same output and skips the costly ones (time
-/// formatting, label maps) that the default table never shows. A format
-/// that can see the whole record (a `.` not followed by a name, as in
-/// `{{json .}}`, `{{.}}`, `{{range .}}`, `{{index . "ID"}}`, or any `$`
-/// variable) gets every field.
+/// The fields of a template record that a format can read
+/// ([`format::fields_read`]): building only those gives the same output and
+/// skips the costly ones (time formatting, label maps) that the default
+/// table never shows.
 #[derive(Debug)]
-struct Wanted<'a> {
-    /// Every name that follows a `.` in the format; `None` when every field
-    /// is wanted.
-    names: Option<Vec<&'a str>>,
+struct Wanted {
+    /// `None` when the format can see the whole record.
+    names: Option<std::collections::BTreeSet<String>>,
 }
 
-impl<'a> Wanted<'a> {
-    fn new(src: &'a str) -> Self {
-        let is_name = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
-        let b = src.as_bytes();
-        let mut names = Vec::new();
-        for (i, &c) in b.iter().enumerate() {
-            match c {
-                b'$' => return Wanted { names: None },
-                b'.' => {
-                    let len = b[i + 1..].iter().take_while(|&&n| is_name(n)).count();
-                    let starts_with_letter = b
-                        .get(i + 1)
-                        .is_some_and(|n| n.is_ascii_alphabetic() || *n == b'_');
-                    if !starts_with_letter {
-                        return Wanted { names: None };
-                    }
-                    // Both ends are ASCII, so these are char boundaries.
-                    names.push(&src[i + 1..i + 1 + len]);
-                }
-                _ => {}
-            }
+impl Wanted {
+    fn new(src: &str) -> Self {
+        Wanted {
+            names: format::fields_read(src),
         }
-        Wanted { names: Some(names) }
     }
 
     fn has(&self, field: &str) -> bool {
-        self.names.as_ref().is_none_or(|n| n.contains(&field))
+        self.names.as_ref().is_none_or(|n| n.contains(field))
     }
 }
 
@@ -142,7 +119,7 @@ fn template_record(
     st: &ContainerState,
     no_trunc: bool,
     size: bool,
-    want: &Wanted<'_>,
+    want: &Wanted,
 ) -> Value {
     let mut m = Map::new();
     let mut put = |key: &str, value: &dyn Fn() -> Value| {
@@ -397,11 +374,17 @@ mod tests {
             "{{.}}",
             "{{range $k, $v := .}}{{$k}} {{end}}",
             "{{index . \"ID\"}}",
-            "{{printf \"%.3s\" .Names}}",
             "{{ . }}",
-            "{{.Names}}.",
+            "{{with .Labels}}{{.}}{{end}}",
         ] {
             assert!(Wanted::new(src).names.is_none(), "{src}");
+        }
+        // Dots in strings and in text are not field reads: the template's
+        // parse tree, not its text, decides.
+        for src in ["{{printf \"%.3s\" .Names}}", "{{.Names}}."] {
+            let w = Wanted::new(src);
+            assert!(w.has("Names"), "{src}");
+            assert!(!w.has("ID") && !w.has("Labels"), "{src}");
         }
         let w = Wanted::new(DEFAULT_TABLE);
         assert!(w.names.is_some());
