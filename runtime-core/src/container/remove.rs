@@ -307,11 +307,9 @@ impl Container {
         }
         let mut removed = BTreeSet::new();
         for (i, _) in doomed {
-            let id = ctrs[*i].id();
-            match state
-                .remove_container_exec_sessions(id)
-                .and_then(|()| state.remove_container(id))
-            {
+            // The same transaction for one container: sessions and record
+            // go together or not at all.
+            match state.remove_containers(std::slice::from_ref(&ctrs[*i].rec.config.id)) {
                 Ok(()) => {
                     removed.insert(*i);
                 }
