@@ -2,7 +2,8 @@
 //!
 //! USAGE:
 //!     cargo xtask deps            install the system packages rpod needs (apt), when missing
-//!     cargo xtask lint            cargo fmt --check and clippy --all-targets -D warnings
+//!     cargo xtask lint            cargo fmt --check, clippy --all-targets -D warnings, api
+//!     cargo xtask api [--bless]   check (or rewrite) the public-API snapshots in api/
 //!     cargo xtask test [--no-lint]
 //!                                 deps, lint, feature builds, then every workspace test
 //!     cargo xtask features        build the rpod binary with each backend feature alone
@@ -14,6 +15,7 @@
 //! with that step's exit status.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod api;
 mod bench;
 
 use std::path::{Path, PathBuf};
@@ -58,13 +60,14 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("deps") => deps(),
         Some("lint") => lint(),
+        Some("api") => api::run_api(&args[1..]),
         Some("test") => test(&args[1..]),
         Some("features") => features(),
         Some("demo") => demo(),
         Some("bench") => bench::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <deps|lint|test [--no-lint]|features|demo|bench [--quick]>"
+                "usage: cargo xtask <deps|lint|api [--bless]|test [--no-lint]|features|demo|bench [--quick]>"
             );
             return ExitCode::from(2);
         }
@@ -164,7 +167,8 @@ fn lint() -> Result {
         "--",
         "-D",
         "warnings",
-    ]))
+    ]))?;
+    api::run_api(&[])
 }
 
 /// Where the feature builds go, apart from the main build (the end-to-end
