@@ -8,6 +8,8 @@
 //!
 //! [`register`] adds all three to a [`BackendRegistry`].
 
+#![deny(missing_docs)]
+
 mod file;
 mod journald;
 mod none;

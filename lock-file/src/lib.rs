@@ -24,6 +24,8 @@
 //! (which opens by path) does not exclude it. Both only happen to objects
 //! that were removed.
 
+#![deny(missing_docs)]
+
 mod ofd;
 
 use std::collections::{BTreeSet, HashMap};

@@ -30,6 +30,8 @@
 //! crate (`raw_sync` never sets `PTHREAD_MUTEX_ROBUST`), so they are libc
 //! calls. All `unsafe` code is in the private `segment` module.
 
+#![deny(missing_docs)]
+
 pub mod layout;
 mod manager;
 mod segment;

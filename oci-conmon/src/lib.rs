@@ -6,6 +6,8 @@
 //! `delete` … itself. Each piece has its own module: conmon's command line,
 //! the pipes and their messages, attach, exec, stop, and runc's errors.
 
+#![deny(missing_docs)]
+
 mod attach;
 mod command;
 mod conmon;

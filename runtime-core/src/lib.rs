@@ -12,6 +12,8 @@
 //! Contracts every backend honours are written on the traits and checked by
 //! the conformance suites in `testing` (cargo feature `testing`).
 
+#![deny(missing_docs)]
+
 pub mod backend;
 pub mod config;
 pub mod container;

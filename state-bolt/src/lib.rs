@@ -1,4 +1,4 @@
-//! rpod's BoltDB [`State`](rpod_runtime_core::state::State) backend.
+//! rpod's BoltDB [`State`] backend.
 //!
 //! libpod's original state database is a BoltDB file, `bolt_state.db`, in
 //! the static directory; Podman 4 machines still have one. This crate
@@ -7,6 +7,8 @@
 //! ([`BoltState`]), so rpod can use such a file as its database
 //! (`database_backend = "boltdb"`) and [`BoltState::export`] everything in
 //! it for `system migrate --migrate-db`.
+
+#![deny(missing_docs)]
 
 pub mod engine;
 mod export;

@@ -18,6 +18,8 @@
 //! Failures of the file itself (not a database, malformed, schema too new)
 //! are errors whose text names the file; the file is never overwritten.
 
+#![deny(missing_docs)]
+
 mod codec;
 mod containers;
 mod error;

@@ -10,6 +10,8 @@
 //! A layer is recorded `incomplete` while it is written and such leftovers
 //! are removed the next time the store is opened.
 
+#![deny(missing_docs)]
+
 pub mod archive;
 pub mod containers;
 pub mod digest;

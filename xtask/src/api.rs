@@ -10,6 +10,9 @@
 //! to `api/<crate>.txt`. `api` compares against the committed file and
 //! fails with the difference; `api --bless` rewrites the file.
 //!
+//! rustdoc runs with `-D warnings`, so this is also the check that each
+//! library crate's documentation builds without warnings.
+//!
 //! It stands in for `cargo semver-checks`, which would have to be compiled
 //! on every fresh CI machine (about ten minutes on two cores).
 
@@ -54,6 +57,10 @@ pub fn run_api(args: &[String]) -> Result {
             "unstable-options",
             "--output-format",
             "json",
+            // The same run is the crate's documentation check: broken or
+            // private intra-doc links fail it, as they fail `cargo doc`.
+            "-D",
+            "warnings",
         ])
         .env("RUSTC_BOOTSTRAP", "1");
         run(&mut c)?;

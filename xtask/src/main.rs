@@ -2,7 +2,7 @@
 //!
 //! USAGE:
 //!     cargo xtask deps            install the system packages rpod needs (apt), when missing
-//!     cargo xtask lint            cargo fmt --check, clippy --all-targets -D warnings, api
+//!     cargo xtask lint            cargo fmt --check, clippy --all-targets -D warnings, api (docs too)
 //!     cargo xtask api [--bless]   check (or rewrite) the public-API snapshots in api/
 //!     cargo xtask test [--no-lint]
 //!                                 deps, lint, feature builds, then every workspace test
@@ -37,7 +37,15 @@ const PACKAGES: &[&str] = &[
     "podman",
     "catatonit",
     "iproute2",
+    "iptables",
     "tmux",
+    // Podman's own system tests, the acceptance check (../shared/podman-tests).
+    "bats",
+    "jq",
+    "buildah",
+    "docker-registry",
+    // Kill-at-a-syscall sweeps (cargo xtask stress).
+    "strace",
 ];
 
 /// Feature sets the rpod binary must build with (each backend alone, and none).

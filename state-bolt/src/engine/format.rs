@@ -241,7 +241,7 @@ impl Meta {
 }
 
 /// Decodes a branch or leaf page (header plus elements plus data, overflow
-/// pages included) into a [`Node`]. Keys must be strictly ascending.
+/// pages included) into a `Node`. Keys must be strictly ascending.
 pub fn parse_node(buf: &[u8]) -> FResult<Node> {
     let h = parse_header(buf)?;
     let count = usize::from(h.count);
