@@ -1,5 +1,6 @@
-//! The `compose_engine` example runs a real container through an engine
-//! built from chosen backends (file locks, in-memory state) without the CLI.
+//! The `compose_engine` example runs a real container from an imported image
+//! through an engine built from chosen backends (SQLite state, file locks,
+//! conmon, storage) and an event logger of its own, without the CLI.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -11,7 +12,7 @@ use rpod_tests::TestEnv;
 #[test]
 fn the_compose_engine_example_runs_a_container() {
     let env = TestEnv::new();
-    let rootfs = env.busybox_rootfs();
+    let tarball = env.busybox_rootfs_tar();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let built = std::process::Command::new(cargo)
         .args([
@@ -34,7 +35,7 @@ fn the_compose_engine_example_runs_a_container() {
         .join("examples/compose_engine");
     assert!(example.exists(), "{}", example.display());
     let out = std::process::Command::new(&example)
-        .arg(&rootfs)
+        .arg(&tarball)
         .arg(env.path("engine"))
         .output()
         .unwrap();
@@ -44,12 +45,24 @@ fn the_compose_engine_example_runs_a_container() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(stdout, "container composed exited with 7\n");
-    // The container wrote into its root filesystem, and nothing is left running.
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 6, "{stdout}");
+    assert!(lines[0].starts_with("imported image "), "{stdout}");
+    assert_eq!(lines[1], "exec said: hello from a composed engine");
+    assert_eq!(lines[2], "exec exited with 3");
     assert_eq!(
-        std::fs::read_to_string(rootfs.join("tmp/out")).unwrap(),
-        "hello from a composed engine\n"
+        lines[3],
+        "inspect: name=composed image=localhost/composed:latest running=true"
     );
+    // The example's own event logger saw the container's life, in order.
+    assert_eq!(
+        lines[4],
+        "events: create init start exec_died stop remove",
+        "{stdout}"
+    );
+    assert_eq!(lines[5], "removed");
+    // The SQLite state and the file locks were the ones used.
+    assert!(env.path("engine/root/libpod/db.sql").is_file());
     assert!(
         env.path("engine/tmp/locks").is_dir(),
         "file locks were used"
