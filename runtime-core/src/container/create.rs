@@ -91,6 +91,7 @@ impl Runtime {
             // Fails early for an unknown runtime.
             self.oci_for(&opts.runtime)?;
         }
+        spec::check_add_drop(&opts.cap_add, &opts.cap_drop)?;
         let id = generate_id()?;
         let image = if opts.rootfs.as_os_str().is_empty() {
             if opts.image.is_empty() {

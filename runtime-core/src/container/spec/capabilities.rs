@@ -69,6 +69,27 @@ pub(crate) fn sorted(caps: impl IntoIterator<Item = Capability>) -> Vec<Capabili
     by_name.into_values().collect()
 }
 
+/// Fails, with Podman's messages, when `add` and `drop` contradict each
+/// other: `ALL` on both sides, or one capability in both (unless `ALL` is
+/// added, which a drop then trims).
+pub fn check_add_drop(add: &[CapName], drop: &[CapName]) -> Result<()> {
+    let add_all = add.contains(&CapName::All);
+    if drop.contains(&CapName::All) {
+        if add_all {
+            return Err(Error::msg(
+                "adding all caps and removing all caps not allowed",
+            ));
+        }
+        return Ok(());
+    }
+    if !add_all && let Some(c) = add.iter().find(|c| drop.contains(c)) {
+        return Err(Error::msg(format!(
+            "capability \"{c}\" cannot be dropped and added"
+        )));
+    }
+    Ok(())
+}
+
 /// Podman's capability merge: `defaults` plus `add` minus `drop`, with
 /// `ALL` on either side, restricted to `available` (what the host can
 /// grant), sorted by name.
@@ -88,24 +109,15 @@ pub(crate) fn merge_caps(
             .collect()
     };
     let keep = |v: Vec<Capability>| sorted(v.into_iter().filter(|c| available.contains(c)));
+    check_add_drop(add, drop)?;
     let (add_all, add) = (all(add), ones(add));
     let (drop_all, drop) = (all(drop), ones(drop));
     if drop_all {
-        if add_all {
-            return Err(Error::msg(
-                "adding all caps and removing all caps not allowed",
-            ));
-        }
         return Ok(keep(add));
     }
     let (base, add) = if add_all {
         (available.to_vec(), Vec::new())
     } else {
-        if let Some(c) = add.iter().find(|c| drop.contains(c)) {
-            return Err(Error::msg(format!(
-                "capability \"{c}\" cannot be dropped and added"
-            )));
-        }
         (ones(defaults), add)
     };
     let mut caps: Vec<Capability> = base.into_iter().filter(|c| !drop.contains(c)).collect();

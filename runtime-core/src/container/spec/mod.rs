@@ -28,7 +28,7 @@ use serde::de::DeserializeOwned;
 use crate::config::{ByteSize, Config};
 use crate::error::{Error, Result};
 
-pub use capabilities::{CapName, parse_cap_names};
+pub use capabilities::{CapName, check_add_drop, parse_cap_names};
 pub use exec::exec_process;
 pub use files::{write_run_files, write_run_files_from_spec};
 pub(crate) use host::Host;
