@@ -89,11 +89,11 @@ pub(crate) fn create(rt: &ConmonRuntime, ctr: &ContainerRecord) -> Result<Create
 
 /// `process.terminal` of the container's OCI spec.
 pub(crate) fn spec_terminal(ctr: &ContainerRecord) -> bool {
-    ctr.config
-        .spec
-        .as_ref()
-        .and_then(|s| s.pointer("/process/terminal"))
-        .and_then(serde_json::Value::as_bool)
+    let spec = ctr.config.oci_spec().unwrap_or_else(|e| {
+        tracing::warn!("container {}: {e}", ctr.id());
+        None
+    });
+    spec.and_then(|s| s.process().as_ref().and_then(|p| p.terminal()))
         .unwrap_or(false)
 }
 

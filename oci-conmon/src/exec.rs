@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use rpod_runtime_core::container::ContainerRecord;
+use rpod_runtime_core::container::spec::process_to_json;
 use rpod_runtime_core::error::IoResultExt;
 use rpod_runtime_core::names;
 use rpod_runtime_core::oci::{AttachEnd, AttachIo, ExecOptions, ExecResult};
@@ -37,12 +38,7 @@ pub(crate) fn exec(
     let process_file = write_process(&sess_dir, &opts.process)?;
     let oci_log = sess_dir.join("oci-log");
 
-    let terminal = opts.config.terminal
-        || opts
-            .process
-            .get("terminal")
-            .and_then(serde_json::Value::as_bool)
-            .unwrap_or(false);
+    let terminal = opts.config.terminal || opts.process.terminal().unwrap_or(false);
     let stdin = opts.config.attach_stdin && io.as_ref().is_some_and(|io| io.stdin.is_some());
     let exit_delay = match (&io, rt.exit_delay) {
         (None, delay) if delay > 0 => Some(delay),
@@ -128,8 +124,8 @@ pub(crate) fn exec(
 }
 
 /// Writes the process JSON to a new `exec-process-<random digits>` file.
-fn write_process(sess_dir: &Path, process: &serde_json::Value) -> Result<PathBuf> {
-    let body = serde_json::to_vec(process)?;
+fn write_process(sess_dir: &Path, process: &oci_spec::runtime::Process) -> Result<PathBuf> {
+    let body = serde_json::to_vec(&process_to_json(process)?)?;
     loop {
         let mut n = [0u8; 4];
         names::random_bytes(&mut n)?;

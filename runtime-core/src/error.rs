@@ -82,6 +82,11 @@ pub enum Error {
     /// A caller passed an invalid argument.
     #[error("invalid argument")]
     InvalidArg,
+    /// A capability name that names no Linux capability (`--cap-add`,
+    /// `--cap-drop`, containers.conf's `default_capabilities`); the payload
+    /// is the name in canonical form (`CAP_FOO`).
+    #[error("{0:?}: unknown capability")]
+    UnknownCapability(String),
     /// Every lock is allocated.
     #[error("allocation failed; exceeded num_locks ({0})")]
     LocksExhausted(u32),

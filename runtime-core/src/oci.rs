@@ -47,9 +47,9 @@ pub struct ExecOptions {
     pub session_id: String,
     /// What to run.
     pub config: ExecConfig,
-    /// The full process to run (OCI `process` object, JSON), built by the engine
+    /// The full process to run (the OCI `process`), built by the engine
     /// from the container's spec and `config`.
-    pub process: serde_json::Value,
+    pub process: oci_spec::runtime::Process,
     /// Run detached (`exec -d`).
     pub detach: bool,
 }

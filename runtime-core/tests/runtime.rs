@@ -446,6 +446,35 @@ fn info_has_podmans_top_level_keys() {
 }
 
 #[test]
+fn a_typed_spec_is_stored_and_read_back() {
+    let h = Host::new();
+    let rt = h.builder().build().unwrap();
+    let spec: oci_spec::runtime::Spec = serde_json::from_value(serde_json::json!({
+        "ociVersion": "1.0.2-dev",
+        "process": {"user": {"uid": 0, "gid": 0}, "args": ["true"], "cwd": "/",
+                    "capabilities": {"bounding": ["CAP_KILL", "CAP_CHOWN"]}},
+        "root": {"path": "/r"},
+        "annotations": {"b": "2", "a": "1"}
+    }))
+    .unwrap();
+    let rec = rt
+        .new_container(NewContainer {
+            spec: Some(spec.clone()),
+            ..Default::default()
+        })
+        .unwrap();
+    let stored = rec.config.spec.as_ref().unwrap();
+    assert_eq!(
+        stored["process"]["capabilities"]["bounding"],
+        serde_json::json!(["CAP_CHOWN", "CAP_KILL"])
+    );
+    let keys: Vec<&String> = stored["annotations"].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["a", "b"]);
+    let c = rt.lookup_container(&rec.config.id).unwrap();
+    assert_eq!(c.config().oci_spec().unwrap(), Some(spec));
+}
+
+#[test]
 fn generated_names_are_unique_and_failures_free_the_lock() {
     let h = Host::new();
     let rt = h.builder().build().unwrap();

@@ -86,6 +86,41 @@ fn capabilities_follow_podman_defaults() {
 }
 
 #[test]
+fn capability_names_parse_like_podman() {
+    let env = TestEnv::new();
+    // NET_ADMIN is bit 12, SYS_TIME bit 25; lowercase and commas accepted.
+    let added = run_sh(
+        &env,
+        &["--cap-add", "net_admin,CAP_SYS_TIME", "--cap-add", ""],
+        "grep CapEff /proc/self/status",
+    );
+    assert_eq!(
+        added.split_whitespace().nth(1),
+        Some("00000000820415fb"),
+        "{added}"
+    );
+    let rootfs = env.busybox_rootfs().to_string_lossy().into_owned();
+    let r = env.rpod(&["create", "--cap-add", "foo", "--rootfs", &rootfs, "true"]);
+    assert_eq!(r.code, 125);
+    assert_eq!(r.stderr, "Error: \"CAP_FOO\": unknown capability\n");
+    let r = env.rpod(&[
+        "create",
+        "--cap-add",
+        "kill",
+        "--cap-drop",
+        "KILL",
+        "--rootfs",
+        &rootfs,
+        "true",
+    ]);
+    assert_eq!(r.code, 125);
+    assert_eq!(
+        r.stderr,
+        "Error: capability \"CAP_KILL\" cannot be dropped and added\n"
+    );
+}
+
+#[test]
 fn filesystems_binds_tmpfs_and_read_only() {
     let env = TestEnv::new();
     std::fs::create_dir_all(env.path("share")).unwrap();

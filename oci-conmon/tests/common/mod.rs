@@ -258,7 +258,7 @@ pub fn wait_file(path: &Path, timeout: Duration) -> String {
 pub fn spec(rootfs: &Path, args: &[&str], terminal: bool) -> Value {
     json!({
         "ociVersion": "1.0.2-dev",
-        "process": process(args, terminal),
+        "process": process_json(args, terminal),
         "root": {"path": rootfs, "readonly": false},
         "hostname": "rpod-test",
         "mounts": [
@@ -281,8 +281,13 @@ pub fn spec(rootfs: &Path, args: &[&str], terminal: bool) -> Value {
     })
 }
 
-/// An OCI `process` object running `args` as root in `/`.
-pub fn process(args: &[&str], terminal: bool) -> Value {
+/// An OCI `process` running `args` as root in `/`.
+pub fn process(args: &[&str], terminal: bool) -> oci_spec::runtime::Process {
+    serde_json::from_value(process_json(args, terminal)).unwrap()
+}
+
+/// [`process`] as JSON.
+fn process_json(args: &[&str], terminal: bool) -> Value {
     let caps = json!(["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"]);
     json!({
         "terminal": terminal,

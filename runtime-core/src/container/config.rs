@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::container::spec::{spec_from_json, spec_to_json};
+use crate::error::Result;
 use crate::time::go_zero_time;
 
 /// A named volume mounted into a container.
@@ -60,7 +62,10 @@ pub struct ContainerConfig {
     /// When the container was created.
     #[serde(rename = "createdTime", default = "go_zero_time")]
     pub created_time: DateTime<Utc>,
-    /// The OCI runtime spec, once generated.
+    /// The OCI runtime spec, once generated, as stored: the JSON Podman
+    /// writes, kept verbatim so a record Podman wrote loses nothing (keys
+    /// oci-spec does not model included). Read and write it typed with
+    /// [`ContainerConfig::oci_spec`] and [`ContainerConfig::set_oci_spec`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spec: Option<serde_json::Value>,
     /// The image ID the root filesystem comes from.
@@ -293,6 +298,18 @@ impl ContainerConfig {
         }
     }
 
+    /// The stored OCI spec as `oci_spec::runtime::Spec`; `None` when none
+    /// was generated. Fails when the stored JSON is not a valid spec.
+    pub fn oci_spec(&self) -> Result<Option<oci_spec::runtime::Spec>> {
+        self.spec.as_ref().map(spec_from_json).transpose()
+    }
+
+    /// Stores `spec` in the JSON shape Podman writes.
+    pub fn set_oci_spec(&mut self, spec: &oci_spec::runtime::Spec) -> Result<()> {
+        self.spec = Some(spec_to_json(spec)?);
+        Ok(())
+    }
+
     /// Every container this one depends on: explicit dependencies plus the
     /// containers whose namespaces it joins, deduplicated, in a stable order.
     pub fn all_dependencies(&self) -> Vec<String> {
@@ -333,6 +350,34 @@ mod tests {
         assert_eq!(back["ShmDir"], "/x");
         assert_eq!(back["shmSize"], 65536000);
         assert_eq!(back["lockID"], 3);
+    }
+
+    #[test]
+    fn the_spec_round_trips_through_the_record() {
+        let podman: serde_json::Value =
+            serde_json::from_str(include_str!("spec/testdata/podman-4.3.1-config.json")).unwrap();
+        let mut cfg = ContainerConfig::new("a", "n", 0);
+        assert!(cfg.oci_spec().unwrap().is_none());
+        let spec = spec_from_json(&podman).unwrap();
+        cfg.set_oci_spec(&spec).unwrap();
+        assert_eq!(
+            cfg.spec.as_ref(),
+            Some(&podman),
+            "stored as Podman writes it"
+        );
+
+        let text = serde_json::to_string(&cfg).unwrap();
+        let back: ContainerConfig = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.oci_spec().unwrap(), Some(spec));
+        let record: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            serde_json::to_string(&record["spec"]).unwrap(),
+            serde_json::to_string(&podman).unwrap()
+        );
+
+        let mut bad = cfg;
+        bad.spec = Some(serde_json::json!({"process": "nope"}));
+        assert!(bad.oci_spec().is_err());
     }
 
     #[test]

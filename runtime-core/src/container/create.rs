@@ -6,7 +6,7 @@ use std::os::unix::fs::DirBuilderExt;
 use std::path::PathBuf;
 
 use super::image::ImageSetup;
-use super::spec::{self, BindMount, NetworkMode, SpecOptions};
+use super::spec::{self, BindMount, CapName, NetworkMode, SpecOptions};
 use super::{Container, ContainerConfig, ContainerRecord, ContainerState};
 use crate::error::{Error, IoResultExt, Result, ResultExt};
 use crate::events::EventStatus;
@@ -38,10 +38,10 @@ pub struct CreateOptions {
     pub workdir: String,
     /// Hostname.
     pub hostname: String,
-    /// Capabilities to add.
-    pub cap_add: Vec<String>,
+    /// Capabilities to add (`ALL` or one capability each).
+    pub cap_add: Vec<CapName>,
     /// Capabilities to drop.
-    pub cap_drop: Vec<String>,
+    pub cap_drop: Vec<CapName>,
     /// `--privileged`.
     pub privileged: bool,
     /// `--read-only`.
@@ -91,6 +91,7 @@ impl Runtime {
             // Fails early for an unknown runtime.
             self.oci_for(&opts.runtime)?;
         }
+        spec::check_add_drop(&opts.cap_add, &opts.cap_drop)?;
         let id = generate_id()?;
         let image = if opts.rootfs.as_os_str().is_empty() {
             if opts.image.is_empty() {
@@ -214,15 +215,12 @@ impl Runtime {
         if let Some(img) = image {
             cfg.named_volumes.clone_from(&img.volumes);
         }
-        cfg.command = spec["process"]["args"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect()
-            })
+        cfg.command = spec
+            .process()
+            .as_ref()
+            .and_then(|p| p.args().clone())
             .unwrap_or_default();
-        cfg.spec = Some(spec);
+        cfg.set_oci_spec(&spec)?;
         let rec = ContainerRecord {
             config: cfg,
             state: ContainerState {

@@ -19,13 +19,12 @@ impl Container {
                 return Err(Error::CtrStateInvalid
                     .context("can only create exec sessions on running containers"));
             }
-            let spec_json = self
+            let spec = self
                 .rec
                 .config
-                .spec
-                .as_ref()
+                .oci_spec()?
                 .ok_or_else(|| Error::Internal.context("container has no OCI spec"))?;
-            let process = spec::exec_process(spec_json, &config)?;
+            let process = spec::exec_process(&spec, &config)?;
             let mut state = self.rec.state.clone();
             state.exec_sessions.insert(
                 session_id.clone(),

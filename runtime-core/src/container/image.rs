@@ -166,8 +166,11 @@ impl Container {
         let storage = self.rt.storage_or_err()?;
         let mount = storage.mount_container(self.id())?;
         let path = mount.to_string_lossy().into_owned();
-        if let Some(spec) = self.rec.config.spec.as_mut() {
-            spec["root"]["path"] = Value::String(path.clone());
+        if let Some(mut spec) = self.rec.config.oci_spec()? {
+            if let Some(root) = spec.root_mut() {
+                root.set_path(mount.clone());
+            }
+            self.rec.config.set_oci_spec(&spec)?;
         }
         self.rec.state.mounted = true;
         self.rec.state.mount_point = path;

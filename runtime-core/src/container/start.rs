@@ -12,15 +12,16 @@ const CONMON_FILES: [&str; 4] = ["attach", "ctl", "winsz", "oom"];
 
 impl Container {
     /// What the run files (`hostname`, `hosts`, `resolv.conf`, `.containerenv`) depend on.
-    fn run_file_options(&self, spec_json: &serde_json::Value) -> spec::SpecOptions {
+    fn run_file_options(&self, spec: &oci_spec::runtime::Spec) -> spec::SpecOptions {
         let cfg = &self.rec.config;
         spec::SpecOptions {
             id: cfg.id.clone(),
             name: cfg.name.clone(),
-            rootfs: spec_json["root"]["path"]
-                .as_str()
-                .unwrap_or_default()
-                .into(),
+            rootfs: spec
+                .root()
+                .as_ref()
+                .map(|r| r.path().clone())
+                .unwrap_or_default(),
             bundle: self.bundle_dir(),
             run_dir: self.run_dir(),
             entrypoint: Vec::new(),
@@ -29,10 +30,7 @@ impl Container {
             terminal: false,
             user: String::new(),
             workdir: String::new(),
-            hostname: spec_json["hostname"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
+            hostname: spec.hostname().clone().unwrap_or_default(),
             cap_add: Vec::new(),
             cap_drop: Vec::new(),
             privileged: cfg.privileged,
@@ -82,22 +80,20 @@ impl Container {
         }
         let exit_file = self.rt.paths()?.exits_dir().join(self.id());
         let _ = std::fs::remove_file(&exit_file);
-        let spec_json = self
+        let spec = self
             .rec
             .config
-            .spec
-            .clone()
+            .oci_spec()?
             .ok_or_else(|| Error::Internal.context("container has no OCI spec"))?;
         let run_dir = self.run_dir();
         std::fs::create_dir_all(&run_dir).at(&run_dir)?;
         std::fs::create_dir_all(&bundle).at(&bundle)?;
-        spec::write_run_files(&self.run_file_options(&spec_json))
+        spec::write_run_files(&self.run_file_options(&spec))
             .context("writing container run files")?;
         self.mount_shm()?;
         self.mount_storage()?;
         let cfg_path = bundle.join("config.json");
-        let text = serde_json::to_vec(&spec_json)?;
-        std::fs::write(&cfg_path, text).at(&cfg_path)?;
+        spec::write_config_json(&spec, &cfg_path)?;
 
         let oci = self.oci()?;
         let created = match oci.create(&self.rec) {

@@ -156,9 +156,10 @@ impl Container {
         let rootfs = self
             .rec
             .config
-            .spec
-            .as_ref()
-            .and_then(|s| s["root"]["path"].as_str().map(std::path::PathBuf::from))
+            .oci_spec()
+            .ok()
+            .flatten()
+            .and_then(|s| s.root().as_ref().map(|r| r.path().clone()))
             .unwrap_or_default();
         let ticks = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
             .ok()

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use super::Runtime;
 use super::builder::is_cgroup_v2;
 use crate::container::ContainerStatus;
+use crate::container::spec::parse_cap_names;
 use crate::error::Result;
 
 /// rpod's version.
@@ -44,17 +45,9 @@ impl Runtime {
         let conmon = self.inner.conmon.as_ref();
         let oci = &self.inner.oci_runtimes;
         let v2 = is_cgroup_v2();
-        let caps: Vec<String> = cfg
-            .containers
-            .default_capabilities
+        let caps: Vec<String> = parse_cap_names(&cfg.containers.default_capabilities)?
             .iter()
-            .map(|c| {
-                if c.starts_with("CAP_") {
-                    c.clone()
-                } else {
-                    format!("CAP_{c}")
-                }
-            })
+            .map(ToString::to_string)
             .collect();
         let seccomp_path = &cfg.containers.seccomp_profile;
         Ok(json!({

@@ -25,8 +25,8 @@ pub struct NewContainer {
     pub labels: BTreeMap<String, String>,
     /// Pod to join.
     pub pod: Option<String>,
-    /// The OCI spec to store.
-    pub spec: Option<serde_json::Value>,
+    /// The OCI spec to store (in the JSON shape Podman writes).
+    pub spec: Option<oci_spec::runtime::Spec>,
 }
 
 /// What a new pod is made from.
@@ -83,6 +83,11 @@ impl Runtime {
             Some(p) => Some(self.inner.state.lookup_pod(p)?.config.id),
             None => None,
         };
+        let spec_json = spec
+            .spec
+            .as_ref()
+            .map(crate::container::spec::spec_to_json)
+            .transpose()?;
         let lock = self.inner.locks.allocate()?;
         let mut cfg = ContainerConfig::new(generate_id()?, name, lock.id());
         cfg.rootfs = spec.rootfs;
@@ -90,7 +95,7 @@ impl Runtime {
         cfg.rootfs_image_name = spec.image;
         cfg.labels = spec.labels;
         cfg.pod = pod;
-        cfg.spec = spec.spec;
+        cfg.spec = spec_json;
         cfg.oci_runtime
             .clone_from(&self.inner.oci_runtimes.default_name);
         cfg.stop_timeout = self.inner.config.conf.engine.stop_timeout;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use rpod_runtime_core::Error;
-use rpod_runtime_core::container::spec::{BindMount, NetworkMode};
+use rpod_runtime_core::container::spec::{BindMount, NetworkMode, parse_cap_names};
 use rpod_runtime_core::container::{Container, CreateOptions, RemoveOptions};
 use rpod_runtime_core::oci::AttachEnd;
 
@@ -158,8 +158,8 @@ pub(crate) fn create_options(f: &CreateFlags, argv: &[String]) -> Result<CreateO
         user: f.user.clone().unwrap_or_default(),
         workdir: f.workdir.clone().unwrap_or_default(),
         hostname: f.hostname.clone().unwrap_or_default(),
-        cap_add: f.cap_add.clone(),
-        cap_drop: f.cap_drop.clone(),
+        cap_add: parse_cap_names(&f.cap_add)?,
+        cap_drop: parse_cap_names(&f.cap_drop)?,
         privileged: f.privileged,
         read_only: f.read_only,
         no_new_privileges,

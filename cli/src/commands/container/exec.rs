@@ -67,9 +67,9 @@ pub fn attach(args: &AttachArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let stdin = !args.no_stdin && c.config().stdin;
     let tty = c
         .config()
-        .spec
-        .as_ref()
-        .is_some_and(|s| s["process"]["terminal"].as_bool().unwrap_or(false));
+        .oci_spec()?
+        .and_then(|s| s.process().as_ref().and_then(|p| p.terminal()))
+        .unwrap_or(false);
     let raw = crate::commands::terminal::RawTerminal::enter(tty && stdin);
     if tty {
         crate::commands::terminal::forward_resizes(&c);

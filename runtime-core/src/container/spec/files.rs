@@ -6,8 +6,9 @@ use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
+use oci_spec::runtime::{LinuxNamespaceType, Spec};
 
+use super::annotations::PRIVILEGED_ANNOTATION;
 use super::{NetworkMode, SpecOptions, effective_hostname};
 use crate::container::ContainerConfig;
 use crate::error::{Error, IoResultExt, Result};
@@ -69,28 +70,31 @@ pub fn write_run_files(opts: &SpecOptions) -> Result<()> {
 /// network mode and privilege are read back from the spec, the name and
 /// image from the container's configuration.
 pub fn write_run_files_from_spec(
-    spec: &Value,
+    spec: &Spec,
     config: &ContainerConfig,
     run_dir: &Path,
 ) -> Result<()> {
     run_files_from_spec(spec, config, run_dir)?.write(&HostFiles::default())
 }
 
-fn run_files_from_spec(spec: &Value, config: &ContainerConfig, run_dir: &Path) -> Result<RunFiles> {
-    let has_netns = spec["linux"]["namespaces"]
-        .as_array()
-        .is_some_and(|ns| ns.iter().any(|n| n["type"] == "network"));
-    let has_resolv = spec["mounts"]
-        .as_array()
-        .is_some_and(|ms| ms.iter().any(|m| m["destination"] == "/etc/resolv.conf"));
+fn run_files_from_spec(spec: &Spec, config: &ContainerConfig, run_dir: &Path) -> Result<RunFiles> {
+    let has_netns = spec
+        .linux()
+        .as_ref()
+        .and_then(|l| l.namespaces().as_ref())
+        .is_some_and(|ns| ns.iter().any(|n| n.typ() == LinuxNamespaceType::Network));
+    let has_resolv = spec.mounts().as_ref().is_some_and(|ms| {
+        ms.iter()
+            .any(|m| m.destination() == Path::new("/etc/resolv.conf"))
+    });
     let network = match (has_netns, has_resolv) {
         (false, _) => NetworkMode::Host,
         (true, false) => NetworkMode::None,
         (true, true) => NetworkMode::Private,
     };
-    let hostname = spec["hostname"]
-        .as_str()
-        .map(String::from)
+    let hostname = spec
+        .hostname()
+        .clone()
         .unwrap_or_else(|| config.id.chars().take(12).collect());
     if hostname.is_empty() {
         return Err(Error::Internal.context("the container's OCI spec has no hostname"));
@@ -107,7 +111,11 @@ fn run_files_from_spec(spec: &Value, config: &ContainerConfig, run_dir: &Path) -
         },
         image_id: config.rootfs_image_id.clone(),
         network,
-        privileged: spec["annotations"]["io.podman.annotations.privileged"] == "TRUE",
+        privileged: spec
+            .annotations()
+            .as_ref()
+            .and_then(|a| a.get(PRIVILEGED_ANNOTATION))
+            .is_some_and(|v| v == "TRUE"),
     })
 }
 

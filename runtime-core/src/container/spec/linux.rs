@@ -5,9 +5,14 @@
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::Path;
 
-use serde_json::{Map, Value, json};
+use oci_spec::runtime::{
+    Linux, LinuxBuilder, LinuxCpuBuilder, LinuxDevice, LinuxDeviceBuilder, LinuxDeviceCgroup,
+    LinuxDeviceCgroupBuilder, LinuxDeviceType, LinuxMemoryBuilder, LinuxNamespace,
+    LinuxNamespaceBuilder, LinuxNamespaceType, LinuxPidsBuilder, LinuxResources,
+    LinuxResourcesBuilder, LinuxSeccomp,
+};
 
-use super::{Host, NetworkMode, SpecOptions};
+use super::{Host, NetworkMode, SpecOptions, oci_error};
 use crate::config::Config;
 use crate::error::Result;
 
@@ -43,16 +48,27 @@ const CPU_PERIOD: u64 = 100_000;
 const SKIPPED_DEV_DIRS: [&str; 7] = ["pts", "shm", "fd", "mqueue", ".lxc", ".lxd-mounts", ".udev"];
 
 /// The namespaces: pid, network (unless host), ipc, uts, mount, and cgroup on v2.
-pub(crate) fn namespaces(opts: &SpecOptions, host: &Host) -> Vec<Value> {
-    let mut ns = vec!["pid"];
+pub(crate) fn namespaces(opts: &SpecOptions, host: &Host) -> Result<Vec<LinuxNamespace>> {
+    let mut ns = vec![LinuxNamespaceType::Pid];
     if opts.network != NetworkMode::Host {
-        ns.push("network");
+        ns.push(LinuxNamespaceType::Network);
     }
-    ns.extend(["ipc", "uts", "mount"]);
+    ns.extend([
+        LinuxNamespaceType::Ipc,
+        LinuxNamespaceType::Uts,
+        LinuxNamespaceType::Mount,
+    ]);
     if host.cgroup2 {
-        ns.push("cgroup");
+        ns.push(LinuxNamespaceType::Cgroup);
     }
-    ns.into_iter().map(|t| json!({ "type": t })).collect()
+    ns.into_iter()
+        .map(|t| {
+            LinuxNamespaceBuilder::default()
+                .typ(t)
+                .build()
+                .map_err(oci_error)
+        })
+        .collect()
 }
 
 /// The `cgroupsPath`: `<parent>/libpod-<id>` for cgroupfs,
@@ -75,37 +91,61 @@ pub(crate) fn cgroups_path(opts: &SpecOptions) -> String {
     }
 }
 
+/// The one device cgroup rule: allow (privileged) or deny everything, `rwm`.
+fn device_rule(allow: bool) -> Result<LinuxDeviceCgroup> {
+    let mut rule = LinuxDeviceCgroupBuilder::default()
+        .allow(allow)
+        .access("rwm")
+        .build()
+        .map_err(oci_error)?;
+    // The builder's default rule names a device type; Podman's names none.
+    rule.set_typ(None);
+    Ok(rule)
+}
+
 /// `linux.resources`: the device rule, then pids, memory and CPU limits.
-pub(crate) fn resources(opts: &SpecOptions, config: &Config) -> Map<String, Value> {
-    let mut r = Map::new();
-    r.insert(
-        "devices".into(),
-        json!([{"allow": opts.privileged, "access": "rwm"}]),
-    );
+pub(crate) fn resources(opts: &SpecOptions, config: &Config) -> Result<LinuxResources> {
+    let mut r = LinuxResourcesBuilder::default().devices(vec![device_rule(opts.privileged)?]);
     if let Some(m) = opts.memory.filter(|m| *m > 0) {
-        r.insert("memory".into(), json!({ "limit": m }));
+        r = r.memory(
+            LinuxMemoryBuilder::default()
+                .limit(m)
+                .build()
+                .map_err(oci_error)?,
+        );
     }
     if let Some(c) = opts.cpus.filter(|c| *c > 0.0) {
         let quota = (c * CPU_PERIOD as f64).round() as i64;
-        r.insert("cpu".into(), json!({"quota": quota, "period": CPU_PERIOD}));
+        r = r.cpu(
+            LinuxCpuBuilder::default()
+                .quota(quota)
+                .period(CPU_PERIOD)
+                .build()
+                .map_err(oci_error)?,
+        );
     }
     let pids = opts.pids_limit.unwrap_or(config.conf.containers.pids_limit);
     if pids != 0 {
-        r.insert("pids".into(), json!({ "limit": pids }));
+        r = r.pids(
+            LinuxPidsBuilder::default()
+                .limit(pids)
+                .build()
+                .map_err(oci_error)?,
+        );
     }
-    r
+    r.build().map_err(oci_error)
 }
 
 /// The host's device nodes, for a privileged container's `linux.devices`.
-pub(crate) fn host_devices(dev: &Path) -> Vec<Value> {
+pub(crate) fn host_devices(dev: &Path) -> Result<Vec<LinuxDevice>> {
     let mut out = Vec::new();
-    walk_devices(dev, &mut out);
-    out
+    walk_devices(dev, &mut out)?;
+    Ok(out)
 }
 
-fn walk_devices(dir: &Path, out: &mut Vec<Value>) {
+fn walk_devices(dir: &Path, out: &mut Vec<LinuxDevice>) -> Result<()> {
     let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
+        return Ok(());
     };
     let mut entries: Vec<_> = rd.filter_map(|e| e.ok()).collect();
     entries.sort_by_key(|e| e.file_name());
@@ -118,7 +158,7 @@ fn walk_devices(dir: &Path, out: &mut Vec<Value>) {
         let name = e.file_name();
         if ft.is_dir() {
             if !SKIPPED_DEV_DIRS.iter().any(|s| name == *s) {
-                walk_devices(&path, out);
+                walk_devices(&path, out)?;
             }
             continue;
         }
@@ -126,23 +166,27 @@ fn walk_devices(dir: &Path, out: &mut Vec<Value>) {
             continue;
         }
         let kind = if ft.is_char_device() {
-            "c"
+            LinuxDeviceType::C
         } else if ft.is_block_device() {
-            "b"
+            LinuxDeviceType::B
         } else {
             continue;
         };
         let rdev = md.rdev();
-        out.push(json!({
-            "path": path.to_string_lossy(),
-            "type": kind,
-            "major": nix::sys::stat::major(rdev),
-            "minor": nix::sys::stat::minor(rdev),
-            "fileMode": md.mode() & 0o7777,
-            "uid": md.uid(),
-            "gid": md.gid(),
-        }));
+        out.push(
+            LinuxDeviceBuilder::default()
+                .path(path)
+                .typ(kind)
+                .major(nix::sys::stat::major(rdev) as i64)
+                .minor(nix::sys::stat::minor(rdev) as i64)
+                .file_mode(md.mode() & 0o7777)
+                .uid(md.uid())
+                .gid(md.gid())
+                .build()
+                .map_err(oci_error)?,
+        );
     }
+    Ok(())
 }
 
 /// Builds the `linux` object.
@@ -150,48 +194,69 @@ pub(crate) fn build(
     opts: &SpecOptions,
     config: &Config,
     host: &Host,
-    seccomp: Option<Value>,
-) -> Result<Map<String, Value>> {
-    let mut l = Map::new();
+    seccomp: Option<LinuxSeccomp>,
+) -> Result<Linux> {
+    let mut l = LinuxBuilder::default().namespaces(namespaces(opts, host)?);
     if opts.network != NetworkMode::Host {
-        l.insert("sysctl".into(), json!({"net.ipv4.ping_group_range": "0 0"}));
+        l = l.sysctl(std::collections::HashMap::from([(
+            "net.ipv4.ping_group_range".to_string(),
+            "0 0".to_string(),
+        )]));
     }
+    let mut resources = None;
     if !opts.cgroups_disabled {
-        l.insert("resources".into(), Value::Object(resources(opts, config)));
-        l.insert("cgroupsPath".into(), Value::String(cgroups_path(opts)));
+        resources = Some(self::resources(opts, config)?);
+        l = l.cgroups_path(cgroups_path(opts));
     } else if opts.privileged {
         // runc still puts the container in a cgroup and, for devices listed
         // in `linux.devices`, drops its default allow rules: without this
         // rule a privileged container could not even open /dev/null.
-        l.insert(
-            "resources".into(),
-            json!({"devices": [{"allow": true, "access": "rwm"}]}),
+        resources = Some(
+            LinuxResourcesBuilder::default()
+                .devices(vec![device_rule(true)?])
+                .build()
+                .map_err(oci_error)?,
         );
     }
-    l.insert("namespaces".into(), Value::Array(namespaces(opts, host)));
     if opts.privileged {
-        let devices = host_devices(Path::new("/dev"));
+        let devices = host_devices(Path::new("/dev"))?;
         if !devices.is_empty() {
-            l.insert("devices".into(), Value::Array(devices));
+            l = l.devices(devices);
         }
     }
     if let Some(s) = seccomp {
-        l.insert("seccomp".into(), s);
+        l = l.seccomp(s);
     }
     if !opts.privileged {
-        l.insert("maskedPaths".into(), json!(MASKED_PATHS));
-        l.insert("readonlyPaths".into(), json!(READONLY_PATHS));
+        l = l
+            .masked_paths(MASKED_PATHS.map(String::from).to_vec())
+            .readonly_paths(READONLY_PATHS.map(String::from).to_vec());
     }
-    Ok(l)
+    let mut linux = l.build().map_err(oci_error)?;
+    // The builder starts from oci-spec's defaults; keep only what was set.
+    linux.set_resources(resources);
+    if opts.privileged {
+        linux.set_masked_paths(None);
+        linux.set_readonly_paths(None);
+    }
+    Ok(linux)
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::{Value, json};
+
     use super::super::tests::{test_config, test_host, test_opts};
     use super::*;
 
-    fn types(v: &[Value]) -> Vec<&str> {
-        v.iter().map(|n| n["type"].as_str().unwrap()).collect()
+    fn types(v: &[LinuxNamespace]) -> Vec<String> {
+        v.iter()
+            .map(|n| to_json(n)["type"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    fn to_json<T: serde::Serialize>(v: T) -> Value {
+        serde_json::to_value(v).unwrap()
     }
 
     #[test]
@@ -200,13 +265,13 @@ mod tests {
         let mut opts = test_opts(d.path());
         let mut host = test_host();
         assert_eq!(
-            types(&namespaces(&opts, &host)),
+            types(&namespaces(&opts, &host).unwrap()),
             ["pid", "network", "ipc", "uts", "mount"]
         );
         host.cgroup2 = true;
         opts.network = NetworkMode::Host;
         assert_eq!(
-            types(&namespaces(&opts, &host)),
+            types(&namespaces(&opts, &host).unwrap()),
             ["pid", "ipc", "uts", "mount", "cgroup"]
         );
     }
@@ -229,18 +294,22 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let mut opts = test_opts(d.path());
         let config = test_config();
-        let r = resources(&opts, &config);
+        let r = to_json(resources(&opts, &config).unwrap());
         assert_eq!(r["pids"]["limit"], 2048);
+        assert_eq!(r["devices"], json!([{"allow": false, "access": "rwm"}]));
         assert!(r.get("memory").is_none() && r.get("cpu").is_none());
         opts.pids_limit = Some(0);
         opts.memory = Some(1 << 30);
         opts.cpus = Some(0.5);
-        let r = resources(&opts, &config);
+        let r = to_json(resources(&opts, &config).unwrap());
         assert!(r.get("pids").is_none(), "0 means no limit");
         assert_eq!(r["memory"]["limit"], 1i64 << 30);
         assert_eq!(r["cpu"], json!({"quota": 50_000, "period": 100_000}));
         opts.pids_limit = Some(77);
-        assert_eq!(resources(&opts, &config)["pids"]["limit"], 77);
+        assert_eq!(
+            to_json(resources(&opts, &config).unwrap())["pids"]["limit"],
+            77
+        );
     }
 
     #[test]
@@ -249,14 +318,15 @@ mod tests {
         let mut opts = test_opts(d.path());
         opts.cgroups_disabled = true;
         opts.network = NetworkMode::Host;
-        let l = build(&opts, &test_config(), &test_host(), None).unwrap();
+        let l = to_json(build(&opts, &test_config(), &test_host(), None).unwrap());
         assert!(l.get("resources").is_none() && l.get("cgroupsPath").is_none());
         assert!(l.get("sysctl").is_none());
         assert_eq!(l["maskedPaths"], json!(MASKED_PATHS));
         assert_eq!(l["readonlyPaths"][4], "/proc/sys");
         opts.privileged = true;
-        let l = build(&opts, &test_config(), &test_host(), None).unwrap();
+        let l = to_json(build(&opts, &test_config(), &test_host(), None).unwrap());
         assert!(l.get("cgroupsPath").is_none());
+        assert!(l.get("maskedPaths").is_none() && l.get("readonlyPaths").is_none());
         assert_eq!(
             l["resources"],
             json!({"devices": [{"allow": true, "access": "rwm"}]}),
@@ -266,7 +336,8 @@ mod tests {
 
     #[test]
     fn host_devices_lists_device_nodes_only() {
-        let devs = host_devices(Path::new("/dev"));
+        let devs = to_json(host_devices(Path::new("/dev")).unwrap());
+        let devs = devs.as_array().unwrap();
         let null = devs
             .iter()
             .find(|d| d["path"] == "/dev/null")
@@ -282,6 +353,6 @@ mod tests {
         );
         let d = tempfile::tempdir().unwrap();
         std::fs::write(d.path().join("plain"), "").unwrap();
-        assert!(host_devices(d.path()).is_empty());
+        assert!(host_devices(d.path()).unwrap().is_empty());
     }
 }

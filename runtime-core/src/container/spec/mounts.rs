@@ -4,9 +4,9 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use serde_json::{Value, json};
+use oci_spec::runtime::MountBuilder;
 
-use super::{INIT_PATH_IN_CONTAINER, NetworkMode, SpecOptions};
+use super::{INIT_PATH_IN_CONTAINER, NetworkMode, SpecOptions, oci_error};
 use crate::config::Config;
 use crate::error::{Error, Result};
 
@@ -36,14 +36,15 @@ impl Mount {
         }
     }
 
-    /// The mount as OCI JSON.
-    pub(crate) fn to_json(&self) -> Value {
-        json!({
-            "destination": self.destination,
-            "type": self.kind,
-            "source": self.source,
-            "options": self.options,
-        })
+    /// The mount as the OCI spec's type.
+    pub(crate) fn to_oci(&self) -> Result<oci_spec::runtime::Mount> {
+        MountBuilder::default()
+            .destination(&self.destination)
+            .typ(&self.kind)
+            .source(&self.source)
+            .options(self.options.clone())
+            .build()
+            .map_err(oci_error)
     }
 }
 

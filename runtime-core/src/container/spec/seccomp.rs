@@ -8,10 +8,15 @@
 
 use std::path::Path;
 
+use caps::Capability;
+use oci_spec::runtime::{
+    LinuxSeccomp, LinuxSeccompArgBuilder, LinuxSeccompBuilder, LinuxSyscall, LinuxSyscallBuilder,
+};
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde::de::DeserializeOwned;
 
 use super::Host;
+use super::oci_error;
 use crate::error::{Error, Result, ResultExt};
 
 #[derive(Debug, Deserialize)]
@@ -120,11 +125,11 @@ pub(crate) fn parse_kernel_version(s: &str) -> Option<(u32, u32)> {
 }
 
 /// True when the syscall group applies to this host and capability set.
-fn applies(call: &Syscall, bounding: &[String], host: &Host) -> bool {
+fn applies(call: &Syscall, bounding: &[Capability], host: &Host) -> bool {
     let empty = Filter::default();
     let inc = call.includes.as_ref().unwrap_or(&empty);
     let exc = call.excludes.as_ref().unwrap_or(&empty);
-    let has_cap = |c: &String| bounding.contains(c);
+    let has_cap = |c: &String| bounding.iter().any(|b| b.to_string() == *c);
     if let Some(arches) = exc.arches.as_ref()
         && arches.iter().any(|a| a == host.arch)
     {
@@ -159,9 +164,46 @@ fn applies(call: &Syscall, bounding: &[String], host: &Host) -> bool {
     true
 }
 
+/// A profile's `SCMP_*` word as the OCI type it names (`what` says which
+/// field, for the error).
+fn scmp<T: DeserializeOwned>(word: &str, what: &str) -> Result<T> {
+    serde_json::from_value(serde_json::Value::String(word.to_string()))
+        .map_err(|_| Error::InvalidArg.context(format!("seccomp profile: unknown {what} {word:?}")))
+}
+
+/// One syscall group as an OCI rule.
+fn rule(call: &Syscall, names: Vec<String>) -> Result<LinuxSyscall> {
+    let args = call
+        .args
+        .iter()
+        .flatten()
+        .map(|a| {
+            LinuxSeccompArgBuilder::default()
+                .index(a.index as usize)
+                .value(a.value)
+                .value_two(a.value_two)
+                .op(scmp::<oci_spec::runtime::LinuxSeccompOperator>(
+                    &a.op, "operator",
+                )?)
+                .build()
+                .map_err(oci_error)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut b = LinuxSyscallBuilder::default().names(names).action(scmp::<
+        oci_spec::runtime::LinuxSeccompAction,
+    >(&call.action, "action")?);
+    if !args.is_empty() {
+        b = b.args(args);
+    }
+    if let Some(e) = call.errno_ret {
+        b = b.errno_ret(e);
+    }
+    b.build().map_err(oci_error)
+}
+
 /// Translates a parsed profile into `linux.seccomp`; `None` when it is empty
 /// (no default action and no syscalls: seccomp disabled).
-fn compile(profile: Profile, bounding: &[String], host: &Host) -> Result<Option<Value>> {
+fn compile(profile: Profile, bounding: &[Capability], host: &Host) -> Result<Option<LinuxSeccomp>> {
     let syscalls = profile.syscalls.unwrap_or_default();
     if profile.default_action.is_empty() && syscalls.is_empty() {
         return Ok(None);
@@ -196,50 +238,48 @@ fn compile(profile: Profile, bounding: &[String], host: &Host) -> Result<Option<
             (_, Some(ns)) if !ns.is_empty() => ns.clone(),
             _ => continue,
         };
-        let mut r = Map::new();
-        r.insert("names".into(), json!(names));
-        r.insert("action".into(), json!(call.action));
-        let args: Vec<Value> = call
-            .args
-            .iter()
-            .flatten()
-            .map(|a| {
-                json!({"index": a.index, "value": a.value, "valueTwo": a.value_two, "op": a.op})
-            })
-            .collect();
-        if !args.is_empty() {
-            r.insert("args".into(), Value::Array(args));
-        }
-        if let Some(e) = call.errno_ret {
-            r.insert("errnoRet".into(), json!(e));
-        }
-        rules.push(Value::Object(r));
+        rules.push(rule(call, names)?);
     }
 
-    let mut s = Map::new();
-    s.insert("defaultAction".into(), json!(profile.default_action));
+    let mut s = LinuxSeccompBuilder::default()
+        .default_action(scmp::<oci_spec::runtime::LinuxSeccompAction>(
+            &profile.default_action,
+            "action",
+        )?)
+        .syscalls(rules);
     if let Some(e) = profile.default_errno_ret {
-        s.insert("defaultErrnoRet".into(), json!(e));
+        s = s.default_errno_ret(e);
     }
     if !out_arches.is_empty() {
-        s.insert("architectures".into(), json!(out_arches));
+        let arches = out_arches
+            .iter()
+            .map(|a| scmp::<oci_spec::runtime::Arch>(a, "architecture"))
+            .collect::<Result<Vec<_>>>()?;
+        s = s.architectures(arches);
     }
     if let Some(f) = profile.flags.filter(|f| !f.is_empty()) {
-        s.insert("flags".into(), json!(f));
+        let flags = f
+            .iter()
+            .map(|x| scmp::<oci_spec::runtime::LinuxSeccompFilterFlag>(x, "flag"))
+            .collect::<Result<Vec<_>>>()?;
+        s = s.flags(flags);
     }
     if let Some(p) = profile.listener_path.filter(|p| !p.is_empty()) {
-        s.insert("listenerPath".into(), json!(p));
+        s = s.listener_path(p);
     }
     if let Some(m) = profile.listener_metadata.filter(|m| !m.is_empty()) {
-        s.insert("listenerMetadata".into(), json!(m));
+        s = s.listener_metadata(m);
     }
-    s.insert("syscalls".into(), Value::Array(rules));
-    Ok(Some(Value::Object(s)))
+    s.build().map(Some).map_err(oci_error)
 }
 
 /// Loads and compiles the profile at `path`. A missing file means no
 /// seccomp filter (with a warning), as an unconfined container.
-pub(crate) fn load(path: &Path, bounding: &[String], host: &Host) -> Result<Option<Value>> {
+pub(crate) fn load(
+    path: &Path,
+    bounding: &[Capability],
+    host: &Host,
+) -> Result<Option<LinuxSeccomp>> {
     if path.as_os_str().is_empty() {
         tracing::warn!("no seccomp profile configured: running without seccomp");
         return Ok(None);
@@ -263,6 +303,8 @@ pub(crate) fn load(path: &Path, bounding: &[String], host: &Host) -> Result<Opti
 
 #[cfg(test)]
 pub(crate) mod tests {
+    use serde_json::{Value, json};
+
     use super::super::tests::test_host;
     use super::*;
 
@@ -302,10 +344,11 @@ pub(crate) mod tests {
     }"#;
 
     fn compiled(bounding: &[&str], host: &Host) -> Value {
-        let b: Vec<String> = bounding.iter().map(|s| s.to_string()).collect();
-        compile(serde_json::from_str(SAMPLE_PROFILE).unwrap(), &b, host)
+        let b: Vec<Capability> = bounding.iter().map(|s| s.parse().unwrap()).collect();
+        let s = compile(serde_json::from_str(SAMPLE_PROFILE).unwrap(), &b, host)
             .unwrap()
-            .unwrap()
+            .unwrap();
+        serde_json::to_value(s).unwrap()
     }
 
     fn rule_names(v: &Value) -> Vec<String> {
@@ -384,11 +427,12 @@ pub(crate) mod tests {
         if !path.exists() {
             return;
         }
-        let defaults: Vec<String> = crate::config::DEFAULT_CAPABILITIES
+        let defaults: Vec<Capability> = crate::config::DEFAULT_CAPABILITIES
             .iter()
-            .map(|c| format!("CAP_{c}"))
+            .map(|c| format!("CAP_{c}").parse().unwrap())
             .collect();
         let v = load(path, &defaults, &test_host()).unwrap().unwrap();
+        let v = serde_json::to_value(v).unwrap();
         let rules = v["syscalls"].as_array().unwrap();
         assert_eq!(rules.len(), 22, "{}", rule_names(&v).join("\n"));
         assert_eq!(v["defaultErrnoRet"], 38);
@@ -397,8 +441,6 @@ pub(crate) mod tests {
             .filter(|r| r["names"][0] == "personality")
             .count();
         assert_eq!(personality, 5);
-        // It deserializes as OCI seccomp.
-        let _: oci_spec::runtime::LinuxSeccomp = serde_json::from_value(v).unwrap();
     }
 
     #[test]
@@ -426,6 +468,13 @@ pub(crate) mod tests {
         )
         .unwrap();
         assert!(load(&p, &[], &host).is_err());
+        std::fs::write(&p, r#"{"defaultAction":"SCMP_ACT_MAYBE"}"#).unwrap();
+        let e = load(&p, &[], &host).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("seccomp profile: unknown action \"SCMP_ACT_MAYBE\""),
+            "{e}"
+        );
     }
 
     #[test]

@@ -1,0 +1,38 @@
+//! What the host decides about a spec (grantable capabilities, cgroup
+//! version, architecture, kernel version), read once so tests can pin it.
+
+use caps::Capability;
+
+use super::{capabilities, seccomp};
+
+/// What the host decides about a spec, read once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Host {
+    /// The capabilities the kernel knows and this process may grant, sorted by name.
+    pub grantable: Vec<Capability>,
+    /// `/sys/fs/cgroup` is cgroup v2.
+    pub cgroup2: bool,
+    /// The architecture in Go/libseccomp naming (`amd64`, `arm64`, ...).
+    pub arch: &'static str,
+    /// Kernel (major, minor).
+    pub kernel: (u32, u32),
+}
+
+impl Host {
+    /// Reads the running host.
+    pub(crate) fn detect() -> Host {
+        let cgroup2 = nix::sys::statfs::statfs("/sys/fs/cgroup")
+            .map(|s| s.filesystem_type() == nix::sys::statfs::CGROUP2_SUPER_MAGIC)
+            .unwrap_or(false);
+        let kernel = nix::sys::utsname::uname()
+            .ok()
+            .and_then(|u| u.release().to_str().and_then(seccomp::parse_kernel_version))
+            .unwrap_or((0, 0));
+        Host {
+            grantable: capabilities::grantable(),
+            cgroup2,
+            arch: seccomp::native_arch(),
+            kernel,
+        }
+    }
+}
