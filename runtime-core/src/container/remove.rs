@@ -84,7 +84,7 @@ impl Container {
 
     /// Removes each container as [`Container::remove`] does and returns
     /// the results in the same order. Containers are handled in steps of up
-    /// to [`REMOVAL_BATCH`] whose locks are all held (taken in lock-ID
+    /// to `REMOVAL_BATCH` whose locks are all held (taken in lock-ID
     /// order, so concurrent removals cannot deadlock), with one State
     /// transaction and one write of the storage indexes per step. Running
     /// containers (with `force`) are stopped after the first pass, one at a

@@ -1,7 +1,7 @@
 //! Locks: every container, pod and volume owns one, by ID.
 //!
 //! Contract for every [`LockManager`] and [`Locker`] (checked by the
-//! conformance suite in [`crate::testing`]):
+//! conformance suite in `crate::testing`, cargo feature `testing`):
 //!
 //! * A lock excludes every other holder, in this process (other threads) and
 //!   in every other process using the same manager configuration.

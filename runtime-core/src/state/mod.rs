@@ -3,7 +3,7 @@
 //! A backend stores containers, pods and volumes (immutable config plus
 //! mutable state, both as Podman's JSON), the exec-session index, exit codes
 //! and the DB config. Its contract, checked by the conformance suite in
-//! [`crate::testing`]:
+//! `crate::testing` (cargo feature `testing`):
 //!
 //! * IDs are one name space across containers and pods; so are names.
 //!   Volumes have their own name space.
