@@ -27,13 +27,14 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
 use std::time::Duration;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
 use nix::errno::Errno;
 use nix::fcntl::{FcntlArg, SealFlag, fcntl};
 use nix::sys::memfd::{MFdFlags, memfd_create};
 use nix::sys::socket::{ControlMessage, MsgFlags, UnixAddr, sendmsg};
 use rpod_runtime_core::error::IoResultExt;
 use rpod_runtime_core::events::{Event, EventType, Eventer, ReadControl, ReadOptions};
+use rpod_runtime_core::time::{parse_rfc3339, rfc3339_nano};
 use rpod_runtime_core::{Error, Result, ResultExt};
 use serde_json::{Map, Value};
 
@@ -170,7 +171,7 @@ fn entry_fields(e: &Event) -> Result<Vec<(&'static str, String)>> {
         ("SYSLOG_IDENTIFIER", SYSLOG_IDENTIFIER.to_string()),
         ("PODMAN_EVENT", e.status.to_string()),
         ("PODMAN_TYPE", e.event_type.to_string()),
-        ("PODMAN_TIME", go_rfc3339_nano(&e.time)),
+        ("PODMAN_TIME", rfc3339_nano(&e.time)),
     ];
     let labels = |f: &mut Vec<(&'static str, String)>| -> Result<()> {
         if let Some(attrs) = e.attributes.as_ref().filter(|a| !a.is_empty()) {
@@ -242,18 +243,6 @@ fn valid_field_name(name: &str) -> bool {
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
 }
 
-/// Go's `time.RFC3339Nano` in UTC: nanoseconds with trailing zeros trimmed.
-fn go_rfc3339_nano(t: &DateTime<Utc>) -> String {
-    let base = t.format("%Y-%m-%dT%H:%M:%S");
-    let nanos = t.timestamp_subsec_nanos();
-    if nanos == 0 {
-        format!("{base}Z")
-    } else {
-        let frac = format!("{nanos:09}");
-        format!("{base}.{}Z", frac.trim_end_matches('0'))
-    }
-}
-
 /// A field of a `journalctl -o json` entry as text: a string, a byte array
 /// (non-UTF-8 or binary values), or the first of several values.
 fn field(entry: &Map<String, Value>, name: &str) -> Option<String> {
@@ -283,8 +272,7 @@ fn event_from_entry(entry: &Map<String, Value>) -> Option<Event> {
         return None;
     };
     let time = field(entry, "PODMAN_TIME")
-        .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
-        .map(|t| t.with_timezone(&Utc))
+        .and_then(|t| parse_rfc3339(&t))
         .or_else(|| {
             let micros: i64 = field(entry, "__REALTIME_TIMESTAMP")?.parse().ok()?;
             Utc.timestamp_micros(micros).single()
@@ -431,6 +419,7 @@ impl Eventer for JournaldEventer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::DateTime;
     use rpod_runtime_core::events::EventStatus;
     use std::os::unix::fs::PermissionsExt;
 
@@ -537,9 +526,9 @@ mod tests {
     #[test]
     fn go_time_format_trims_zeros() {
         let t: DateTime<Utc> = "2026-01-02T03:04:05Z".parse().unwrap();
-        assert_eq!(go_rfc3339_nano(&t), "2026-01-02T03:04:05Z");
+        assert_eq!(rfc3339_nano(&t), "2026-01-02T03:04:05Z");
         let t: DateTime<Utc> = "2026-01-02T03:04:05.120Z".parse().unwrap();
-        assert_eq!(go_rfc3339_nano(&t), "2026-01-02T03:04:05.12Z");
+        assert_eq!(rfc3339_nano(&t), "2026-01-02T03:04:05.12Z");
     }
 
     #[test]

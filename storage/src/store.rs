@@ -11,14 +11,16 @@ use std::sync::Arc;
 use crate::parallel;
 use chrono::{DateTime, Utc};
 use rpod_runtime_core::error::IoResultExt;
+use rpod_runtime_core::names::generate_id;
 use rpod_runtime_core::storage::{
     ArchiveFormat, Change, ImageRecord, ImportOptions, LayerRecord, StorageContainer,
 };
+use rpod_runtime_core::time::rfc3339_nano_fixed;
 use rpod_runtime_core::{Error, Result};
 use serde_json::{Value, json};
 
 use crate::containers::Container;
-use crate::digest::{random_id, sha256_digest, sha256_hex};
+use crate::digest::{sha256_digest, sha256_hex};
 use crate::images::{Image, find, normalize_name};
 use crate::jsonfile::{Cached, write_atomic};
 use crate::layers::{Layer, MountPoint, chain, layer_id};
@@ -277,7 +279,7 @@ impl Store {
         if !parent.is_empty() && !ls.iter().any(|l| l.id == parent) {
             return Err(Error::msg(format!("layer {parent}: layer not known")));
         }
-        let tmp = random_id();
+        let tmp = generate_id()?;
         let mut rec = Layer {
             id: tmp.clone(),
             parent: parent.to_string(),
@@ -346,7 +348,7 @@ impl Store {
         if !ls.iter().any(|l| l.id == parent) {
             return Err(Error::msg(format!("layer {parent}: layer not known")));
         }
-        let id = random_id();
+        let id = generate_id()?;
         let mut rec = Layer {
             id: id.clone(),
             parent: parent.to_string(),
@@ -502,9 +504,8 @@ impl Store {
             .and_then(|c| {
                 c["created"]
                     .as_str()
-                    .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+                    .and_then(rpod_runtime_core::time::parse_rfc3339)
             })
-            .map(|d| d.with_timezone(&Utc))
             .unwrap_or_else(now);
         let g = self.images_lock.lock()?;
         let json = self.layout.images_json();
@@ -607,7 +608,7 @@ impl Store {
     fn scratch_file(&self, prefix: &str) -> Result<(File, PathBuf)> {
         let tmpd = self.layout.tmp_dir();
         fs::create_dir_all(&tmpd).at(&tmpd)?;
-        let p = tmpd.join(format!("{prefix}-{}", random_id()));
+        let p = tmpd.join(format!("{prefix}-{}", generate_id()?));
         let f = fs::OpenOptions::new()
             .read(true)
             .write(true)
@@ -1161,7 +1162,7 @@ impl rpod_runtime_core::storage::Storage for Store {
         let mut section = cfg["config"].as_object().cloned().unwrap_or_default();
         crate::import::apply_changes(&mut section, &opts.changes)?;
         cfg["config"] = Value::Object(section);
-        let created = now().to_rfc3339_opts(chrono::SecondsFormat::Nanos, true);
+        let created = rfc3339_nano_fixed(&now());
         cfg["created"] = json!(created);
         if !cfg["rootfs"]["diff_ids"].is_array() {
             cfg["rootfs"] = json!({"type": "layers", "diff_ids": []});
@@ -1205,7 +1206,10 @@ impl rpod_runtime_core::storage::Storage for Store {
 
 /// Scratch directory under the graph root, removed when dropped.
 pub(crate) fn scratch_dir(store: &Store) -> Result<(PathBuf, impl Drop)> {
-    let p = store.layout.tmp_dir().join(format!("rpod-{}", random_id()));
+    let p = store
+        .layout
+        .tmp_dir()
+        .join(format!("rpod-{}", generate_id()?));
     fs::create_dir_all(&p).at(&p)?;
     Ok((p.clone(), TempDir(p)))
 }

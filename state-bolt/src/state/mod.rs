@@ -23,8 +23,8 @@ use rpod_runtime_core::{Error, Result};
 use crate::engine::{Db, WriteTx};
 use crate::layout as l;
 use access::{
-    Reader, bucket_at, clear_top, decode, delete_at, delete_bucket_at, encode, existing_at,
-    go_time_text, no_ctr, no_pod, no_vol, put_at,
+    Reader, bucket_at, clear_top, decode, delete_at, delete_bucket_at, encode, existing_at, no_ctr,
+    no_pod, no_vol, put_at,
 };
 
 /// The database file's name inside the static dir.
@@ -635,7 +635,7 @@ impl State for BoltState {
         if id.is_empty() {
             return Err(Error::EmptyId);
         }
-        let stamp = go_time_text(&Utc::now());
+        let stamp = rpod_runtime_core::time::rfc3339_nano(&Utc::now());
         self.update(|tx| {
             put_at(tx, &[l::EXIT_CODE], id, code.to_string().as_bytes())?;
             put_at(tx, &[l::EXIT_CODE_TIME_STAMP], id, stamp.as_bytes())?;
