@@ -1,7 +1,9 @@
 //! An in-memory `State`: the reference implementation of the contract, for
 //! tests and for `--db-backend memory` (nothing survives the process).
 
-use std::collections::{BTreeMap, BTreeSet};
+mod db;
+
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -10,30 +12,11 @@ use chrono::{DateTime, Utc};
 use super::{DbConfig, EXIT_CODE_RETENTION, State};
 use crate::container::{ContainerConfig, ContainerRecord, ContainerState};
 use crate::error::{Error, Result};
-use crate::names::{LookupCandidates, ObjectKind, resolve};
+use crate::names::{ObjectKind, resolve};
 use crate::network::PerNetworkOptions;
 use crate::pod::{PodConfig, PodRecord, PodState};
 use crate::volume::{VolumeConfig, VolumeRecord, VolumeState};
-
-#[derive(Debug, Default)]
-struct Db {
-    db_config: Option<DbConfig>,
-    ctrs: BTreeMap<String, ContainerRecord>,
-    pods: BTreeMap<String, PodRecord>,
-    vols: BTreeMap<String, VolumeRecord>,
-    /// name → ID, containers and pods together.
-    names: BTreeMap<String, String>,
-    /// dependency ID → IDs of the containers that depend on it.
-    dependents: BTreeMap<String, BTreeSet<String>>,
-    /// volume name → IDs of containers using it.
-    vol_users: BTreeMap<String, BTreeSet<String>>,
-    /// container ID → network name → options.
-    networks: BTreeMap<String, BTreeMap<String, PerNetworkOptions>>,
-    /// exec session ID → container ID.
-    exec: BTreeMap<String, String>,
-    /// container ID → (exit code, when).
-    exit_codes: BTreeMap<String, (i32, DateTime<Utc>)>,
-}
+use db::{Db, no_ctr, no_pod, no_vol};
 
 /// The in-memory State. Thread-safe; one mutex around everything.
 /// [`MemoryState::handle`] opens another connection to the same data (as
@@ -63,95 +46,6 @@ impl MemoryState {
             return Err(Error::DbClosed);
         }
         Ok(self.db.lock().unwrap_or_else(|p| p.into_inner()))
-    }
-}
-
-fn no_ctr(id: &str) -> Error {
-    Error::NoSuchCtr.context(format!("no container with ID {id} found in database"))
-}
-
-fn no_pod(id: &str) -> Error {
-    Error::NoSuchPod.context(format!("no pod with ID {id} found in database"))
-}
-
-fn no_vol(name: &str) -> Error {
-    Error::NoSuchVolume.context(format!("no volume with name {name} found in database"))
-}
-
-impl Db {
-    fn ctr(&self, id: &str) -> Result<&ContainerRecord> {
-        self.ctrs.get(id).ok_or_else(|| no_ctr(id))
-    }
-
-    fn id_taken(&self, id: &str) -> bool {
-        self.ctrs.contains_key(id) || self.pods.contains_key(id)
-    }
-
-    fn candidates(&self, kind: ObjectKind, input: &str) -> LookupCandidates {
-        let mut c = LookupCandidates::default();
-        let (mine, theirs): (Vec<&String>, bool) = match kind {
-            ObjectKind::Container => (
-                self.ctrs.keys().collect(),
-                self.pods.contains_key(input)
-                    || self
-                        .names
-                        .get(input)
-                        .is_some_and(|id| self.pods.contains_key(id)),
-            ),
-            ObjectKind::Pod => (
-                self.pods.keys().collect(),
-                self.ctrs.contains_key(input)
-                    || self
-                        .names
-                        .get(input)
-                        .is_some_and(|id| self.ctrs.contains_key(id)),
-            ),
-        };
-        if mine.iter().any(|id| *id == input) {
-            c.exact_id = Some(input.to_string());
-        }
-        if let Some(id) = self.names.get(input)
-            && mine.contains(&id)
-        {
-            c.exact_name = Some(id.clone());
-        }
-        c.other_kind_match = theirs;
-        c.prefix_ids = mine
-            .into_iter()
-            .filter(|id| id.starts_with(input))
-            .take(2)
-            .cloned()
-            .collect();
-        c
-    }
-
-    /// Registers exec session `session_id` for container `ctr_id`.
-    fn add_exec(&mut self, ctr_id: &str, session_id: &str) -> Result<()> {
-        self.ctr(ctr_id)?;
-        if self.exec.contains_key(session_id) {
-            return Err(Error::ExecSessionExists.context(format!("exec session {session_id}")));
-        }
-        self.exec.insert(session_id.to_string(), ctr_id.to_string());
-        Ok(())
-    }
-
-    fn remove_ctr_unchecked(&mut self, id: &str) {
-        if let Some(rec) = self.ctrs.remove(id) {
-            self.names.remove(&rec.config.name);
-            for dep in rec.config.all_dependencies() {
-                if let Some(set) = self.dependents.get_mut(&dep) {
-                    set.remove(id);
-                }
-            }
-            for v in &rec.config.named_volumes {
-                if let Some(set) = self.vol_users.get_mut(&v.name) {
-                    set.remove(id);
-                }
-            }
-        }
-        self.dependents.remove(id);
-        self.networks.remove(id);
-        self.exec.retain(|_, c| c != id);
     }
 }
 
@@ -223,109 +117,15 @@ impl State for MemoryState {
     }
 
     fn add_container(&self, ctr: &ContainerRecord) -> Result<()> {
-        let mut db = self.open()?;
-        let cfg = &ctr.config;
-        if cfg.id.is_empty() || cfg.name.is_empty() {
-            return Err(Error::EmptyId);
-        }
-        if db.id_taken(&cfg.id) {
-            return Err(Error::CtrExists.context(format!("ID \"{}\" is in use", cfg.id)));
-        }
-        if db.names.contains_key(&cfg.name) {
-            return Err(Error::CtrExists.context(format!("name \"{}\" is in use", cfg.name)));
-        }
-        if let Some(pod) = &cfg.pod
-            && !db.pods.contains_key(pod)
-        {
-            return Err(no_pod(pod));
-        }
-        let deps = cfg.all_dependencies();
-        for dep in &deps {
-            if dep == &cfg.id {
-                return Err(Error::InvalidArg.context("a container cannot depend on itself"));
-            }
-            let d = db.ctrs.get(dep).ok_or_else(|| {
-                Error::NoSuchCtr.context(format!("container {} depends on container {dep}", cfg.id))
-            })?;
-            if d.config.pod != cfg.pod {
-                return Err(Error::InvalidArg.context(format!(
-                    "container {} depends on container {dep} which is not in the same pod",
-                    cfg.id
-                )));
-            }
-        }
-        for v in &cfg.named_volumes {
-            if !db.vols.contains_key(&v.name) {
-                return Err(no_vol(&v.name));
-            }
-        }
-        for dep in deps {
-            db.dependents.entry(dep).or_default().insert(cfg.id.clone());
-        }
-        for v in &cfg.named_volumes {
-            db.vol_users
-                .entry(v.name.clone())
-                .or_default()
-                .insert(cfg.id.clone());
-        }
-        db.names.insert(cfg.name.clone(), cfg.id.clone());
-        db.ctrs.insert(cfg.id.clone(), ctr.clone());
-        Ok(())
+        self.open()?.insert_container(ctr)
     }
 
     fn remove_container(&self, id: &str) -> Result<()> {
-        let mut db = self.open()?;
-        db.ctr(id)?;
-        let users: Vec<String> = db
-            .dependents
-            .get(id)
-            .map(|s| s.iter().cloned().collect())
-            .unwrap_or_default();
-        if !users.is_empty() {
-            return Err(Error::DepExists.context(format!(
-                "container {id} is a dependency of the following containers: {}",
-                users.join(", ")
-            )));
-        }
-        if db.exec.values().any(|c| c == id) {
-            return Err(Error::ExecSessionExists
-                .context(format!("container {id} has active exec sessions")));
-        }
-        db.remove_ctr_unchecked(id);
-        Ok(())
+        self.open()?.remove_container_checked(id)
     }
 
     fn remove_containers(&self, ids: &[String]) -> Result<()> {
-        let mut db = self.open()?;
-        // Checked in full first, so that an error leaves everything in place.
-        let mut gone: BTreeSet<&str> = BTreeSet::new();
-        for id in ids {
-            if gone.contains(id.as_str()) {
-                return Err(no_ctr(id));
-            }
-            db.ctr(id)?;
-            let users: Vec<&str> = db
-                .dependents
-                .get(id)
-                .map(|s| {
-                    s.iter()
-                        .map(String::as_str)
-                        .filter(|u| !gone.contains(u))
-                        .collect()
-                })
-                .unwrap_or_default();
-            if !users.is_empty() {
-                return Err(Error::DepExists.context(format!(
-                    "container {id} is a dependency of the following containers: {}",
-                    users.join(", ")
-                )));
-            }
-            gone.insert(id);
-        }
-        for id in ids {
-            db.remove_ctr_unchecked(id);
-        }
-        Ok(())
+        self.open()?.remove_containers_checked(ids)
     }
 
     fn update_container(&self, id: &str) -> Result<ContainerState> {
@@ -607,51 +407,11 @@ impl State for MemoryState {
     }
 
     fn remove_pod(&self, id: &str) -> Result<()> {
-        let mut db = self.open()?;
-        let pod = db.pods.get(id).ok_or_else(|| no_pod(id))?;
-        let infra = pod.state.infra_container_id.clone();
-        let name = pod.config.name.clone();
-        if db
-            .ctrs
-            .values()
-            .any(|c| c.config.pod.as_deref() == Some(id) && c.config.id != infra)
-        {
-            return Err(Error::InvalidArg.context(format!("pod {id} is not empty")));
-        }
-        if !infra.is_empty() && db.ctrs.contains_key(&infra) {
-            db.remove_ctr_unchecked(&infra);
-        }
-        db.pods.remove(id);
-        db.names.remove(&name);
-        Ok(())
+        self.open()?.remove_pod_checked(id)
     }
 
     fn remove_pod_containers(&self, pod_id: &str) -> Result<()> {
-        let mut db = self.open()?;
-        if !db.pods.contains_key(pod_id) {
-            return Err(no_pod(pod_id));
-        }
-        let members: BTreeSet<String> = db
-            .ctrs
-            .values()
-            .filter(|c| c.config.pod.as_deref() == Some(pod_id))
-            .map(|c| c.config.id.clone())
-            .collect();
-        for m in &members {
-            if let Some(outside) = db
-                .dependents
-                .get(m)
-                .and_then(|s| s.iter().find(|d| !members.contains(*d)))
-            {
-                return Err(Error::DepExists.context(format!(
-                    "container {outside} depends on container {m} in pod {pod_id}"
-                )));
-            }
-        }
-        for m in &members {
-            db.remove_ctr_unchecked(m);
-        }
-        Ok(())
+        self.open()?.remove_pod_members(pod_id)
     }
 
     fn update_pod(&self, id: &str) -> Result<PodState> {
