@@ -29,17 +29,7 @@ impl From<BoltError> for Error {
     }
 }
 
-pub(crate) fn no_ctr(id: &str) -> Error {
-    Error::NoSuchCtr.context(format!("no container with ID {id} found in database"))
-}
-
-pub(crate) fn no_pod(id: &str) -> Error {
-    Error::NoSuchPod.context(format!("no pod with ID {id} found in database"))
-}
-
-pub(crate) fn no_vol(name: &str) -> Error {
-    Error::NoSuchVolume.context(format!("no volume with name {name} found in database"))
-}
+pub(crate) use rpod_runtime_core::state::errors::{no_ctr, no_pod, no_vol};
 
 /// Decodes a JSON record (runtime-core's records accept Go's `null`s and
 /// Podman's field names).

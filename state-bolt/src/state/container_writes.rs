@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use rpod_runtime_core::container::ContainerConfig;
+use rpod_runtime_core::state::errors;
 use rpod_runtime_core::{Error, Result};
 
 use super::access::{
@@ -29,10 +30,7 @@ pub(super) fn remove_ctr_checked(tx: &mut WriteTx, id: &str) -> Result<()> {
         r.ctr(id)?;
         let users = r.ctr_sub_keys(id, l::DEPENDENCIES)?;
         if !users.is_empty() {
-            return Err(Error::DepExists.context(format!(
-                "container {id} is a dependency of the following containers: {}",
-                users.join(", ")
-            )));
+            return Err(errors::has_dependents(id, &users));
         }
         let mut has_exec = !r.ctr_sub_keys(id, l::EXEC)?.is_empty();
         if !has_exec && let Some(exec) = r.top(l::EXEC)? {
@@ -44,8 +42,7 @@ pub(super) fn remove_ctr_checked(tx: &mut WriteTx, id: &str) -> Result<()> {
             }
         }
         if has_exec {
-            return Err(Error::ExecSessionExists
-                .context(format!("container {id} has active exec sessions")));
+            return Err(errors::has_exec_sessions(id));
         }
     }
     remove_ctr_unchecked(tx, id)
@@ -131,10 +128,10 @@ pub(super) fn insert_container(
     {
         let r = reader(tx);
         if r.get(l::ID_REGISTRY, &cfg.id)?.is_some() || r.has_ctr(&cfg.id)? || r.has_pod(&cfg.id)? {
-            return Err(Error::CtrExists.context(format!("ID \"{}\" is in use", cfg.id)));
+            return Err(errors::id_in_use(Error::CtrExists, &cfg.id));
         }
         if r.get(l::NAME_REGISTRY, &cfg.name)?.is_some() {
-            return Err(Error::CtrExists.context(format!("name \"{}\" is in use", cfg.name)));
+            return Err(errors::name_in_use(Error::CtrExists, &cfg.name));
         }
         if let Some(pod) = &cfg.pod
             && !r.has_pod(pod)?
@@ -143,21 +140,17 @@ pub(super) fn insert_container(
         }
         for dep in &deps {
             if dep == &cfg.id {
-                return Err(Error::InvalidArg.context("a container cannot depend on itself"));
+                return Err(errors::self_dependency());
             }
             let Some(d) = r.sub(l::CTR, dep)? else {
-                return Err(Error::NoSuchCtr
-                    .context(format!("container {} depends on container {dep}", cfg.id)));
+                return Err(errors::missing_dependency(&cfg.id, dep));
             };
             let dep_pod = match d.get(l::POD_ID)? {
                 Some(p) => Some(String::from_utf8_lossy(&p).into_owned()),
                 None => r.ctr_config(dep, &d)?.pod,
             };
             if dep_pod != cfg.pod {
-                return Err(Error::InvalidArg.context(format!(
-                    "container {} depends on container {dep} which is not in the same pod",
-                    cfg.id
-                )));
+                return Err(errors::dependency_outside_pod(&cfg.id, dep));
             }
         }
         for v in &cfg.named_volumes {
@@ -225,12 +218,12 @@ pub(super) fn rename_container(
 ) -> Result<()> {
     let old = reader(tx).container(&cfg.id, false)?.config;
     if old.name != old_name || cfg.name != new_name {
-        return Err(Error::InvalidArg.context("rename: names do not match the container"));
+        return Err(errors::rename_mismatch());
     }
     let id = cfg.id.as_str();
     if old_name != new_name {
         if reader(tx).get(l::NAME_REGISTRY, new_name)?.is_some() {
-            return Err(Error::CtrExists.context(format!("name \"{new_name}\" is in use")));
+            return Err(errors::name_in_use(Error::CtrExists, new_name));
         }
         delete_at(tx, &[l::NAME_REGISTRY], old_name)?;
         put_at(tx, &[l::NAME_REGISTRY], new_name, id.as_bytes())?;
@@ -268,9 +261,7 @@ pub(super) fn rewrite_container_config_in(
         || old.pod != cfg.pod
         || old.all_dependencies() != cfg.all_dependencies()
     {
-        return Err(
-            Error::InvalidArg.context("a config rewrite may not change name, pod or dependencies")
-        );
+        return Err(errors::ctr_rewrite_changes_identity());
     }
     bucket_at(tx, &[l::CTR, cfg.id.as_bytes()])?.put(l::CONFIG, raw)?;
     Ok(())
@@ -282,9 +273,7 @@ pub(super) fn connect_network(tx: &mut WriteTx, id: &str, network: &str, raw: &[
     let mut ctr = existing_at(tx, &[l::CTR, id.as_bytes()])?.ok_or_else(|| no_ctr(id))?;
     let mut nets = ctr.create_bucket_if_not_exists(l::NETWORKS)?;
     if nets.view().contains(network.as_bytes())? {
-        return Err(Error::InvalidArg.context(format!(
-            "container {id} is already connected to network {network:?}"
-        )));
+        return Err(errors::already_connected(id, network));
     }
     nets.put(network.as_bytes(), raw)?;
     Ok(())
@@ -293,11 +282,7 @@ pub(super) fn connect_network(tx: &mut WriteTx, id: &str, network: &str, raw: &[
 /// Removes a container's network connection.
 pub(super) fn disconnect_network(tx: &mut WriteTx, id: &str, network: &str) -> Result<()> {
     let mut ctr = existing_at(tx, &[l::CTR, id.as_bytes()])?.ok_or_else(|| no_ctr(id))?;
-    let not_connected = || {
-        Error::InvalidArg.context(format!(
-            "container {id} is not connected to network {network:?}"
-        ))
-    };
+    let not_connected = || errors::not_connected(id, network);
     let mut nets = ctr.bucket_mut(l::NETWORKS)?.ok_or_else(not_connected)?;
     if !nets.view().contains(network.as_bytes())? {
         return Err(not_connected());

@@ -1,5 +1,6 @@
 //! Exec-session index writes inside one transaction.
 
+use rpod_runtime_core::state::errors;
 use rpod_runtime_core::{Error, Result};
 
 use super::access::{delete_at, put_at};
@@ -37,9 +38,7 @@ pub(super) fn remove_exec_session_in(
         .get(l::EXEC, session_id)?
         .map(|v| String::from_utf8_lossy(&v).into_owned())
         .filter(|c| owner.is_none_or(|o| o == c))
-        .ok_or_else(|| {
-            Error::NoSuchExecSession.context(format!("no exec session with ID {session_id}"))
-        })?;
+        .ok_or_else(|| errors::no_exec_session(session_id))?;
     delete_at(tx, &[l::EXEC], session_id)?;
     delete_at(tx, &[l::CTR, ctr.as_bytes(), l::EXEC], session_id)?;
     Ok(ctr)

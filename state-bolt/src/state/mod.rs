@@ -25,6 +25,7 @@ use rpod_runtime_core::container::{ContainerConfig, ContainerRecord, ContainerSt
 use rpod_runtime_core::names::{ObjectKind, resolve};
 use rpod_runtime_core::network::PerNetworkOptions;
 use rpod_runtime_core::pod::{PodConfig, PodRecord, PodState};
+use rpod_runtime_core::state::errors;
 use rpod_runtime_core::state::{DbConfig, EXIT_CODE_RETENTION, State};
 use rpod_runtime_core::volume::{VolumeConfig, VolumeRecord, VolumeState};
 use rpod_runtime_core::{Error, Result};
@@ -317,21 +318,13 @@ impl State for BoltState {
     }
 
     fn container_exit_code(&self, id: &str) -> Result<i32> {
-        self.view(|r| {
-            r.exit_code(id)?.ok_or_else(|| {
-                Error::NoSuchExitCode
-                    .context(format!("getting exit code of container {id} from DB"))
-            })
-        })
+        self.view(|r| r.exit_code(id)?.ok_or_else(|| errors::no_exit_code(id)))
     }
 
     fn container_exit_code_timestamp(&self, id: &str) -> Result<DateTime<Utc>> {
         self.view(|r| {
-            r.exit_code_time(id)?.ok_or_else(|| {
-                Error::NoSuchExitCode.context(format!(
-                    "getting exit code time stamp of container {id} from DB"
-                ))
-            })
+            r.exit_code_time(id)?
+                .ok_or_else(|| errors::no_exit_code_time(id))
         })
     }
 
@@ -392,10 +385,7 @@ impl State for BoltState {
         self.view(|r| {
             r.get(l::EXEC, session_id)?
                 .map(|v| String::from_utf8_lossy(&v).into_owned())
-                .ok_or_else(|| {
-                    Error::NoSuchExecSession
-                        .context(format!("no exec session with ID {session_id}"))
-                })
+                .ok_or_else(|| errors::no_exec_session(session_id))
         })
     }
 
@@ -488,7 +478,7 @@ impl State for BoltState {
         self.update(|tx| {
             let old = reader(tx).pod(&cfg.id)?;
             if old.config.name != cfg.name {
-                return Err(Error::InvalidArg.context("a config rewrite may not change the name"));
+                return Err(errors::pod_rewrite_changes_name());
             }
             bucket_at(tx, &[l::POD, cfg.id.as_bytes()])?.put(l::CONFIG, &raw)?;
             Ok(())

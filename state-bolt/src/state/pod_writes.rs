@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use rpod_runtime_core::pod::PodConfig;
+use rpod_runtime_core::state::errors;
 use rpod_runtime_core::{Error, Result};
 
 use super::access::{bucket_at, delete_at, delete_bucket_at, put_at};
@@ -23,10 +24,10 @@ pub(super) fn insert_pod(
     {
         let r = reader(tx);
         if r.get(l::ID_REGISTRY, &cfg.id)?.is_some() || r.has_ctr(&cfg.id)? || r.has_pod(&cfg.id)? {
-            return Err(Error::PodExists.context(format!("ID \"{}\" is in use", cfg.id)));
+            return Err(errors::id_in_use(Error::PodExists, &cfg.id));
         }
         if r.get(l::NAME_REGISTRY, &cfg.name)?.is_some() {
-            return Err(Error::PodExists.context(format!("name \"{}\" is in use", cfg.name)));
+            return Err(errors::name_in_use(Error::PodExists, &cfg.name));
         }
     }
     let (id, name) = (cfg.id.as_str(), cfg.name.as_str());
@@ -57,7 +58,7 @@ pub(super) fn remove_pod_in(tx: &mut WriteTx, id: &str) -> Result<()> {
     };
     let infra = pod.state.infra_container_id.clone();
     if members.iter().any(|m| *m != infra) {
-        return Err(Error::InvalidArg.context(format!("pod {id} is not empty")));
+        return Err(errors::pod_not_empty(id));
     }
     if !infra.is_empty() && reader(tx).has_ctr(&infra)? {
         remove_ctr_unchecked(tx, &infra)?;
@@ -85,9 +86,7 @@ pub(super) fn remove_pod_containers_in(tx: &mut WriteTx, pod_id: &str) -> Result
                 .into_iter()
                 .find(|d| !members.contains(d))
             {
-                return Err(Error::DepExists.context(format!(
-                    "container {outside} depends on container {m} in pod {pod_id}"
-                )));
+                return Err(errors::outside_dependent(&outside, m, pod_id));
             }
         }
     }

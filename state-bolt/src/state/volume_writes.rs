@@ -1,5 +1,6 @@
 //! Volume writes inside one transaction: registration and removal.
 
+use rpod_runtime_core::state::errors;
 use rpod_runtime_core::volume::VolumeRecord;
 use rpod_runtime_core::{Error, Result};
 
@@ -20,7 +21,7 @@ pub(super) fn insert_volume(
     {
         let r = reader(tx);
         if r.get(l::ALL_VOLS, name)?.is_some() || r.sub(l::VOL, name)?.is_some() {
-            return Err(Error::VolumeExists.context(format!("name \"{name}\" is in use")));
+            return Err(errors::name_in_use(Error::VolumeExists, name));
         }
     }
     {
@@ -49,10 +50,7 @@ pub(super) fn remove_volume_in(tx: &mut WriteTx, name: &str) -> Result<()> {
         (r.volume(name)?, r.volume_users(name)?)
     };
     if !users.is_empty() {
-        return Err(Error::VolumeBeingUsed.context(format!(
-            "volume {name} is being used by the following container(s): {}",
-            users.join(", ")
-        )));
+        return Err(errors::volume_in_use(name, &users));
     }
     delete_at(tx, &[l::ALL_VOLS], name)?;
     delete_bucket_at(tx, &[l::VOL], name)?;

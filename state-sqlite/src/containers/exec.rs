@@ -1,15 +1,14 @@
 //! The exec-session index: session ID to container.
 
 use rpod_runtime_core::Error;
+use rpod_runtime_core::state::errors;
 use rusqlite::{Connection, OptionalExtension};
 
 use super::{require, strings};
 use crate::error::DbResult;
 
 fn no_exec(session_id: &str) -> crate::error::DbError {
-    Error::NoSuchExecSession
-        .context(format!("no exec session with ID {session_id}"))
-        .into()
+    errors::no_exec_session(session_id).into()
 }
 
 /// Registers an exec session.

@@ -14,6 +14,7 @@ mod networks;
 use rpod_runtime_core::Error;
 use rpod_runtime_core::container::{ContainerConfig, ContainerRecord, ContainerState};
 use rpod_runtime_core::names::{LookupCandidates, ObjectKind};
+use rpod_runtime_core::state::errors;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::codec::{json_col, to_json};
@@ -189,14 +190,10 @@ pub(crate) fn add(c: &Connection, rec: &ContainerRecord) -> DbResult<()> {
         return Err(Error::EmptyId.into());
     }
     if id_taken(c, &cfg.id)? {
-        return Err(Error::CtrExists
-            .context(format!("ID \"{}\" is in use", cfg.id))
-            .into());
+        return Err(errors::id_in_use(Error::CtrExists, &cfg.id).into());
     }
     if name_taken(c, &cfg.name)? {
-        return Err(Error::CtrExists
-            .context(format!("name \"{}\" is in use", cfg.name))
-            .into());
+        return Err(errors::name_in_use(Error::CtrExists, &cfg.name).into());
     }
     if let Some(pod) = &cfg.pod
         && !pods::exists(c, pod)?
@@ -208,25 +205,16 @@ pub(crate) fn add(c: &Connection, rec: &ContainerRecord) -> DbResult<()> {
         let mut pod_of = c.prepare_cached("SELECT PodID FROM ContainerConfig WHERE ID = ?1")?;
         for dep in &deps {
             if dep == &cfg.id {
-                return Err(Error::InvalidArg
-                    .context("a container cannot depend on itself")
-                    .into());
+                return Err(errors::self_dependency().into());
             }
             let dep_pod: Option<Option<String>> =
                 pod_of.query_row([dep], |r| r.get(0)).optional()?;
             match dep_pod {
                 None => {
-                    return Err(Error::NoSuchCtr
-                        .context(format!("container {} depends on container {dep}", cfg.id))
-                        .into());
+                    return Err(errors::missing_dependency(&cfg.id, dep).into());
                 }
                 Some(p) if p != cfg.pod => {
-                    return Err(Error::InvalidArg
-                        .context(format!(
-                            "container {} depends on container {dep} which is not in the same pod",
-                            cfg.id
-                        ))
-                        .into());
+                    return Err(errors::dependency_outside_pod(&cfg.id, dep).into());
                 }
                 Some(_) => {}
             }
@@ -271,19 +259,12 @@ pub(crate) fn remove(c: &Connection, id: &str) -> DbResult<()> {
     require(c, id)?;
     let users = dependents(c, id)?;
     if !users.is_empty() {
-        return Err(Error::DepExists
-            .context(format!(
-                "container {id} is a dependency of the following containers: {}",
-                users.join(", ")
-            ))
-            .into());
+        return Err(errors::has_dependents(id, &users).into());
     }
     if c.prepare_cached("SELECT 1 FROM ContainerExecSession WHERE ContainerID = ?1 LIMIT 1")?
         .exists([id])?
     {
-        return Err(Error::ExecSessionExists
-            .context(format!("container {id} has active exec sessions"))
-            .into());
+        return Err(errors::has_exec_sessions(id).into());
     }
     delete_unchecked(c, id)
 }
@@ -341,9 +322,7 @@ pub(crate) fn rewrite_config(c: &Connection, cfg: &ContainerConfig) -> DbResult<
         || old.pod != cfg.pod
         || old.all_dependencies() != cfg.all_dependencies()
     {
-        return Err(Error::InvalidArg
-            .context("a config rewrite may not change name, pod or dependencies")
-            .into());
+        return Err(errors::ctr_rewrite_changes_identity().into());
     }
     c.prepare_cached("UPDATE ContainerConfig SET JSON = ?2 WHERE ID = ?1")?
         .execute(params![cfg.id, to_json(cfg)?])?;
@@ -359,15 +338,11 @@ pub(crate) fn rename(
 ) -> DbResult<()> {
     let current = name(c, &cfg.id)?;
     if current != old_name || cfg.name != new_name {
-        return Err(Error::InvalidArg
-            .context("rename: names do not match the container")
-            .into());
+        return Err(errors::rename_mismatch().into());
     }
     if old_name != new_name {
         if name_taken(c, new_name)? {
-            return Err(Error::CtrExists
-                .context(format!("name \"{new_name}\" is in use"))
-                .into());
+            return Err(errors::name_in_use(Error::CtrExists, new_name).into());
         }
         c.prepare_cached("UPDATE NameNamespace SET Name = ?2 WHERE Name = ?1")?
             .execute([old_name, new_name])?;

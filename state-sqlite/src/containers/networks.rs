@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use rpod_runtime_core::Error;
 use rpod_runtime_core::network::PerNetworkOptions;
+use rpod_runtime_core::state::errors;
 use rusqlite::{Connection, params};
 
 use super::require;
@@ -37,11 +37,7 @@ pub(crate) fn network_connect(
         )?
         .execute(params![id, network, to_json(opts)?])?;
     if n == 0 {
-        return Err(Error::InvalidArg
-            .context(format!(
-                "container {id} is already connected to network {network:?}"
-            ))
-            .into());
+        return Err(errors::already_connected(id, network).into());
     }
     Ok(())
 }
@@ -53,11 +49,7 @@ pub(crate) fn network_disconnect(c: &Connection, id: &str, network: &str) -> DbR
         .prepare_cached("DELETE FROM ContainerNetwork WHERE ContainerID = ?1 AND Network = ?2")?
         .execute([id, network])?;
     if n == 0 {
-        return Err(Error::InvalidArg
-            .context(format!(
-                "container {id} is not connected to network {network:?}"
-            ))
-            .into());
+        return Err(errors::not_connected(id, network).into());
     }
     Ok(())
 }

@@ -10,6 +10,7 @@ use crate::names::{LookupCandidates, ObjectKind};
 use crate::network::PerNetworkOptions;
 use crate::pod::PodRecord;
 use crate::state::DbConfig;
+use crate::state::errors;
 use crate::volume::VolumeRecord;
 
 /// Everything the state holds, behind [`MemoryState`](super::MemoryState)'s mutex.
@@ -33,17 +34,7 @@ pub(super) struct Db {
     pub(super) exit_codes: BTreeMap<String, (i32, DateTime<Utc>)>,
 }
 
-pub(super) fn no_ctr(id: &str) -> Error {
-    Error::NoSuchCtr.context(format!("no container with ID {id} found in database"))
-}
-
-pub(super) fn no_pod(id: &str) -> Error {
-    Error::NoSuchPod.context(format!("no pod with ID {id} found in database"))
-}
-
-pub(super) fn no_vol(name: &str) -> Error {
-    Error::NoSuchVolume.context(format!("no volume with name {name} found in database"))
-}
+use crate::state::errors::{no_ctr, no_pod, no_vol};
 
 impl Db {
     pub(super) fn ctr(&self, id: &str) -> Result<&ContainerRecord> {
@@ -129,10 +120,10 @@ impl Db {
             return Err(Error::EmptyId);
         }
         if self.id_taken(&cfg.id) {
-            return Err(Error::CtrExists.context(format!("ID \"{}\" is in use", cfg.id)));
+            return Err(errors::id_in_use(Error::CtrExists, &cfg.id));
         }
         if self.names.contains_key(&cfg.name) {
-            return Err(Error::CtrExists.context(format!("name \"{}\" is in use", cfg.name)));
+            return Err(errors::name_in_use(Error::CtrExists, &cfg.name));
         }
         if let Some(pod) = &cfg.pod
             && !self.pods.contains_key(pod)
@@ -142,16 +133,14 @@ impl Db {
         let deps = cfg.all_dependencies();
         for dep in &deps {
             if dep == &cfg.id {
-                return Err(Error::InvalidArg.context("a container cannot depend on itself"));
+                return Err(errors::self_dependency());
             }
-            let d = self.ctrs.get(dep).ok_or_else(|| {
-                Error::NoSuchCtr.context(format!("container {} depends on container {dep}", cfg.id))
-            })?;
+            let d = self
+                .ctrs
+                .get(dep)
+                .ok_or_else(|| errors::missing_dependency(&cfg.id, dep))?;
             if d.config.pod != cfg.pod {
-                return Err(Error::InvalidArg.context(format!(
-                    "container {} depends on container {dep} which is not in the same pod",
-                    cfg.id
-                )));
+                return Err(errors::dependency_outside_pod(&cfg.id, dep));
             }
         }
         for v in &cfg.named_volumes {
@@ -185,14 +174,10 @@ impl Db {
             .map(|s| s.iter().cloned().collect())
             .unwrap_or_default();
         if !users.is_empty() {
-            return Err(Error::DepExists.context(format!(
-                "container {id} is a dependency of the following containers: {}",
-                users.join(", ")
-            )));
+            return Err(errors::has_dependents(id, &users));
         }
         if self.exec.values().any(|c| c == id) {
-            return Err(Error::ExecSessionExists
-                .context(format!("container {id} has active exec sessions")));
+            return Err(errors::has_exec_sessions(id));
         }
         self.remove_ctr_unchecked(id);
         Ok(())
@@ -218,10 +203,7 @@ impl Db {
                 })
                 .unwrap_or_default();
             if !users.is_empty() {
-                return Err(Error::DepExists.context(format!(
-                    "container {id} is a dependency of the following containers: {}",
-                    users.join(", ")
-                )));
+                return Err(errors::has_dependents(id, &users));
             }
             gone.insert(id);
         }
@@ -241,7 +223,7 @@ impl Db {
             .values()
             .any(|c| c.config.pod.as_deref() == Some(id) && c.config.id != infra)
         {
-            return Err(Error::InvalidArg.context(format!("pod {id} is not empty")));
+            return Err(errors::pod_not_empty(id));
         }
         if !infra.is_empty() && self.ctrs.contains_key(&infra) {
             self.remove_ctr_unchecked(&infra);
@@ -269,9 +251,7 @@ impl Db {
                 .get(m)
                 .and_then(|s| s.iter().find(|d| !members.contains(*d)))
             {
-                return Err(Error::DepExists.context(format!(
-                    "container {outside} depends on container {m} in pod {pod_id}"
-                )));
+                return Err(errors::outside_dependent(outside, m, pod_id));
             }
         }
         for m in &members {

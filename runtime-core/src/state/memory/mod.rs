@@ -15,8 +15,10 @@ use crate::error::{Error, Result};
 use crate::names::{ObjectKind, resolve};
 use crate::network::PerNetworkOptions;
 use crate::pod::{PodConfig, PodRecord, PodState};
+use crate::state::errors;
+use crate::state::errors::{no_ctr, no_pod, no_vol};
 use crate::volume::{VolumeConfig, VolumeRecord, VolumeState};
-use db::{Db, no_ctr, no_pod, no_vol};
+use db::Db;
 
 /// The in-memory State. Thread-safe; one mutex around everything.
 /// [`MemoryState::handle`] opens another connection to the same data (as
@@ -171,8 +173,7 @@ impl State for MemoryState {
             || rec.config.pod != cfg.pod
             || rec.config.all_dependencies() != cfg.all_dependencies()
         {
-            return Err(Error::InvalidArg
-                .context("a config rewrite may not change name, pod or dependencies"));
+            return Err(errors::ctr_rewrite_changes_identity());
         }
         rec.config = cfg.clone();
         Ok(())
@@ -187,10 +188,10 @@ impl State for MemoryState {
         let mut db = self.open()?;
         let rec = db.ctrs.get(&cfg.id).ok_or_else(|| no_ctr(&cfg.id))?;
         if rec.config.name != old_name || cfg.name != new_name {
-            return Err(Error::InvalidArg.context("rename: names do not match the container"));
+            return Err(errors::rename_mismatch());
         }
         if old_name != new_name && db.names.contains_key(new_name) {
-            return Err(Error::CtrExists.context(format!("name \"{new_name}\" is in use")));
+            return Err(errors::name_in_use(Error::CtrExists, new_name));
         }
         db.names.remove(old_name);
         db.names.insert(new_name.to_string(), cfg.id.clone());
@@ -211,9 +212,7 @@ impl State for MemoryState {
         db.ctr(id)?;
         let nets = db.networks.entry(id.to_string()).or_default();
         if nets.contains_key(network) {
-            return Err(Error::InvalidArg.context(format!(
-                "container {id} is already connected to network {network:?}"
-            )));
+            return Err(errors::already_connected(id, network));
         }
         nets.insert(network.to_string(), opts.clone());
         Ok(())
@@ -228,9 +227,7 @@ impl State for MemoryState {
             .and_then(|n| n.remove(network))
             .is_some();
         if !removed {
-            return Err(Error::InvalidArg.context(format!(
-                "container {id} is not connected to network {network:?}"
-            )));
+            return Err(errors::not_connected(id, network));
         }
         Ok(())
     }
@@ -246,18 +243,18 @@ impl State for MemoryState {
 
     fn container_exit_code(&self, id: &str) -> Result<i32> {
         let db = self.open()?;
-        db.exit_codes.get(id).map(|(c, _)| *c).ok_or_else(|| {
-            Error::NoSuchExitCode.context(format!("getting exit code of container {id} from DB"))
-        })
+        db.exit_codes
+            .get(id)
+            .map(|(c, _)| *c)
+            .ok_or_else(|| errors::no_exit_code(id))
     }
 
     fn container_exit_code_timestamp(&self, id: &str) -> Result<DateTime<Utc>> {
         let db = self.open()?;
-        db.exit_codes.get(id).map(|(_, t)| *t).ok_or_else(|| {
-            Error::NoSuchExitCode.context(format!(
-                "getting exit code time stamp of container {id} from DB"
-            ))
-        })
+        db.exit_codes
+            .get(id)
+            .map(|(_, t)| *t)
+            .ok_or_else(|| errors::no_exit_code_time(id))
     }
 
     fn prune_container_exit_codes(&self, now: DateTime<Utc>) -> Result<()> {
@@ -273,16 +270,18 @@ impl State for MemoryState {
 
     fn exec_session(&self, session_id: &str) -> Result<String> {
         let db = self.open()?;
-        db.exec.get(session_id).cloned().ok_or_else(|| {
-            Error::NoSuchExecSession.context(format!("no exec session with ID {session_id}"))
-        })
+        db.exec
+            .get(session_id)
+            .cloned()
+            .ok_or_else(|| errors::no_exec_session(session_id))
     }
 
     fn remove_exec_session(&self, session_id: &str) -> Result<()> {
         let mut db = self.open()?;
-        db.exec.remove(session_id).map(|_| ()).ok_or_else(|| {
-            Error::NoSuchExecSession.context(format!("no exec session with ID {session_id}"))
-        })
+        db.exec
+            .remove(session_id)
+            .map(|_| ())
+            .ok_or_else(|| errors::no_exec_session(session_id))
     }
 
     fn add_exec_session_and_save(
@@ -307,9 +306,7 @@ impl State for MemoryState {
     ) -> Result<()> {
         let mut db = self.open()?;
         if db.exec.get(session_id).map(String::as_str) != Some(ctr_id) {
-            return Err(Error::NoSuchExecSession.context(format!(
-                "no exec session with ID {session_id} in container {ctr_id}"
-            )));
+            return Err(errors::no_exec_session_in(session_id, ctr_id));
         }
         let rec = db.ctrs.get_mut(ctr_id).ok_or_else(|| no_ctr(ctr_id))?;
         rec.state = state.clone();
@@ -396,10 +393,10 @@ impl State for MemoryState {
             return Err(Error::EmptyId);
         }
         if db.id_taken(&cfg.id) {
-            return Err(Error::PodExists.context(format!("ID \"{}\" is in use", cfg.id)));
+            return Err(errors::id_in_use(Error::PodExists, &cfg.id));
         }
         if db.names.contains_key(&cfg.name) {
-            return Err(Error::PodExists.context(format!("name \"{}\" is in use", cfg.name)));
+            return Err(errors::name_in_use(Error::PodExists, &cfg.name));
         }
         db.names.insert(cfg.name.clone(), cfg.id.clone());
         db.pods.insert(cfg.id.clone(), pod.clone());
@@ -433,7 +430,7 @@ impl State for MemoryState {
         let mut db = self.open()?;
         let rec = db.pods.get_mut(&cfg.id).ok_or_else(|| no_pod(&cfg.id))?;
         if rec.config.name != cfg.name {
-            return Err(Error::InvalidArg.context("a config rewrite may not change the name"));
+            return Err(errors::pod_rewrite_changes_name());
         }
         rec.config = cfg.clone();
         Ok(())
@@ -493,7 +490,7 @@ impl State for MemoryState {
             return Err(Error::EmptyId);
         }
         if db.vols.contains_key(name) {
-            return Err(Error::VolumeExists.context(format!("name \"{name}\" is in use")));
+            return Err(errors::name_in_use(Error::VolumeExists, name));
         }
         db.vols.insert(name.clone(), vol.clone());
         Ok(())
@@ -510,10 +507,7 @@ impl State for MemoryState {
             .map(|s| s.iter().cloned().collect())
             .unwrap_or_default();
         if !users.is_empty() {
-            return Err(Error::VolumeBeingUsed.context(format!(
-                "volume {name} is being used by the following container(s): {}",
-                users.join(", ")
-            )));
+            return Err(errors::volume_in_use(name, &users));
         }
         db.vols.remove(name);
         db.vol_users.remove(name);
