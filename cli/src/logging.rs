@@ -46,7 +46,7 @@ where
         };
         let mut msg = MessageOnly(String::new());
         event.record(&mut msg);
-        let time = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
+        let time = rpod_runtime_core::time::rfc3339_secs(&chrono::Utc::now());
         let escaped = msg.0.replace('\\', "\\\\").replace('"', "\\\"");
         writeln!(w, "time=\"{time}\" level={level} msg=\"{escaped}\"")
     }

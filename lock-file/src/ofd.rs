@@ -17,17 +17,7 @@ use std::io;
 
 use nix::errno::Errno;
 use nix::fcntl::{FcntlArg, fcntl};
-
-fn whole_file(kind: libc::c_int) -> libc::flock {
-    libc::flock {
-        l_type: kind as libc::c_short,
-        l_whence: libc::SEEK_SET as libc::c_short,
-        l_start: 0,
-        l_len: 0,
-        // Must be 0 for OFD requests.
-        l_pid: 0,
-    }
-}
+use rpod_runtime_core::lockfile::whole_file;
 
 /// Blocks until `file`'s description holds a write lock on the whole file.
 pub(crate) fn lock(file: &File) -> io::Result<()> {

@@ -30,9 +30,13 @@ pub struct LockFileGuard<'a> {
     _thread: MutexGuard<'a, ()>,
 }
 
-fn whole_file(kind: libc::c_short) -> libc::flock {
+/// A `struct flock` covering the whole file for a lock of `kind`
+/// (`F_WRLCK`, `F_RDLCK` or `F_UNLCK`), usable with classic (`F_SETLK*`) and
+/// open-file-description (`F_OFD_SETLK*`) requests alike: `l_pid` is 0, as
+/// OFD requests require.
+pub fn whole_file(kind: libc::c_int) -> libc::flock {
     libc::flock {
-        l_type: kind,
+        l_type: kind as libc::c_short,
         l_whence: libc::SEEK_SET as libc::c_short,
         l_start: 0,
         l_len: 0,
@@ -68,7 +72,7 @@ impl LockFile {
     /// Blocks until this thread holds the exclusive lock.
     pub fn lock(&self) -> Result<LockFileGuard<'_>> {
         let thread = self.in_process.lock().unwrap_or_else(|p| p.into_inner());
-        let fl = whole_file(libc::F_WRLCK as libc::c_short);
+        let fl = whole_file(libc::F_WRLCK);
         loop {
             match fcntl(&self.file, FcntlArg::F_SETLKW(&fl)) {
                 Ok(_) => break,
@@ -91,7 +95,7 @@ impl LockFile {
         let Ok(thread) = self.in_process.try_lock() else {
             return Ok(None);
         };
-        let fl = whole_file(libc::F_WRLCK as libc::c_short);
+        let fl = whole_file(libc::F_WRLCK);
         match fcntl(&self.file, FcntlArg::F_SETLK(&fl)) {
             Ok(_) => Ok(Some(LockFileGuard {
                 lock: self,
@@ -105,7 +109,7 @@ impl LockFile {
 
 impl Drop for LockFileGuard<'_> {
     fn drop(&mut self) {
-        let fl = whole_file(libc::F_UNLCK as libc::c_short);
+        let fl = whole_file(libc::F_UNLCK);
         if let Err(e) = fcntl(&self.lock.file, FcntlArg::F_SETLK(&fl)) {
             tracing::error!("unlocking {}: {e}", self.lock.path.display());
         }

@@ -1,7 +1,11 @@
-//! Time helpers shared by the engine: Go's zero time, Go durations, and the
+//! The one home for time formats: Go's zero time, the RFC 3339 forms Go and
+//! Podman write (trimmed nanoseconds, fixed nanoseconds, seconds, SI
+//! fractions), Go's `time.Time` string form, Go durations, and the
 //! timestamp forms Podman accepts for `--since`/`--until`.
+//!
+//! Every formatter here takes a UTC time and writes the zone as `Z`.
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, SecondsFormat, TimeZone, Utc};
 
 use crate::error::{Error, Result};
 
@@ -28,6 +32,45 @@ pub fn go_time_string(t: &DateTime<Utc>) -> String {
         let frac = format!("{nanos:09}");
         format!("{base}.{} +0000 UTC", frac.trim_end_matches('0'))
     }
+}
+
+/// Go's `time.RFC3339Nano` in UTC, which is also Go's JSON and text form of
+/// a `time.Time`: nanoseconds with trailing zeros trimmed and no fraction at
+/// all when it is zero (`2026-11-28T12:40:17.01709717Z`, `2026-11-28T12:40:17Z`).
+pub fn rfc3339_nano(t: &DateTime<Utc>) -> String {
+    let base = t.format("%Y-%m-%dT%H:%M:%S");
+    let nanos = t.timestamp_subsec_nanos();
+    if nanos == 0 {
+        format!("{base}Z")
+    } else {
+        let frac = format!("{nanos:09}");
+        format!("{base}.{}Z", frac.trim_end_matches('0'))
+    }
+}
+
+/// RFC 3339 with all nine fraction digits kept (`2026-11-28T12:40:17.017097170Z`),
+/// the `created` stamp rpod writes into image configs it makes.
+pub fn rfc3339_nano_fixed(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Nanos, true)
+}
+
+/// RFC 3339 to the whole second (`2026-11-28T12:40:17Z`), Go's `time.RFC3339`.
+pub fn rfc3339_secs(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// RFC 3339 whose fraction has 0, 3, 6 or 9 digits, the fewest that keep the
+/// time exact (`2026-11-28T12:40:17.017Z`).
+pub fn rfc3339_si(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// Parses an RFC 3339 timestamp with any offset into UTC; `None` when `s` is
+/// not RFC 3339.
+pub fn parse_rfc3339(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 /// Parses a Go duration such as `1h30m`, `90s`, `1.5h`, `300ms`, `-2m`.
@@ -173,5 +216,24 @@ mod tests {
             + Duration::nanoseconds(26_069_540);
         assert_eq!(go_time_string(&t), "2026-11-28 12:40:17.02606954 +0000 UTC");
         assert!(is_go_zero(&go_zero_time()));
+    }
+
+    #[test]
+    fn rfc3339_forms() {
+        let whole = Utc.with_ymd_and_hms(2026, 11, 28, 12, 40, 17).unwrap();
+        let t = whole + Duration::nanoseconds(17_097_170);
+        assert_eq!(rfc3339_nano(&whole), "2026-11-28T12:40:17Z");
+        assert_eq!(rfc3339_nano(&t), "2026-11-28T12:40:17.01709717Z");
+        assert_eq!(rfc3339_nano_fixed(&whole), "2026-11-28T12:40:17.000000000Z");
+        assert_eq!(rfc3339_nano_fixed(&t), "2026-11-28T12:40:17.017097170Z");
+        assert_eq!(rfc3339_secs(&t), "2026-11-28T12:40:17Z");
+        assert_eq!(rfc3339_si(&whole), "2026-11-28T12:40:17Z");
+        assert_eq!(
+            rfc3339_si(&(whole + Duration::milliseconds(17))),
+            "2026-11-28T12:40:17.017Z"
+        );
+        assert_eq!(parse_rfc3339(&rfc3339_nano(&t)), Some(t));
+        assert_eq!(parse_rfc3339("2026-11-28T13:40:17.01709717+01:00"), Some(t));
+        assert_eq!(parse_rfc3339("yesterday"), None);
     }
 }

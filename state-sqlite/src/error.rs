@@ -50,21 +50,15 @@ impl DbError {
 
 /// `no container with ID <id> found in database` (`NoSuchCtr`).
 pub(crate) fn no_ctr(id: &str) -> DbError {
-    Error::NoSuchCtr
-        .context(format!("no container with ID {id} found in database"))
-        .into()
+    rpod_runtime_core::state::errors::no_ctr(id).into()
 }
 
 /// `no pod with ID <id> found in database` (`NoSuchPod`).
 pub(crate) fn no_pod(id: &str) -> DbError {
-    Error::NoSuchPod
-        .context(format!("no pod with ID {id} found in database"))
-        .into()
+    rpod_runtime_core::state::errors::no_pod(id).into()
 }
 
 /// `no volume with name <name> found in database` (`NoSuchVolume`).
 pub(crate) fn no_vol(name: &str) -> DbError {
-    Error::NoSuchVolume
-        .context(format!("no volume with name {name} found in database"))
-        .into()
+    rpod_runtime_core::state::errors::no_vol(name).into()
 }

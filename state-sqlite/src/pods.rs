@@ -3,6 +3,7 @@
 
 use rpod_runtime_core::Error;
 use rpod_runtime_core::pod::{PodConfig, PodRecord, PodState};
+use rpod_runtime_core::state::errors;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::codec::{json_col, to_json};
@@ -90,14 +91,10 @@ pub(crate) fn add(c: &Connection, pod: &PodRecord) -> DbResult<()> {
         return Err(Error::EmptyId.into());
     }
     if containers::id_taken(c, &cfg.id)? {
-        return Err(Error::PodExists
-            .context(format!("ID \"{}\" is in use", cfg.id))
-            .into());
+        return Err(errors::id_in_use(Error::PodExists, &cfg.id).into());
     }
     if containers::name_taken(c, &cfg.name)? {
-        return Err(Error::PodExists
-            .context(format!("name \"{}\" is in use", cfg.name))
-            .into());
+        return Err(errors::name_in_use(Error::PodExists, &cfg.name).into());
     }
     containers::claim_id_and_name(c, &cfg.id, &cfg.name)?;
     c.prepare_cached("INSERT INTO PodConfig (ID, Name, JSON) VALUES (?1, ?2, ?3)")?
@@ -125,9 +122,7 @@ pub(crate) fn remove(c: &Connection, id: &str) -> DbResult<()> {
         .prepare_cached("SELECT 1 FROM ContainerConfig WHERE PodID = ?1 AND ID IS NOT ?2 LIMIT 1")?
         .exists(params![id, infra_id])?;
     if others {
-        return Err(Error::InvalidArg
-            .context(format!("pod {id} is not empty"))
-            .into());
+        return Err(errors::pod_not_empty(id).into());
     }
     if let Some(infra_id) = &infra_id {
         containers::delete_unchecked(c, infra_id)?;
@@ -152,11 +147,7 @@ pub(crate) fn remove_containers(c: &Connection, pod_id: &str) -> DbResult<()> {
         .query_row([pod_id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     if let Some((user, member)) = outside {
-        return Err(Error::DepExists
-            .context(format!(
-                "container {user} depends on container {member} in pod {pod_id}"
-            ))
-            .into());
+        return Err(errors::outside_dependent(&user, &member, pod_id).into());
     }
     c.prepare_cached(
         "DELETE FROM NameNamespace WHERE Name IN (SELECT Name FROM ContainerConfig WHERE PodID = ?1)",
@@ -197,9 +188,7 @@ pub(crate) fn save_state(c: &Connection, id: &str, st: &PodState) -> DbResult<()
 /// Replaces a pod's config (the name must not change).
 pub(crate) fn rewrite_config(c: &Connection, cfg: &PodConfig) -> DbResult<()> {
     if name(c, &cfg.id)? != cfg.name {
-        return Err(Error::InvalidArg
-            .context("a config rewrite may not change the name")
-            .into());
+        return Err(errors::pod_rewrite_changes_name().into());
     }
     c.prepare_cached("UPDATE PodConfig SET JSON = ?2 WHERE ID = ?1")?
         .execute(params![cfg.id, to_json(cfg)?])?;

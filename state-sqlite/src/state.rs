@@ -14,6 +14,7 @@ use rpod_runtime_core::error::IoResultExt;
 use rpod_runtime_core::names::{LookupCandidates, ObjectKind, resolve};
 use rpod_runtime_core::network::PerNetworkOptions;
 use rpod_runtime_core::pod::{PodConfig, PodRecord, PodState};
+use rpod_runtime_core::state::errors;
 use rpod_runtime_core::state::{DbConfig, EXIT_CODE_RETENTION, State};
 use rpod_runtime_core::volume::{VolumeConfig, VolumeRecord, VolumeState};
 use rpod_runtime_core::{Error, Result};
@@ -298,20 +299,13 @@ impl State for SqliteState {
     fn container_exit_code(&self, id: &str) -> Result<i32> {
         self.read(|c| containers::exit_code(c, id))?
             .map(|(code, _)| code)
-            .ok_or_else(|| {
-                Error::NoSuchExitCode
-                    .context(format!("getting exit code of container {id} from DB"))
-            })
+            .ok_or_else(|| errors::no_exit_code(id))
     }
 
     fn container_exit_code_timestamp(&self, id: &str) -> Result<DateTime<Utc>> {
         self.read(|c| containers::exit_code(c, id))?
             .map(|(_, t)| t)
-            .ok_or_else(|| {
-                Error::NoSuchExitCode.context(format!(
-                    "getting exit code time stamp of container {id} from DB"
-                ))
-            })
+            .ok_or_else(|| errors::no_exit_code_time(id))
     }
 
     fn prune_container_exit_codes(&self, now: DateTime<Utc>) -> Result<()> {
@@ -350,11 +344,7 @@ impl State for SqliteState {
     ) -> Result<()> {
         self.write(|c| {
             if containers::exec_session(c, session_id)? != ctr_id {
-                return Err(Error::NoSuchExecSession
-                    .context(format!(
-                        "no exec session with ID {session_id} in container {ctr_id}"
-                    ))
-                    .into());
+                return Err(errors::no_exec_session_in(session_id, ctr_id).into());
             }
             containers::remove_exec_session(c, session_id)?;
             containers::save_state(c, ctr_id, state)

@@ -1,6 +1,7 @@
 //! Volume rows: config and state, lookup by name or unique prefix, users.
 
 use rpod_runtime_core::Error;
+use rpod_runtime_core::state::errors;
 use rpod_runtime_core::volume::{VolumeConfig, VolumeRecord, VolumeState};
 use rusqlite::{Connection, Row, params};
 
@@ -98,9 +99,7 @@ pub(crate) fn add(c: &Connection, vol: &VolumeRecord) -> DbResult<()> {
         return Err(Error::EmptyId.into());
     }
     if exists(c, name)? {
-        return Err(Error::VolumeExists
-            .context(format!("name \"{name}\" is in use"))
-            .into());
+        return Err(errors::name_in_use(Error::VolumeExists, name).into());
     }
     c.prepare_cached("INSERT INTO VolumeConfig (Name, StorageID, JSON) VALUES (?1, ?2, ?3)")?
         .execute(params![
@@ -117,12 +116,7 @@ pub(crate) fn add(c: &Connection, vol: &VolumeRecord) -> DbResult<()> {
 pub(crate) fn remove(c: &Connection, name: &str) -> DbResult<()> {
     let users = users(c, name)?;
     if !users.is_empty() {
-        return Err(Error::VolumeBeingUsed
-            .context(format!(
-                "volume {name} is being used by the following container(s): {}",
-                users.join(", ")
-            ))
-            .into());
+        return Err(errors::volume_in_use(name, &users).into());
     }
     c.prepare_cached("DELETE FROM VolumeConfig WHERE Name = ?1")?
         .execute([name])?;

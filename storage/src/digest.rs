@@ -1,9 +1,16 @@
-//! Digests and identifiers: sha256 (hex and `sha256:` form), hashing
-//! readers, standard base64, Go's CRC-64/ISO (tar-split's file checksum),
-//! random layer IDs and overlay short link names.
+//! The one hashing module: sha256 (hex and `sha256:` form), hashing
+//! readers and writers, standard base64 (the `base64` crate), Go's
+//! CRC-64/ISO (tar-split's file checksum, the `crc` crate), overlay short
+//! link names and lock-file writer tokens. IDs come from
+//! [`rpod_runtime_core::names`].
 
 use std::io::{self, Read, Write};
 
+use base64::Engine as _;
+use base64::alphabet;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use rpod_runtime_core::Result;
+use rpod_runtime_core::names;
 use sha2::{Digest as _, Sha256};
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -31,13 +38,6 @@ pub fn sha256_digest(data: &[u8]) -> String {
 /// The hex part of a `sha256:<hex>` digest (or the input when unprefixed).
 pub fn digest_hex(d: &str) -> &str {
     d.strip_prefix("sha256:").unwrap_or(d)
-}
-
-/// True for a 64-character lower-case hex string.
-pub fn is_full_id(s: &str) -> bool {
-    s.len() == 64
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// A reader that hashes and counts everything read through it.
@@ -118,121 +118,78 @@ impl<W: Write> Write for HashingWriter<W> {
     }
 }
 
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+/// Standard base64 that also accepts unpadded input and stray trailing
+/// bits on decode, as Go's decoder of tar-split payloads tolerates.
+const B64: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
 
 /// Standard (padded) base64, as Go's `base64.StdEncoding`.
 pub fn base64(data: &[u8]) -> String {
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    B64.encode(data)
 }
 
 /// Decodes standard base64 (padding optional); `None` on bad input.
 pub fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(s.len() / 4 * 3);
-    let mut acc = 0u32;
-    let mut bits = 0;
-    for c in s.bytes() {
-        if c == b'=' {
-            break;
-        }
-        let v = B64.iter().position(|x| *x == c)? as u32;
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
+    B64.decode(s).ok()
 }
+
+/// Go's `crc64.MakeTable(crc64.ISO)` parameters (CRC-64/GO-ISO).
+static CRC64_ISO: crc::Crc<u64> = crc::Crc::<u64>::new(&crc::CRC_64_GO_ISO);
 
 /// Go's `crc64.MakeTable(crc64.ISO)` checksum, as tar-split records it.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone)]
 pub struct Crc64 {
-    crc: u64,
+    digest: crc::Digest<'static, u64>,
 }
 
-fn crc64_table() -> &'static [u64; 256] {
-    static TABLE: std::sync::OnceLock<[u64; 256]> = std::sync::OnceLock::new();
-    TABLE.get_or_init(|| {
-        let mut t = [0u64; 256];
-        for (i, slot) in t.iter_mut().enumerate() {
-            let mut crc = i as u64;
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 {
-                    (crc >> 1) ^ 0xD800_0000_0000_0000
-                } else {
-                    crc >> 1
-                };
-            }
-            *slot = crc;
+impl Default for Crc64 {
+    fn default() -> Self {
+        Crc64 {
+            digest: CRC64_ISO.digest(),
         }
-        t
-    })
+    }
+}
+
+impl std::fmt::Debug for Crc64 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Crc64")
+            .field("crc", &self.digest.clone().finalize())
+            .finish()
+    }
 }
 
 impl Crc64 {
     /// Feeds bytes.
     pub fn update(&mut self, data: &[u8]) {
-        let t = crc64_table();
-        let mut crc = !self.crc;
-        for b in data {
-            crc = t[((crc as u8) ^ b) as usize] ^ (crc >> 8);
-        }
-        self.crc = !crc;
+        self.digest.update(data);
     }
     /// The checksum, big-endian (Go's `Sum`).
     pub fn sum(&self) -> [u8; 8] {
-        self.crc.to_be_bytes()
+        self.digest.clone().finalize().to_be_bytes()
     }
-}
-
-fn random_bytes<const N: usize>() -> [u8; N] {
-    let mut b = [0u8; N];
-    if getrandom::fill(&mut b).is_err() {
-        // Fall back to time and pid mixing; never expected on Linux.
-        let seed = format!("{:?}{}", std::time::SystemTime::now(), std::process::id());
-        let h = Sha256::digest(seed.as_bytes());
-        for (i, x) in b.iter_mut().enumerate() {
-            *x = h[i % 32];
-        }
-    }
-    b
-}
-
-/// A random 64-hex ID (container layers, temporary layer IDs).
-pub fn random_id() -> String {
-    hex(&random_bytes::<32>())
 }
 
 /// A random 26-character base32 (A–Z, 2–7) overlay short link name.
-pub fn random_link() -> String {
+pub fn random_link() -> Result<String> {
     const ALPHA: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    random_bytes::<26>()
-        .iter()
-        .map(|b| ALPHA[(b & 31) as usize] as char)
-        .collect()
+    let mut b = [0u8; 26];
+    names::random_bytes(&mut b)?;
+    Ok(b.iter().map(|b| ALPHA[(b & 31) as usize] as char).collect())
 }
 
 /// 64 bytes for a lock file's "last writer" record (time, counter, pid, random).
+///
+/// Should the kernel's generator fail (never expected on Linux) the random
+/// tail stays zero; time, counter and pid still make the record unique.
 pub fn last_write_token(counter: u64) -> [u8; 64] {
-    let mut t: [u8; 64] = random_bytes::<64>();
+    let mut t = [0u8; 64];
+    if let Err(e) = names::random_bytes(&mut t) {
+        tracing::debug!("last-writer token without random bytes: {e}");
+    }
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)
@@ -264,6 +221,65 @@ mod tests {
         c.update(b"1234");
         c.update(b"56789");
         assert_eq!(u64::from_be_bytes(c.sum()), 0xb909_56c7_75a4_1001);
+    }
+
+    /// Values the hand-written table implementation produced before the
+    /// `crc` crate replaced it; layers stored by older rpod keep verifying.
+    #[test]
+    fn crc64_matches_the_former_implementation() {
+        let pattern: Vec<u8> = (0..4096u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 7) as u8)
+            .collect();
+        let cases: [(&[u8], u64, &str); 7] = [
+            (b"", 0, "AAAAAAAAAAA="),
+            (b"a", 0x3420_0000_0000_0000, "NCAAAAAAAAA="),
+            (b"123456789", 0xb909_56c7_75a4_1001, "uQlWx3WkEAE="),
+            (b"hello world\n", 0x44e9_cf3f_572a_d9ac, "ROnPP1cq2aw="),
+            (
+                &(0..=255u8).collect::<Vec<_>>(),
+                0x89f7_eaa7_b75c_07dd,
+                "iffqp7dcB90=",
+            ),
+            (&[0u8; 1000], 0x3fdf_09cf_356a_cf35, "P98JzzVqzzU="),
+            (&pattern, 0xbaf2_96a4_ba86_c1fe, "uvKWpLqGwf4="),
+        ];
+        for (data, want, want_b64) in cases {
+            let mut c = Crc64::default();
+            for chunk in data.chunks(100) {
+                c.update(chunk);
+            }
+            assert_eq!(u64::from_be_bytes(c.sum()), want);
+            assert_eq!(base64(&c.sum()), want_b64);
+        }
+    }
+
+    #[test]
+    fn base64_matches_the_former_implementation() {
+        for (plain, enc) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(plain.as_bytes()), enc);
+            assert_eq!(base64_decode(enc).unwrap(), plain.as_bytes());
+            let unpadded = enc.trim_end_matches('=');
+            assert_eq!(base64_decode(unpadded).unwrap(), plain.as_bytes());
+        }
+        assert!(base64_decode("not base64!").is_none());
+    }
+
+    #[test]
+    fn random_links_are_base32() {
+        let l = random_link().unwrap();
+        assert_eq!(l.len(), 26);
+        assert!(
+            l.bytes()
+                .all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b))
+        );
     }
 
     #[test]

@@ -170,7 +170,7 @@ pub fn apply_changes(cfg: &mut Map<String, Value>, changes: &[String]) -> Result
 
 /// The config of an imported root filesystem.
 pub fn import_config(diff_digest: &str, changes: &[String], message: &str) -> Result<Value> {
-    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Nanos, true);
+    let now = rpod_runtime_core::time::rfc3339_nano_fixed(&chrono::Utc::now());
     let mut cfg = Map::new();
     apply_changes(&mut cfg, changes)?;
     let mut hist = json!({

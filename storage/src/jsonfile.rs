@@ -84,7 +84,10 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}", crate::digest::random_id()));
+    let tmp = dir.join(format!(
+        ".{name}.{}",
+        rpod_runtime_core::names::generate_id()?
+    ));
     std::fs::write(&tmp, data).at(&tmp)?;
     if let Err(e) = std::fs::rename(&tmp, path) {
         let _ = std::fs::remove_file(&tmp);

@@ -43,7 +43,7 @@ pub fn finalize(home: &Path, tmp: &str, id: &str, parent: &str) -> Result<()> {
     }
     let l = home.join("l");
     fs::create_dir_all(&l).at(&l)?;
-    let link = crate::digest::random_link();
+    let link = crate::digest::random_link()?;
     std::os::unix::fs::symlink(format!("../{id}/diff"), l.join(&link)).at(l.join(&link))?;
     fs::write(dir.join("link"), &link).at(dir.join("link"))?;
     Ok(())
@@ -173,7 +173,8 @@ pub fn probe(home: &Path) -> std::result::Result<(), String> {
     {
         return Err("'overlay' is not supported over overlayfs".into());
     }
-    let base = home.join(format!(".probe-{}", crate::digest::random_id()));
+    let id = rpod_runtime_core::names::generate_id().map_err(|e| e.to_string())?;
+    let base = home.join(format!(".probe-{id}"));
     let res = (|| -> std::result::Result<(), String> {
         for d in ["lower1", "lower2", "upper", "work", "merged"] {
             fs::create_dir_all(base.join(d)).map_err(|e| e.to_string())?;

@@ -175,6 +175,11 @@ impl TestEnv {
         root
     }
 
+    /// [`TestEnv::busybox_rootfs`] as a `--rootfs` argument.
+    pub fn busybox_rootfs_arg(&self) -> String {
+        self.busybox_rootfs().to_string_lossy().into_owned()
+    }
+
     /// A tarball of a fresh busybox root filesystem inside this environment.
     pub fn busybox_rootfs_tar(&self) -> PathBuf {
         let root = self.busybox_rootfs();

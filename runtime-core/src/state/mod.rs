@@ -20,6 +20,7 @@
 //!   [`Error::DbClosed`](crate::Error::DbClosed) after [`State::close`].
 
 mod db_config;
+pub mod errors;
 pub mod memory;
 
 use std::collections::BTreeMap;

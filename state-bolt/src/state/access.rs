@@ -1,7 +1,7 @@
 //! Reading and writing libpod's bucket layout: typed lookups over a
 //! snapshot, and path-wise puts and deletes inside a write transaction.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use rpod_runtime_core::container::{ContainerConfig, ContainerRecord, ContainerState};
 use rpod_runtime_core::names::{LookupCandidates, ObjectKind};
 use rpod_runtime_core::pod::{PodConfig, PodRecord, PodState};
@@ -29,17 +29,7 @@ impl From<BoltError> for Error {
     }
 }
 
-pub(crate) fn no_ctr(id: &str) -> Error {
-    Error::NoSuchCtr.context(format!("no container with ID {id} found in database"))
-}
-
-pub(crate) fn no_pod(id: &str) -> Error {
-    Error::NoSuchPod.context(format!("no pod with ID {id} found in database"))
-}
-
-pub(crate) fn no_vol(name: &str) -> Error {
-    Error::NoSuchVolume.context(format!("no volume with name {name} found in database"))
-}
+pub(crate) use rpod_runtime_core::state::errors::{no_ctr, no_pod, no_vol};
 
 /// Decodes a JSON record (runtime-core's records accept Go's `null`s and
 /// Podman's field names).
@@ -59,28 +49,10 @@ fn utf8(bytes: Vec<u8>) -> String {
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-/// Go's `time.Time.MarshalText` form in UTC: RFC 3339 with the fraction's
-/// trailing zeros trimmed.
-pub(crate) fn go_time_text(t: &DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Nanos, true)
-        .split_once('.')
-        .map(|(base, frac)| {
-            let frac = frac.trim_end_matches('Z').trim_end_matches('0');
-            if frac.is_empty() {
-                format!("{base}Z")
-            } else {
-                format!("{base}.{frac}Z")
-            }
-        })
-        .unwrap_or_default()
-}
-
 /// Parses Go's `MarshalText` time (any offset).
 pub(crate) fn parse_go_time(raw: &[u8], id: &str) -> Result<DateTime<Utc>> {
     let s = std::str::from_utf8(raw).map_err(|_| bad_stamp(raw, id))?;
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| bad_stamp(raw, id))
+    rpod_runtime_core::time::parse_rfc3339(s).ok_or_else(|| bad_stamp(raw, id))
 }
 
 fn bad_stamp(raw: &[u8], id: &str) -> Error {
@@ -378,12 +350,11 @@ mod tests {
     use chrono::TimeZone;
 
     #[test]
-    fn go_time_text_trims_like_rfc3339nano() {
-        let t = Utc.with_ymd_and_hms(2026, 11, 28, 12, 40, 17).unwrap();
-        assert_eq!(go_time_text(&t), "2026-11-28T12:40:17Z");
-        let t = t + chrono::Duration::nanoseconds(17_097_170);
-        assert_eq!(go_time_text(&t), "2026-11-28T12:40:17.01709717Z");
-        assert_eq!(parse_go_time(go_time_text(&t).as_bytes(), "x").unwrap(), t);
+    fn go_time_text_round_trips() {
+        let t = Utc.with_ymd_and_hms(2026, 11, 28, 12, 40, 17).unwrap()
+            + chrono::Duration::nanoseconds(17_097_170);
+        let text = rpod_runtime_core::time::rfc3339_nano(&t);
+        assert_eq!(parse_go_time(text.as_bytes(), "x").unwrap(), t);
         let local = parse_go_time(b"2026-11-28T13:40:17.01709717+01:00", "x").unwrap();
         assert_eq!(local, t);
     }

@@ -16,7 +16,7 @@ const REF_NAME: &str = "org.opencontainers.image.ref.name";
 fn blob_name(digest: &str) -> Result<String> {
     let hex = digest
         .strip_prefix("sha256:")
-        .filter(|h| crate::digest::is_full_id(h))
+        .filter(|h| rpod_runtime_core::names::is_full_id(h))
         .ok_or_else(|| Error::msg(format!("unsupported digest {digest:?}")))?;
     Ok(format!("blobs/sha256/{hex}"))
 }

@@ -1,7 +1,9 @@
 //! An in-memory `State`: the reference implementation of the contract, for
 //! tests and for `--db-backend memory` (nothing survives the process).
 
-use std::collections::{BTreeMap, BTreeSet};
+mod db;
+
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -10,30 +12,13 @@ use chrono::{DateTime, Utc};
 use super::{DbConfig, EXIT_CODE_RETENTION, State};
 use crate::container::{ContainerConfig, ContainerRecord, ContainerState};
 use crate::error::{Error, Result};
-use crate::names::{LookupCandidates, ObjectKind, resolve};
+use crate::names::{ObjectKind, resolve};
 use crate::network::PerNetworkOptions;
 use crate::pod::{PodConfig, PodRecord, PodState};
+use crate::state::errors;
+use crate::state::errors::{no_ctr, no_pod, no_vol};
 use crate::volume::{VolumeConfig, VolumeRecord, VolumeState};
-
-#[derive(Debug, Default)]
-struct Db {
-    db_config: Option<DbConfig>,
-    ctrs: BTreeMap<String, ContainerRecord>,
-    pods: BTreeMap<String, PodRecord>,
-    vols: BTreeMap<String, VolumeRecord>,
-    /// name → ID, containers and pods together.
-    names: BTreeMap<String, String>,
-    /// dependency ID → IDs of the containers that depend on it.
-    dependents: BTreeMap<String, BTreeSet<String>>,
-    /// volume name → IDs of containers using it.
-    vol_users: BTreeMap<String, BTreeSet<String>>,
-    /// container ID → network name → options.
-    networks: BTreeMap<String, BTreeMap<String, PerNetworkOptions>>,
-    /// exec session ID → container ID.
-    exec: BTreeMap<String, String>,
-    /// container ID → (exit code, when).
-    exit_codes: BTreeMap<String, (i32, DateTime<Utc>)>,
-}
+use db::Db;
 
 /// The in-memory State. Thread-safe; one mutex around everything.
 /// [`MemoryState::handle`] opens another connection to the same data (as
@@ -63,95 +48,6 @@ impl MemoryState {
             return Err(Error::DbClosed);
         }
         Ok(self.db.lock().unwrap_or_else(|p| p.into_inner()))
-    }
-}
-
-fn no_ctr(id: &str) -> Error {
-    Error::NoSuchCtr.context(format!("no container with ID {id} found in database"))
-}
-
-fn no_pod(id: &str) -> Error {
-    Error::NoSuchPod.context(format!("no pod with ID {id} found in database"))
-}
-
-fn no_vol(name: &str) -> Error {
-    Error::NoSuchVolume.context(format!("no volume with name {name} found in database"))
-}
-
-impl Db {
-    fn ctr(&self, id: &str) -> Result<&ContainerRecord> {
-        self.ctrs.get(id).ok_or_else(|| no_ctr(id))
-    }
-
-    fn id_taken(&self, id: &str) -> bool {
-        self.ctrs.contains_key(id) || self.pods.contains_key(id)
-    }
-
-    fn candidates(&self, kind: ObjectKind, input: &str) -> LookupCandidates {
-        let mut c = LookupCandidates::default();
-        let (mine, theirs): (Vec<&String>, bool) = match kind {
-            ObjectKind::Container => (
-                self.ctrs.keys().collect(),
-                self.pods.contains_key(input)
-                    || self
-                        .names
-                        .get(input)
-                        .is_some_and(|id| self.pods.contains_key(id)),
-            ),
-            ObjectKind::Pod => (
-                self.pods.keys().collect(),
-                self.ctrs.contains_key(input)
-                    || self
-                        .names
-                        .get(input)
-                        .is_some_and(|id| self.ctrs.contains_key(id)),
-            ),
-        };
-        if mine.iter().any(|id| *id == input) {
-            c.exact_id = Some(input.to_string());
-        }
-        if let Some(id) = self.names.get(input)
-            && mine.contains(&id)
-        {
-            c.exact_name = Some(id.clone());
-        }
-        c.other_kind_match = theirs;
-        c.prefix_ids = mine
-            .into_iter()
-            .filter(|id| id.starts_with(input))
-            .take(2)
-            .cloned()
-            .collect();
-        c
-    }
-
-    /// Registers exec session `session_id` for container `ctr_id`.
-    fn add_exec(&mut self, ctr_id: &str, session_id: &str) -> Result<()> {
-        self.ctr(ctr_id)?;
-        if self.exec.contains_key(session_id) {
-            return Err(Error::ExecSessionExists.context(format!("exec session {session_id}")));
-        }
-        self.exec.insert(session_id.to_string(), ctr_id.to_string());
-        Ok(())
-    }
-
-    fn remove_ctr_unchecked(&mut self, id: &str) {
-        if let Some(rec) = self.ctrs.remove(id) {
-            self.names.remove(&rec.config.name);
-            for dep in rec.config.all_dependencies() {
-                if let Some(set) = self.dependents.get_mut(&dep) {
-                    set.remove(id);
-                }
-            }
-            for v in &rec.config.named_volumes {
-                if let Some(set) = self.vol_users.get_mut(&v.name) {
-                    set.remove(id);
-                }
-            }
-        }
-        self.dependents.remove(id);
-        self.networks.remove(id);
-        self.exec.retain(|_, c| c != id);
     }
 }
 
@@ -223,109 +119,15 @@ impl State for MemoryState {
     }
 
     fn add_container(&self, ctr: &ContainerRecord) -> Result<()> {
-        let mut db = self.open()?;
-        let cfg = &ctr.config;
-        if cfg.id.is_empty() || cfg.name.is_empty() {
-            return Err(Error::EmptyId);
-        }
-        if db.id_taken(&cfg.id) {
-            return Err(Error::CtrExists.context(format!("ID \"{}\" is in use", cfg.id)));
-        }
-        if db.names.contains_key(&cfg.name) {
-            return Err(Error::CtrExists.context(format!("name \"{}\" is in use", cfg.name)));
-        }
-        if let Some(pod) = &cfg.pod
-            && !db.pods.contains_key(pod)
-        {
-            return Err(no_pod(pod));
-        }
-        let deps = cfg.all_dependencies();
-        for dep in &deps {
-            if dep == &cfg.id {
-                return Err(Error::InvalidArg.context("a container cannot depend on itself"));
-            }
-            let d = db.ctrs.get(dep).ok_or_else(|| {
-                Error::NoSuchCtr.context(format!("container {} depends on container {dep}", cfg.id))
-            })?;
-            if d.config.pod != cfg.pod {
-                return Err(Error::InvalidArg.context(format!(
-                    "container {} depends on container {dep} which is not in the same pod",
-                    cfg.id
-                )));
-            }
-        }
-        for v in &cfg.named_volumes {
-            if !db.vols.contains_key(&v.name) {
-                return Err(no_vol(&v.name));
-            }
-        }
-        for dep in deps {
-            db.dependents.entry(dep).or_default().insert(cfg.id.clone());
-        }
-        for v in &cfg.named_volumes {
-            db.vol_users
-                .entry(v.name.clone())
-                .or_default()
-                .insert(cfg.id.clone());
-        }
-        db.names.insert(cfg.name.clone(), cfg.id.clone());
-        db.ctrs.insert(cfg.id.clone(), ctr.clone());
-        Ok(())
+        self.open()?.insert_container(ctr)
     }
 
     fn remove_container(&self, id: &str) -> Result<()> {
-        let mut db = self.open()?;
-        db.ctr(id)?;
-        let users: Vec<String> = db
-            .dependents
-            .get(id)
-            .map(|s| s.iter().cloned().collect())
-            .unwrap_or_default();
-        if !users.is_empty() {
-            return Err(Error::DepExists.context(format!(
-                "container {id} is a dependency of the following containers: {}",
-                users.join(", ")
-            )));
-        }
-        if db.exec.values().any(|c| c == id) {
-            return Err(Error::ExecSessionExists
-                .context(format!("container {id} has active exec sessions")));
-        }
-        db.remove_ctr_unchecked(id);
-        Ok(())
+        self.open()?.remove_container_checked(id)
     }
 
     fn remove_containers(&self, ids: &[String]) -> Result<()> {
-        let mut db = self.open()?;
-        // Checked in full first, so that an error leaves everything in place.
-        let mut gone: BTreeSet<&str> = BTreeSet::new();
-        for id in ids {
-            if gone.contains(id.as_str()) {
-                return Err(no_ctr(id));
-            }
-            db.ctr(id)?;
-            let users: Vec<&str> = db
-                .dependents
-                .get(id)
-                .map(|s| {
-                    s.iter()
-                        .map(String::as_str)
-                        .filter(|u| !gone.contains(u))
-                        .collect()
-                })
-                .unwrap_or_default();
-            if !users.is_empty() {
-                return Err(Error::DepExists.context(format!(
-                    "container {id} is a dependency of the following containers: {}",
-                    users.join(", ")
-                )));
-            }
-            gone.insert(id);
-        }
-        for id in ids {
-            db.remove_ctr_unchecked(id);
-        }
-        Ok(())
+        self.open()?.remove_containers_checked(ids)
     }
 
     fn update_container(&self, id: &str) -> Result<ContainerState> {
@@ -371,8 +173,7 @@ impl State for MemoryState {
             || rec.config.pod != cfg.pod
             || rec.config.all_dependencies() != cfg.all_dependencies()
         {
-            return Err(Error::InvalidArg
-                .context("a config rewrite may not change name, pod or dependencies"));
+            return Err(errors::ctr_rewrite_changes_identity());
         }
         rec.config = cfg.clone();
         Ok(())
@@ -387,10 +188,10 @@ impl State for MemoryState {
         let mut db = self.open()?;
         let rec = db.ctrs.get(&cfg.id).ok_or_else(|| no_ctr(&cfg.id))?;
         if rec.config.name != old_name || cfg.name != new_name {
-            return Err(Error::InvalidArg.context("rename: names do not match the container"));
+            return Err(errors::rename_mismatch());
         }
         if old_name != new_name && db.names.contains_key(new_name) {
-            return Err(Error::CtrExists.context(format!("name \"{new_name}\" is in use")));
+            return Err(errors::name_in_use(Error::CtrExists, new_name));
         }
         db.names.remove(old_name);
         db.names.insert(new_name.to_string(), cfg.id.clone());
@@ -411,9 +212,7 @@ impl State for MemoryState {
         db.ctr(id)?;
         let nets = db.networks.entry(id.to_string()).or_default();
         if nets.contains_key(network) {
-            return Err(Error::InvalidArg.context(format!(
-                "container {id} is already connected to network {network:?}"
-            )));
+            return Err(errors::already_connected(id, network));
         }
         nets.insert(network.to_string(), opts.clone());
         Ok(())
@@ -428,9 +227,7 @@ impl State for MemoryState {
             .and_then(|n| n.remove(network))
             .is_some();
         if !removed {
-            return Err(Error::InvalidArg.context(format!(
-                "container {id} is not connected to network {network:?}"
-            )));
+            return Err(errors::not_connected(id, network));
         }
         Ok(())
     }
@@ -446,18 +243,18 @@ impl State for MemoryState {
 
     fn container_exit_code(&self, id: &str) -> Result<i32> {
         let db = self.open()?;
-        db.exit_codes.get(id).map(|(c, _)| *c).ok_or_else(|| {
-            Error::NoSuchExitCode.context(format!("getting exit code of container {id} from DB"))
-        })
+        db.exit_codes
+            .get(id)
+            .map(|(c, _)| *c)
+            .ok_or_else(|| errors::no_exit_code(id))
     }
 
     fn container_exit_code_timestamp(&self, id: &str) -> Result<DateTime<Utc>> {
         let db = self.open()?;
-        db.exit_codes.get(id).map(|(_, t)| *t).ok_or_else(|| {
-            Error::NoSuchExitCode.context(format!(
-                "getting exit code time stamp of container {id} from DB"
-            ))
-        })
+        db.exit_codes
+            .get(id)
+            .map(|(_, t)| *t)
+            .ok_or_else(|| errors::no_exit_code_time(id))
     }
 
     fn prune_container_exit_codes(&self, now: DateTime<Utc>) -> Result<()> {
@@ -473,16 +270,18 @@ impl State for MemoryState {
 
     fn exec_session(&self, session_id: &str) -> Result<String> {
         let db = self.open()?;
-        db.exec.get(session_id).cloned().ok_or_else(|| {
-            Error::NoSuchExecSession.context(format!("no exec session with ID {session_id}"))
-        })
+        db.exec
+            .get(session_id)
+            .cloned()
+            .ok_or_else(|| errors::no_exec_session(session_id))
     }
 
     fn remove_exec_session(&self, session_id: &str) -> Result<()> {
         let mut db = self.open()?;
-        db.exec.remove(session_id).map(|_| ()).ok_or_else(|| {
-            Error::NoSuchExecSession.context(format!("no exec session with ID {session_id}"))
-        })
+        db.exec
+            .remove(session_id)
+            .map(|_| ())
+            .ok_or_else(|| errors::no_exec_session(session_id))
     }
 
     fn add_exec_session_and_save(
@@ -507,9 +306,7 @@ impl State for MemoryState {
     ) -> Result<()> {
         let mut db = self.open()?;
         if db.exec.get(session_id).map(String::as_str) != Some(ctr_id) {
-            return Err(Error::NoSuchExecSession.context(format!(
-                "no exec session with ID {session_id} in container {ctr_id}"
-            )));
+            return Err(errors::no_exec_session_in(session_id, ctr_id));
         }
         let rec = db.ctrs.get_mut(ctr_id).ok_or_else(|| no_ctr(ctr_id))?;
         rec.state = state.clone();
@@ -596,10 +393,10 @@ impl State for MemoryState {
             return Err(Error::EmptyId);
         }
         if db.id_taken(&cfg.id) {
-            return Err(Error::PodExists.context(format!("ID \"{}\" is in use", cfg.id)));
+            return Err(errors::id_in_use(Error::PodExists, &cfg.id));
         }
         if db.names.contains_key(&cfg.name) {
-            return Err(Error::PodExists.context(format!("name \"{}\" is in use", cfg.name)));
+            return Err(errors::name_in_use(Error::PodExists, &cfg.name));
         }
         db.names.insert(cfg.name.clone(), cfg.id.clone());
         db.pods.insert(cfg.id.clone(), pod.clone());
@@ -607,51 +404,11 @@ impl State for MemoryState {
     }
 
     fn remove_pod(&self, id: &str) -> Result<()> {
-        let mut db = self.open()?;
-        let pod = db.pods.get(id).ok_or_else(|| no_pod(id))?;
-        let infra = pod.state.infra_container_id.clone();
-        let name = pod.config.name.clone();
-        if db
-            .ctrs
-            .values()
-            .any(|c| c.config.pod.as_deref() == Some(id) && c.config.id != infra)
-        {
-            return Err(Error::InvalidArg.context(format!("pod {id} is not empty")));
-        }
-        if !infra.is_empty() && db.ctrs.contains_key(&infra) {
-            db.remove_ctr_unchecked(&infra);
-        }
-        db.pods.remove(id);
-        db.names.remove(&name);
-        Ok(())
+        self.open()?.remove_pod_checked(id)
     }
 
     fn remove_pod_containers(&self, pod_id: &str) -> Result<()> {
-        let mut db = self.open()?;
-        if !db.pods.contains_key(pod_id) {
-            return Err(no_pod(pod_id));
-        }
-        let members: BTreeSet<String> = db
-            .ctrs
-            .values()
-            .filter(|c| c.config.pod.as_deref() == Some(pod_id))
-            .map(|c| c.config.id.clone())
-            .collect();
-        for m in &members {
-            if let Some(outside) = db
-                .dependents
-                .get(m)
-                .and_then(|s| s.iter().find(|d| !members.contains(*d)))
-            {
-                return Err(Error::DepExists.context(format!(
-                    "container {outside} depends on container {m} in pod {pod_id}"
-                )));
-            }
-        }
-        for m in &members {
-            db.remove_ctr_unchecked(m);
-        }
-        Ok(())
+        self.open()?.remove_pod_members(pod_id)
     }
 
     fn update_pod(&self, id: &str) -> Result<PodState> {
@@ -673,7 +430,7 @@ impl State for MemoryState {
         let mut db = self.open()?;
         let rec = db.pods.get_mut(&cfg.id).ok_or_else(|| no_pod(&cfg.id))?;
         if rec.config.name != cfg.name {
-            return Err(Error::InvalidArg.context("a config rewrite may not change the name"));
+            return Err(errors::pod_rewrite_changes_name());
         }
         rec.config = cfg.clone();
         Ok(())
@@ -733,7 +490,7 @@ impl State for MemoryState {
             return Err(Error::EmptyId);
         }
         if db.vols.contains_key(name) {
-            return Err(Error::VolumeExists.context(format!("name \"{name}\" is in use")));
+            return Err(errors::name_in_use(Error::VolumeExists, name));
         }
         db.vols.insert(name.clone(), vol.clone());
         Ok(())
@@ -750,10 +507,7 @@ impl State for MemoryState {
             .map(|s| s.iter().cloned().collect())
             .unwrap_or_default();
         if !users.is_empty() {
-            return Err(Error::VolumeBeingUsed.context(format!(
-                "volume {name} is being used by the following container(s): {}",
-                users.join(", ")
-            )));
+            return Err(errors::volume_in_use(name, &users));
         }
         db.vols.remove(name);
         db.vol_users.remove(name);

@@ -1,5 +1,6 @@
-//! The crate's only `unsafe` code: mapping the POSIX shm segment and calling
-//! pthread on the mutexes that live inside it.
+//! The crate's only `unsafe` code (this module and its `mapping` and
+//! `pthread` files): mapping the POSIX shm segment and calling pthread on
+//! the mutexes that live inside it.
 //!
 //! A [`Segment`] is one mapping of one shm object. Everything it hands out is
 //! safe to call with any argument: IDs are range-checked here, the mapping
@@ -18,25 +19,29 @@
 
 #![allow(unsafe_code)]
 
+mod mapping;
+mod pthread;
+
 use std::fs::File;
 use std::io;
-use std::num::NonZeroUsize;
 use std::os::unix::fs::MetadataExt;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
-use nix::sys::mman::{MapFlags, ProtFlags, mmap, munmap, shm_open, shm_unlink};
+use nix::sys::mman::{shm_open, shm_unlink};
 use nix::sys::stat::Mode;
 use rpod_runtime_core::{Error, Result};
 
 use crate::layout::{
-    self, HEADER_SIZE, LOCKS_PER_GROUP, MAGIC, MAGIC_OFFSET, NUM_BITMAPS_OFFSET, NUM_LOCKS_OFFSET,
+    self, HEADER_SIZE, LOCKS_PER_GROUP, MAGIC, NUM_BITMAPS_OFFSET, NUM_LOCKS_OFFSET,
     SEGMENT_LOCK_OFFSET, UNUSED_OFFSET,
 };
+use mapping::Mapping;
+use pthread::{MutexAttr, Taken, init_mutex, lock_mutex, unlock_mutex};
 
 /// How long `open` waits for a segment that another process is still
 /// creating (size still 0 or magic not yet written).
@@ -66,6 +71,7 @@ pub(crate) struct Segment {
 // be used from any thread. Sharing the pointer between threads adds nothing
 // that sharing between processes does not already have.
 unsafe impl Send for Segment {}
+
 // SAFETY: as for `Send`: every access through `&Segment` is either to
 // immutable data, atomic, or a pthread call that does its own synchronisation.
 unsafe impl Sync for Segment {}
@@ -82,206 +88,6 @@ impl std::fmt::Debug for Segment {
 
 fn sys_err(name: &str, what: impl Into<String>, errno: i32) -> Error {
     Error::io(name, io::Error::from_raw_os_error(errno)).context(what)
-}
-
-/// A shared read-write mapping of `len` bytes of `file`; unmapped on drop
-/// unless leaked.
-struct Mapping {
-    base: NonNull<u8>,
-    len: usize,
-}
-
-impl Mapping {
-    fn new(name: &str, file: &File, len: usize) -> Result<Mapping> {
-        let nz = NonZeroUsize::new(len)
-            .ok_or_else(|| Error::InvalidArg.context("cannot map an empty lock segment"))?;
-        // SAFETY: a fresh MAP_SHARED mapping at an address the kernel picks,
-        // so it overlaps no Rust object. The caller made sure the object is
-        // at least `len` bytes long, so no access through it hits SIGBUS.
-        let ptr = unsafe {
-            mmap(
-                None,
-                nz,
-                ProtFlags::PROT_READ | ProtFlags::PROT_WRITE,
-                MapFlags::MAP_SHARED,
-                file,
-                0,
-            )
-        }
-        .map_err(|e| sys_err(name, "mapping the lock segment", e as i32))?;
-        Ok(Mapping {
-            base: ptr.cast(),
-            len,
-        })
-    }
-
-    /// A raw pointer `offset` bytes into the mapping, for a `T` that the
-    /// caller has checked lies inside it.
-    fn at<T>(&self, offset: usize) -> *mut T {
-        debug_assert!(offset + size_of::<T>() <= self.len);
-        debug_assert!(offset.is_multiple_of(align_of::<T>()));
-        self.base.as_ptr().wrapping_add(offset).cast()
-    }
-
-    fn magic(&self) -> &AtomicU16 {
-        // SAFETY: offset 0 is inside the mapping (len >= HEADER_SIZE), is
-        // 2-aligned (the mapping is page-aligned), and the mapping lives as
-        // long as `self`. The magic is only accessed atomically by rpod.
-        unsafe { AtomicU16::from_ptr(self.at(MAGIC_OFFSET)) }
-    }
-
-    fn read_u32(&self, offset: usize) -> u32 {
-        // SAFETY: callers pass header offsets below HEADER_SIZE <= len,
-        // 4-aligned; the fields are written once by the creator before it
-        // publishes the magic with Release, and read after an Acquire load.
-        unsafe { self.at::<u32>(offset).read() }
-    }
-
-    fn write_u32(&self, offset: usize, v: u32) {
-        // SAFETY: as `read_u32`; only the creator writes, before publishing.
-        unsafe { self.at::<u32>(offset).write(v) }
-    }
-}
-
-impl Drop for Mapping {
-    fn drop(&mut self) {
-        // SAFETY: `base`/`len` are exactly what mmap returned, and no pointer
-        // derived from them is used after this (the owner is being dropped).
-        if let Err(e) = unsafe { munmap(self.base.cast(), self.len) } {
-            tracing::warn!("unmapping lock segment: {e}");
-        }
-    }
-}
-
-/// RAII wrapper for the mutex attributes libpod uses.
-struct MutexAttr(Box<libc::pthread_mutexattr_t>);
-
-impl MutexAttr {
-    /// `PTHREAD_MUTEX_NORMAL`, `PTHREAD_PROCESS_SHARED`, `PTHREAD_MUTEX_ROBUST`.
-    fn new(name: &str) -> Result<MutexAttr> {
-        // SAFETY: pthread_mutexattr_t is plain data; all-zero is a valid
-        // value to pass to pthread_mutexattr_init, which overwrites it.
-        let mut attr = MutexAttr(Box::new(unsafe { std::mem::zeroed() }));
-        let p: *mut libc::pthread_mutexattr_t = &mut *attr.0;
-        // SAFETY: `p` points to a live, boxed (never moving) attribute object.
-        let rc = unsafe { libc::pthread_mutexattr_init(p) };
-        if rc != 0 {
-            // Not initialised: do not run Drop (destroy) on it.
-            std::mem::forget(attr);
-            return Err(sys_err(name, "initialising mutex attributes", rc));
-        }
-        let check = |rc: i32, what: &str| match rc {
-            0 => Ok(()),
-            rc => Err(sys_err(name, what, rc)),
-        };
-        // SAFETY: `p` is an initialised attribute object.
-        let rc = unsafe { libc::pthread_mutexattr_settype(p, libc::PTHREAD_MUTEX_NORMAL) };
-        check(rc, "setting the mutex type")?;
-        // SAFETY: `p` is an initialised attribute object.
-        let rc = unsafe { libc::pthread_mutexattr_setpshared(p, libc::PTHREAD_PROCESS_SHARED) };
-        check(rc, "making the mutex process-shared")?;
-        // SAFETY: `p` is an initialised attribute object.
-        let rc = unsafe { libc::pthread_mutexattr_setrobust(p, libc::PTHREAD_MUTEX_ROBUST) };
-        check(rc, "making the mutex robust")?;
-        Ok(attr)
-    }
-
-    fn as_ptr(&self) -> *const libc::pthread_mutexattr_t {
-        &*self.0
-    }
-}
-
-impl Drop for MutexAttr {
-    fn drop(&mut self) {
-        // SAFETY: the object was initialised by pthread_mutexattr_init
-        // (construction forgets it otherwise) and is destroyed only here.
-        unsafe { libc::pthread_mutexattr_destroy(&mut *self.0) };
-    }
-}
-
-/// Initialises the mutex at `m` with `attr`.
-fn init_mutex(name: &str, m: *mut libc::pthread_mutex_t, attr: &MutexAttr) -> Result<()> {
-    // SAFETY: `m` points inside a mapping of a segment this process just
-    // created and that no other process can use yet (the magic is unset, so
-    // openers wait), so no one else is using this mutex.
-    let rc = unsafe { libc::pthread_mutex_init(m, attr.as_ptr()) };
-    if rc != 0 {
-        return Err(sys_err(name, "initialising a lock", rc));
-    }
-    Ok(())
-}
-
-/// Result of trying to take a mutex.
-enum Taken {
-    Yes,
-    Busy,
-}
-
-/// Locks `m`, recovering it when its previous owner died.
-fn lock_mutex(
-    name: &str,
-    id: Option<u32>,
-    m: *mut libc::pthread_mutex_t,
-    try_only: bool,
-) -> Result<Taken> {
-    loop {
-        // SAFETY: `m` points to an initialised process-shared mutex inside a
-        // mapping that outlives this call (callers hold `&Segment`).
-        let rc = unsafe {
-            if try_only {
-                libc::pthread_mutex_trylock(m)
-            } else {
-                libc::pthread_mutex_lock(m)
-            }
-        };
-        match rc {
-            0 => return Ok(Taken::Yes),
-            libc::EBUSY if try_only => return Ok(Taken::Busy),
-            libc::EAGAIN => continue,
-            libc::EOWNERDEAD => {
-                // The previous owner died holding it. The data it protects
-                // (bitmap words, or nothing for container locks) is always
-                // consistent, so mark the mutex usable and keep it.
-                match id {
-                    Some(id) => tracing::warn!(lock = id, "recovered a lock whose holder died"),
-                    None => tracing::warn!("recovered the segment lock from a dead holder"),
-                }
-                // SAFETY: the calling thread owns `m` (EOWNERDEAD means the
-                // lock was acquired), as pthread_mutex_consistent requires.
-                let rc = unsafe { libc::pthread_mutex_consistent(m) };
-                if rc != 0 {
-                    return Err(sys_err(name, "recovering a lock from a dead holder", rc));
-                }
-                return Ok(Taken::Yes);
-            }
-            rc => {
-                let what = match id {
-                    Some(id) => format!("locking lock {id}"),
-                    None => "locking the lock segment".to_string(),
-                };
-                return Err(sys_err(name, what, rc));
-            }
-        }
-    }
-}
-
-/// Unlocks `m`; EPERM (not held by this thread) is `InvalidArg`.
-fn unlock_mutex(name: &str, id: Option<u32>, m: *mut libc::pthread_mutex_t) -> Result<()> {
-    // SAFETY: `m` points to an initialised robust mutex in a live mapping.
-    // glibc checks the owner of robust mutexes, so an unlock from a thread
-    // that does not hold it returns EPERM instead of corrupting it.
-    let rc = unsafe { libc::pthread_mutex_unlock(m) };
-    if rc == 0 {
-        return Ok(());
-    }
-    let what = match id {
-        Some(id) => format!("lock {id}"),
-        None => "the segment lock".to_string(),
-    };
-    match rc {
-        libc::EPERM => Err(Error::InvalidArg.context(format!("{what} is not held by this thread"))),
-        rc => Err(sys_err(name, format!("unlocking {what}"), rc)),
-    }
 }
 
 /// Creates a shm object or opens an existing one.
@@ -588,6 +394,7 @@ pub struct BareMutex {
 // SAFETY: a pthread mutex may be locked and unlocked from any thread; the
 // box never moves the mutex after initialisation.
 unsafe impl Send for BareMutex {}
+
 // SAFETY: as for `Send`: pthread calls synchronise themselves.
 unsafe impl Sync for BareMutex {}
 

@@ -6,18 +6,27 @@
 //! inside the exclusive transaction of [`crate::SqliteState`], reads that
 //! need several statements inside a deferred one.
 
-use std::collections::BTreeMap;
+mod exec;
+mod exit_codes;
+mod listing;
+mod networks;
 
-use chrono::{DateTime, Utc};
 use rpod_runtime_core::Error;
 use rpod_runtime_core::container::{ContainerConfig, ContainerRecord, ContainerState};
 use rpod_runtime_core::names::{LookupCandidates, ObjectKind};
-use rpod_runtime_core::network::PerNetworkOptions;
+use rpod_runtime_core::state::errors;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::codec::{from_nanos, json_col, to_json, to_nanos};
+use crate::codec::{json_col, to_json};
 use crate::error::{DbResult, no_ctr, no_pod, no_vol};
 use crate::{pods, volumes};
+
+pub(crate) use exec::{
+    add_exec_session, exec_session, exec_sessions, remove_exec_session, remove_exec_sessions,
+};
+pub(crate) use exit_codes::{add_exit_code, exit_code, prune_exit_codes};
+pub(crate) use listing::{all_raw, all_raw_for_listing, decode_all};
+pub(crate) use networks::{network_connect, network_disconnect, networks};
 
 /// Candidates for a container lookup, in one statement: exact ID (0),
 /// exact name (1), a pod with that ID or name (2), up to two ID-prefix
@@ -144,89 +153,6 @@ pub(crate) fn get(c: &Connection, id: &str) -> DbResult<ContainerRecord> {
     }
 }
 
-/// One container's columns as stored, not yet decoded.
-#[derive(Debug)]
-pub(crate) struct RawContainer {
-    id: String,
-    config: String,
-    state: Option<String>,
-}
-
-/// Every container's JSON, ordered by ID; without states unless `load_state`.
-///
-/// The rows are read in table order and sorted here, which is cheaper than
-/// walking the ID index and looking each row up.
-pub(crate) fn all_raw(c: &Connection, load_state: bool) -> DbResult<Vec<RawContainer>> {
-    let sql = if load_state {
-        "SELECT c.ID, c.JSON, s.JSON FROM ContainerConfig c JOIN ContainerState s ON s.ID = c.ID"
-    } else {
-        "SELECT ID, JSON, NULL FROM ContainerConfig"
-    };
-    raw_rows(c, sql)
-}
-
-/// Every container with its state, the config without its OCI spec: read
-/// from `ContainerListing`, whose rows are a tenth the size of the config
-/// rows and need no JSON work in SQLite (see [`crate::schema`]).
-pub(crate) fn all_raw_for_listing(c: &Connection) -> DbResult<Vec<RawContainer>> {
-    raw_rows(c, LISTING)
-}
-
-/// The listing query: the narrow config copy joined with the state.
-const LISTING: &str = "SELECT l.ID, l.JSON, s.JSON FROM ContainerListing l
-     JOIN ContainerState s ON s.ID = l.ID";
-
-fn raw_rows(c: &Connection, sql: &str) -> DbResult<Vec<RawContainer>> {
-    let mut stmt = c.prepare_cached(sql)?;
-    let rows = stmt.query_map([], |r| {
-        Ok(RawContainer {
-            id: r.get(0)?,
-            config: r.get(1)?,
-            state: r.get(2)?,
-        })
-    })?;
-    let mut out = rows.collect::<rusqlite::Result<Vec<_>>>()?;
-    out.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-    Ok(out)
-}
-
-fn decode(raw: &RawContainer) -> DbResult<ContainerRecord> {
-    Ok(ContainerRecord {
-        config: serde_json::from_str(&raw.config)?,
-        state: match &raw.state {
-            Some(s) => serde_json::from_str(s)?,
-            None => ContainerState::default(),
-        },
-    })
-}
-
-/// Below this many containers, decoding on one thread is as fast.
-const PARALLEL_DECODE_MIN: usize = 1024;
-
-/// Decodes rows, on several threads when there are many: with a full OCI
-/// spec in every config, JSON decoding costs several times the reading.
-pub(crate) fn decode_all(raw: &[RawContainer]) -> DbResult<Vec<ContainerRecord>> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    if threads == 1 || raw.len() < PARALLEL_DECODE_MIN {
-        return raw.iter().map(decode).collect();
-    }
-    let chunk = raw.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let parts: Vec<_> = raw
-            .chunks(chunk)
-            .map(|part| s.spawn(move || part.iter().map(decode).collect::<DbResult<Vec<_>>>()))
-            .collect();
-        let mut out = Vec::with_capacity(raw.len());
-        for part in parts {
-            match part.join() {
-                Ok(decoded) => out.extend(decoded?),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        Ok(out)
-    })
-}
-
 /// The members of a pod, ordered by ID.
 pub(crate) fn in_pod(c: &Connection, pod_id: &str) -> DbResult<Vec<ContainerRecord>> {
     let mut stmt = c.prepare_cached(
@@ -264,14 +190,10 @@ pub(crate) fn add(c: &Connection, rec: &ContainerRecord) -> DbResult<()> {
         return Err(Error::EmptyId.into());
     }
     if id_taken(c, &cfg.id)? {
-        return Err(Error::CtrExists
-            .context(format!("ID \"{}\" is in use", cfg.id))
-            .into());
+        return Err(errors::id_in_use(Error::CtrExists, &cfg.id).into());
     }
     if name_taken(c, &cfg.name)? {
-        return Err(Error::CtrExists
-            .context(format!("name \"{}\" is in use", cfg.name))
-            .into());
+        return Err(errors::name_in_use(Error::CtrExists, &cfg.name).into());
     }
     if let Some(pod) = &cfg.pod
         && !pods::exists(c, pod)?
@@ -283,25 +205,16 @@ pub(crate) fn add(c: &Connection, rec: &ContainerRecord) -> DbResult<()> {
         let mut pod_of = c.prepare_cached("SELECT PodID FROM ContainerConfig WHERE ID = ?1")?;
         for dep in &deps {
             if dep == &cfg.id {
-                return Err(Error::InvalidArg
-                    .context("a container cannot depend on itself")
-                    .into());
+                return Err(errors::self_dependency().into());
             }
             let dep_pod: Option<Option<String>> =
                 pod_of.query_row([dep], |r| r.get(0)).optional()?;
             match dep_pod {
                 None => {
-                    return Err(Error::NoSuchCtr
-                        .context(format!("container {} depends on container {dep}", cfg.id))
-                        .into());
+                    return Err(errors::missing_dependency(&cfg.id, dep).into());
                 }
                 Some(p) if p != cfg.pod => {
-                    return Err(Error::InvalidArg
-                        .context(format!(
-                            "container {} depends on container {dep} which is not in the same pod",
-                            cfg.id
-                        ))
-                        .into());
+                    return Err(errors::dependency_outside_pod(&cfg.id, dep).into());
                 }
                 Some(_) => {}
             }
@@ -346,19 +259,12 @@ pub(crate) fn remove(c: &Connection, id: &str) -> DbResult<()> {
     require(c, id)?;
     let users = dependents(c, id)?;
     if !users.is_empty() {
-        return Err(Error::DepExists
-            .context(format!(
-                "container {id} is a dependency of the following containers: {}",
-                users.join(", ")
-            ))
-            .into());
+        return Err(errors::has_dependents(id, &users).into());
     }
     if c.prepare_cached("SELECT 1 FROM ContainerExecSession WHERE ContainerID = ?1 LIMIT 1")?
         .exists([id])?
     {
-        return Err(Error::ExecSessionExists
-            .context(format!("container {id} has active exec sessions"))
-            .into());
+        return Err(errors::has_exec_sessions(id).into());
     }
     delete_unchecked(c, id)
 }
@@ -416,9 +322,7 @@ pub(crate) fn rewrite_config(c: &Connection, cfg: &ContainerConfig) -> DbResult<
         || old.pod != cfg.pod
         || old.all_dependencies() != cfg.all_dependencies()
     {
-        return Err(Error::InvalidArg
-            .context("a config rewrite may not change name, pod or dependencies")
-            .into());
+        return Err(errors::ctr_rewrite_changes_identity().into());
     }
     c.prepare_cached("UPDATE ContainerConfig SET JSON = ?2 WHERE ID = ?1")?
         .execute(params![cfg.id, to_json(cfg)?])?;
@@ -434,169 +338,17 @@ pub(crate) fn rename(
 ) -> DbResult<()> {
     let current = name(c, &cfg.id)?;
     if current != old_name || cfg.name != new_name {
-        return Err(Error::InvalidArg
-            .context("rename: names do not match the container")
-            .into());
+        return Err(errors::rename_mismatch().into());
     }
     if old_name != new_name {
         if name_taken(c, new_name)? {
-            return Err(Error::CtrExists
-                .context(format!("name \"{new_name}\" is in use"))
-                .into());
+            return Err(errors::name_in_use(Error::CtrExists, new_name).into());
         }
         c.prepare_cached("UPDATE NameNamespace SET Name = ?2 WHERE Name = ?1")?
             .execute([old_name, new_name])?;
     }
     c.prepare_cached("UPDATE ContainerConfig SET Name = ?2, JSON = ?3 WHERE ID = ?1")?
         .execute(params![cfg.id, new_name, to_json(cfg)?])?;
-    Ok(())
-}
-
-// ---- networks ---------------------------------------------------------------
-
-/// The networks a container is connected to.
-pub(crate) fn networks(c: &Connection, id: &str) -> DbResult<BTreeMap<String, PerNetworkOptions>> {
-    require(c, id)?;
-    let mut stmt =
-        c.prepare_cached("SELECT Network, JSON FROM ContainerNetwork WHERE ContainerID = ?1")?;
-    let mut rows = stmt.query([id])?;
-    let mut out = BTreeMap::new();
-    while let Some(row) = rows.next()? {
-        out.insert(row.get(0)?, json_col(row, 1)?);
-    }
-    Ok(out)
-}
-
-/// Connects a container to a network.
-pub(crate) fn network_connect(
-    c: &Connection,
-    id: &str,
-    network: &str,
-    opts: &PerNetworkOptions,
-) -> DbResult<()> {
-    require(c, id)?;
-    let n = c
-        .prepare_cached(
-            "INSERT OR IGNORE INTO ContainerNetwork (ContainerID, Network, JSON) VALUES (?1, ?2, ?3)",
-        )?
-        .execute(params![id, network, to_json(opts)?])?;
-    if n == 0 {
-        return Err(Error::InvalidArg
-            .context(format!(
-                "container {id} is already connected to network {network:?}"
-            ))
-            .into());
-    }
-    Ok(())
-}
-
-/// Disconnects a container from a network.
-pub(crate) fn network_disconnect(c: &Connection, id: &str, network: &str) -> DbResult<()> {
-    require(c, id)?;
-    let n = c
-        .prepare_cached("DELETE FROM ContainerNetwork WHERE ContainerID = ?1 AND Network = ?2")?
-        .execute([id, network])?;
-    if n == 0 {
-        return Err(Error::InvalidArg
-            .context(format!(
-                "container {id} is not connected to network {network:?}"
-            ))
-            .into());
-    }
-    Ok(())
-}
-
-// ---- exit codes -------------------------------------------------------------
-
-/// Records (or overwrites) a container's exit code, stamped `now`.
-pub(crate) fn add_exit_code(
-    c: &Connection,
-    id: &str,
-    code: i32,
-    now: DateTime<Utc>,
-) -> DbResult<()> {
-    c.prepare_cached(
-        "INSERT OR REPLACE INTO ContainerExitCode (ID, Timestamp, ExitCode) VALUES (?1, ?2, ?3)",
-    )?
-    .execute(params![id, to_nanos(now), code])?;
-    Ok(())
-}
-
-/// A recorded exit code and when it was recorded.
-pub(crate) fn exit_code(c: &Connection, id: &str) -> DbResult<Option<(i32, DateTime<Utc>)>> {
-    Ok(
-        c.prepare_cached("SELECT ExitCode, Timestamp FROM ContainerExitCode WHERE ID = ?1")?
-            .query_row([id], |r| Ok((r.get(0)?, from_nanos(r.get(1)?))))
-            .optional()?,
-    )
-}
-
-/// Deletes exit codes recorded before `cutoff`.
-pub(crate) fn prune_exit_codes(c: &Connection, cutoff: DateTime<Utc>) -> DbResult<()> {
-    c.prepare_cached("DELETE FROM ContainerExitCode WHERE Timestamp < ?1")?
-        .execute([to_nanos(cutoff)])?;
-    Ok(())
-}
-
-// ---- exec sessions ----------------------------------------------------------
-
-fn no_exec(session_id: &str) -> crate::error::DbError {
-    Error::NoSuchExecSession
-        .context(format!("no exec session with ID {session_id}"))
-        .into()
-}
-
-/// Registers an exec session.
-pub(crate) fn add_exec_session(c: &Connection, ctr_id: &str, session_id: &str) -> DbResult<()> {
-    require(c, ctr_id)?;
-    let n = c
-        .prepare_cached(
-            "INSERT OR IGNORE INTO ContainerExecSession (ID, ContainerID) VALUES (?1, ?2)",
-        )?
-        .execute([session_id, ctr_id])?;
-    if n == 0 {
-        return Err(Error::ExecSessionExists
-            .context(format!("exec session {session_id}"))
-            .into());
-    }
-    Ok(())
-}
-
-/// The container of an exec session.
-pub(crate) fn exec_session(c: &Connection, session_id: &str) -> DbResult<String> {
-    c.prepare_cached("SELECT ContainerID FROM ContainerExecSession WHERE ID = ?1")?
-        .query_row([session_id], |r| r.get(0))
-        .optional()?
-        .ok_or_else(|| no_exec(session_id))
-}
-
-/// Unregisters an exec session.
-pub(crate) fn remove_exec_session(c: &Connection, session_id: &str) -> DbResult<()> {
-    let n = c
-        .prepare_cached("DELETE FROM ContainerExecSession WHERE ID = ?1")?
-        .execute([session_id])?;
-    if n == 0 {
-        Err(no_exec(session_id))
-    } else {
-        Ok(())
-    }
-}
-
-/// A container's exec sessions, sorted.
-pub(crate) fn exec_sessions(c: &Connection, ctr_id: &str) -> DbResult<Vec<String>> {
-    require(c, ctr_id)?;
-    strings(
-        c,
-        "SELECT ID FROM ContainerExecSession WHERE ContainerID = ?1 ORDER BY ID",
-        ctr_id,
-    )
-}
-
-/// Unregisters every exec session of a container.
-pub(crate) fn remove_exec_sessions(c: &Connection, ctr_id: &str) -> DbResult<()> {
-    require(c, ctr_id)?;
-    c.prepare_cached("DELETE FROM ContainerExecSession WHERE ContainerID = ?1")?
-        .execute([ctr_id])?;
     Ok(())
 }
 
@@ -644,7 +396,7 @@ mod tests {
         // The listing reads the narrow copy and looks each state up; it never
         // touches the config rows.
         let steps: Vec<String> = c
-            .prepare(&format!("EXPLAIN QUERY PLAN {}", super::LISTING))
+            .prepare(&format!("EXPLAIN QUERY PLAN {}", super::listing::LISTING))
             .unwrap()
             .query_map([], |r| r.get::<_, String>(3))
             .unwrap()
