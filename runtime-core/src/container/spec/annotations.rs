@@ -2,7 +2,8 @@
 
 use std::collections::HashMap;
 
-use super::{SpecOptions, rfc3339_nano};
+use super::SpecOptions;
+use crate::time::rfc3339_nano;
 
 /// Records whether the container is privileged (`TRUE`/`FALSE`).
 pub(crate) const PRIVILEGED_ANNOTATION: &str = "io.podman.annotations.privileged";

@@ -21,7 +21,6 @@ mod seccomp;
 mod shape;
 mod user;
 
-use chrono::{DateTime, Utc};
 use oci_spec::runtime::{RootBuilder, Spec, SpecBuilder};
 use serde::de::DeserializeOwned;
 
@@ -74,18 +73,6 @@ pub fn shm_mount_options(config: &Config) -> String {
         }
     };
     format!("mode=1777,size={size}")
-}
-
-/// Go's RFC 3339 with nanoseconds, trailing zeros trimmed (`time.RFC3339Nano`).
-pub(crate) fn rfc3339_nano(t: &DateTime<Utc>) -> String {
-    let base = t.format("%Y-%m-%dT%H:%M:%S").to_string();
-    let nanos = t.timestamp_subsec_nanos();
-    if nanos == 0 {
-        format!("{base}Z")
-    } else {
-        let frac = format!("{nanos:09}");
-        format!("{base}.{}Z", frac.trim_end_matches('0'))
-    }
 }
 
 /// An oci-spec builder failure, as an internal error.
