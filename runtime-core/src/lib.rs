@@ -17,6 +17,7 @@ pub mod config;
 pub mod container;
 pub mod error;
 pub mod events;
+pub mod image;
 pub mod lock;
 pub mod lockfile;
 pub mod names;
@@ -27,6 +28,7 @@ pub mod runtime;
 pub mod serde_util;
 pub mod state;
 pub mod storage;
+pub mod system;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod time;

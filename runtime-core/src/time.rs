@@ -30,6 +30,12 @@ pub fn go_time_string(t: &DateTime<Utc>) -> String {
     }
 }
 
+/// RFC 3339 as Go's JSON encoding writes a `time.Time` in UTC: `Z`, and
+/// only as many fractional digits as needed (none, 3, 6 or 9).
+pub fn go_rfc3339(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
 /// Parses a Go duration such as `1h30m`, `90s`, `1.5h`, `300ms`, `-2m`.
 pub fn parse_go_duration(s: &str) -> Result<Duration> {
     let bad = || Error::InvalidArg.context(format!("time: invalid duration {s:?}"));

@@ -98,6 +98,13 @@ impl Layout {
             .join(id)
             .join("userdata")
     }
+    /// Both of a container's directories, as the engine asks for them.
+    pub fn container_dirs(&self, id: &str) -> rpod_runtime_core::storage::ContainerDirs {
+        rpod_runtime_core::storage::ContainerDirs {
+            dir: self.container_dir(id),
+            run_dir: self.container_run_dir(id),
+        }
+    }
     /// `<graph>/tmp` (scratch space for load and commit).
     pub fn tmp_dir(&self) -> PathBuf {
         self.graph.join("tmp")

@@ -2,12 +2,15 @@
 
 mod attach;
 mod cleanup;
+mod commit;
 mod config;
 mod create;
 mod exec;
 mod exit_watch;
 mod handle;
 mod image;
+mod inspect;
+mod inspect_types;
 pub mod logs;
 mod pause;
 mod remove;
@@ -20,9 +23,16 @@ mod stop;
 pub mod top;
 mod wait;
 
+pub use commit::{CommitOptions, commit_config};
 pub use config::{ContainerConfig, NamedVolume};
 pub use create::CreateOptions;
 pub use handle::Container;
+pub use inspect::{InspectContext, build_inspect};
+pub use inspect_types::{
+    ContainerInspect, InspectConfig, InspectGraphDriver, InspectGraphDriverData, InspectHealth,
+    InspectHostConfig, InspectLogConfig, InspectMount, InspectNetworkSettings,
+    InspectRestartPolicy, InspectState,
+};
 pub use remove::RemoveOptions;
 pub use state::{ContainerState, ExecConfig, ExecSession};
 pub use status::ContainerStatus;

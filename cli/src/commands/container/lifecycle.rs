@@ -331,46 +331,10 @@ pub fn prune(args: &PruneArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         ));
     }
     let rt = ctx.runtime()?;
-    for id in remove_stopped(&rt)? {
-        ctx.write(&format!("{id}\n"))?;
+    for r in rt.prune_containers()? {
+        ctx.write(&format!("{}\n", r.id))?;
     }
     Ok(())
-}
-
-/// Removes every stopped (exited, stopped, configured or created)
-/// container, all in one batch; returns the IDs removed. One that started
-/// or went away meanwhile is skipped; any other failure is returned after
-/// the rest are removed.
-pub(crate) fn remove_stopped(rt: &Runtime) -> Result<Vec<String>, CliError> {
-    let mut stopped: Vec<Container> = rt
-        .containers()?
-        .into_iter()
-        .filter(|c| {
-            matches!(
-                c.state().state,
-                ContainerStatus::Exited
-                    | ContainerStatus::Stopped
-                    | ContainerStatus::Configured
-                    | ContainerStatus::Created
-            )
-        })
-        .collect();
-    let results = Container::remove_many(&mut stopped, RemoveOptions::default());
-    let mut removed = Vec::new();
-    let mut failed = None;
-    for (c, r) in stopped.iter().zip(results) {
-        match r {
-            Ok(()) => removed.push(c.id().to_string()),
-            Err(e) if e.is(&Error::CtrStateInvalid) || e.is(&Error::CtrRemoved) => {}
-            Err(e) => {
-                failed.get_or_insert(e);
-            }
-        }
-    }
-    match failed {
-        Some(e) => Err(e.into()),
-        None => Ok(removed),
-    }
 }
 
 /// `rpod port`: no port mappings exist until bridge networking lands.

@@ -9,10 +9,10 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use rpod_runtime_core::Error;
-use rpod_runtime_core::container::Container;
+use rpod_runtime_core::container::{CommitOptions, Container};
 use rpod_runtime_core::events::{Event, EventStatus, EventType};
 use rpod_runtime_core::runtime::Runtime;
-use rpod_runtime_core::storage::{Change, ImportOptions, Storage};
+use rpod_runtime_core::storage::{Change, Storage};
 
 use crate::args::{CommitArgs, DiffArgs, ExportArgs, MountArgs, UnmountArgs};
 use crate::commands::Ctx;
@@ -269,35 +269,13 @@ pub fn export(args: &ExportArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
 /// Makes an image of a container's root filesystem; prints its ID.
 pub fn commit(args: &CommitArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let rt = ctx.runtime()?;
-    let store = storage(&rt)?;
+    storage(&rt)?;
     let c = rt.lookup_container(&args.container)?;
-    let cfg = c.config();
-    let mut section = if cfg.rootfs_image_id.is_empty() {
-        json!({})
-    } else {
-        store
-            .image_config(&cfg.rootfs_image_id)
-            .map(|v| v["config"].clone())
-            .ok()
-            .filter(Value::is_object)
-            .unwrap_or_else(|| json!({}))
-    };
-    let has_entrypoint = section["Entrypoint"]
-        .as_array()
-        .is_some_and(|a| !a.is_empty());
-    if !cfg.command.is_empty()
-        && !has_entrypoint
-        && let Value::Object(m) = &mut section
-    {
-        m.insert("Cmd".into(), json!(cfg.command));
-    }
-    let opts = ImportOptions {
-        names: args.image.iter().cloned().collect(),
+    let rec = c.commit(&CommitOptions {
+        name: args.image.clone(),
         changes: args.changes.clone(),
         message: args.message.clone().unwrap_or_default(),
-    };
-    let rec = store.commit_container(c.id(), &opts, json!({ "config": section }))?;
-    container_event(&rt, &c, EventStatus::Commit);
+    })?;
     ctx.write(&format!("{}\n", rec.id))
 }
 

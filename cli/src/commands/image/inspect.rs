@@ -1,106 +1,19 @@
 //! `rpod image inspect` (Podman's image inspect JSON) and `rpod history`.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
+use rpod_runtime_core::image::{is_image_unknown, layer_chain};
 use rpod_runtime_core::runtime::Runtime;
-use rpod_runtime_core::storage::{ImageRecord, Storage, image_labels};
 use rpod_runtime_core::time::go_time_string;
 
 use crate::args::{HistoryArgs, ImageInspectArgs};
 use crate::commands::Ctx;
-use crate::commands::image::{
-    inspect_json, is_image_unknown, short_id, size_text, split_name, storage,
-};
+use crate::commands::image::{inspect_json, short_id, size_text, storage};
 use crate::commands::util::ago;
 use crate::exit::CliError;
 use crate::format;
 use crate::output::{self, OutputFormat};
-
-const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
-
-/// The layer chain of an image, top first, as (id, diff size).
-fn chain(store: &dyn Storage, top: &str) -> Result<Vec<(String, u64)>, CliError> {
-    let layers: HashMap<String, (String, u64)> = store
-        .layers()?
-        .into_iter()
-        .map(|l| (l.id, (l.parent, l.diff_size)))
-        .collect();
-    let mut out = Vec::new();
-    let mut cur = top.to_string();
-    while let Some((parent, size)) = layers.get(&cur) {
-        out.push((cur.clone(), *size));
-        if parent.is_empty() || out.len() > layers.len() {
-            break;
-        }
-        cur = parent.clone();
-    }
-    Ok(out)
-}
-
-/// The inspect record of one image.
-fn record(store: &dyn Storage, rec: &ImageRecord) -> Result<Value, CliError> {
-    let cfg = store.image_config(&rec.id)?;
-    let history = cfg["history"].as_array().cloned().unwrap_or_default();
-    let comment = cfg["comment"]
-        .as_str()
-        .map(str::to_string)
-        .or_else(|| {
-            history
-                .last()
-                .and_then(|h| h["comment"].as_str().map(str::to_string))
-        })
-        .unwrap_or_default();
-    let labels = image_labels(&cfg);
-    let parent = {
-        let ch = chain(store, &rec.top_layer)?;
-        match ch.get(1) {
-            Some((p, _)) => store
-                .images()?
-                .into_iter()
-                .find(|i| &i.top_layer == p)
-                .map(|i| i.id)
-                .unwrap_or_default(),
-            None => String::new(),
-        }
-    };
-    let created = cfg["created"]
-        .as_str()
-        .map(str::to_string)
-        .unwrap_or_else(|| {
-            rec.created
-                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
-        });
-    Ok(json!({
-        "Id": rec.id,
-        "Digest": rec.digest,
-        "RepoTags": rec.names,
-        "RepoDigests": rec.names.iter().map(|n| format!("{}@{}", split_name(n).0, rec.digest)).collect::<Vec<_>>(),
-        "Parent": parent,
-        "Comment": comment,
-        "Created": created,
-        "Config": if cfg["config"].is_object() { cfg["config"].clone() } else { json!({}) },
-        "Version": cfg["docker_version"].as_str().unwrap_or(""),
-        "Author": cfg["author"].as_str().unwrap_or(""),
-        "Architecture": cfg["architecture"].as_str().unwrap_or(""),
-        "Os": cfg["os"].as_str().unwrap_or(""),
-        "Size": rec.size,
-        "VirtualSize": rec.size,
-        "GraphDriver": { "Name": store.driver_name(), "Data": null },
-        "RootFS": {
-            "Type": cfg["rootfs"]["type"].as_str().unwrap_or("layers"),
-            "Layers": cfg["rootfs"]["diff_ids"].as_array().cloned().unwrap_or_default(),
-        },
-        "Labels": if labels.is_empty() { Value::Null } else { json!(labels) },
-        "Annotations": {},
-        "ManifestType": OCI_MANIFEST,
-        "User": cfg["config"]["User"].as_str().unwrap_or(""),
-        "History": history,
-        "NamesHistory": rec.names,
-    }))
-}
 
 /// Podman's image inspect records for `names`: the records of the names
 /// that are images, and the first name that is not (for the generic
@@ -109,12 +22,12 @@ pub fn inspect_image_records(
     rt: &Runtime,
     names: &[String],
 ) -> Result<(Vec<Value>, Option<String>), CliError> {
-    let store = storage(rt)?;
+    storage(rt)?;
     let mut out = Vec::new();
     let mut missing = None;
     for n in names {
-        match store.lookup_image(n) {
-            Ok(rec) => out.push(record(store, &rec)?),
+        match rt.inspect_image(n) {
+            Ok(report) => out.push(output::to_value(&report)?),
             Err(e) if is_image_unknown(&e) => {
                 missing.get_or_insert_with(|| n.clone());
             }
@@ -174,7 +87,7 @@ pub fn history(args: &HistoryArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let store = storage(&rt)?;
     let rec = store.lookup_image(&args.image)?;
     let hist = store.image_history(&rec.id)?;
-    let layers = chain(store, &rec.top_layer)?;
+    let layers = layer_chain(store, &rec.top_layer)?;
     let images = store.images()?;
     let mut layer_idx = 0usize;
     let mut rows = Vec::new();

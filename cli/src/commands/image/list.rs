@@ -1,10 +1,9 @@
 //! `rpod images` / `rpod image ls`.
 
-use std::collections::{HashMap, HashSet};
-
 use serde_json::{Value, json};
 
-use rpod_runtime_core::storage::{ImageRecord, Storage, image_labels};
+use rpod_runtime_core::image::{ImageSummary, image_summaries};
+use rpod_runtime_core::storage::Storage;
 use rpod_runtime_core::time::go_time_string;
 
 use crate::args::ImagesArgs;
@@ -29,64 +28,6 @@ const HEADERS: &[(&str, &str)] = &[
     ("Size", "SIZE"),
     ("Digest", "DIGEST"),
 ];
-
-/// One image with what listing and filtering need.
-pub(crate) struct Listed {
-    pub rec: ImageRecord,
-    pub labels: std::collections::BTreeMap<String, String>,
-    pub parent: String,
-    pub intermediate: bool,
-    pub containers: usize,
-}
-
-/// Every image with its parent, labels and container count.
-pub(crate) fn list_all(store: &dyn Storage) -> Result<Vec<Listed>, CliError> {
-    let images = store.images()?;
-    let layers: HashMap<String, String> = store
-        .layers()?
-        .into_iter()
-        .map(|l| (l.id, l.parent))
-        .collect();
-    let by_top: HashMap<&str, &str> = images
-        .iter()
-        .map(|i| (i.top_layer.as_str(), i.id.as_str()))
-        .collect();
-    // Layers below some image's top layer: images whose top is one of these have children.
-    let mut below: HashSet<&str> = HashSet::new();
-    for i in &images {
-        let mut cur = layers.get(&i.top_layer);
-        while let Some(p) = cur.filter(|p| !p.is_empty()) {
-            if !below.insert(p.as_str()) {
-                break;
-            }
-            cur = layers.get(p);
-        }
-    }
-    let mut users: HashMap<String, usize> = HashMap::new();
-    for c in store.containers()? {
-        *users.entry(c.image).or_default() += 1;
-    }
-    let mut out = Vec::new();
-    for rec in &images {
-        let labels = store
-            .image_config(&rec.id)
-            .map(|c| image_labels(&c))
-            .unwrap_or_default();
-        let parent = layers
-            .get(&rec.top_layer)
-            .and_then(|p| by_top.get(p.as_str()))
-            .map(|s| s.to_string())
-            .unwrap_or_default();
-        out.push(Listed {
-            intermediate: rec.names.is_empty() && below.contains(rec.top_layer.as_str()),
-            containers: users.get(&rec.id).copied().unwrap_or(0),
-            labels,
-            parent,
-            rec: rec.clone(),
-        });
-    }
-    Ok(out)
-}
 
 /// A `*`/`?` glob match.
 fn glob(pattern: &[u8], text: &[u8]) -> bool {
@@ -126,7 +67,7 @@ pub(crate) fn reference_matches(pattern: &str, names: &[String]) -> bool {
 }
 
 fn matches(
-    l: &Listed,
+    l: &ImageSummary,
     filters: &[(String, String)],
     store: &dyn Storage,
 ) -> Result<bool, CliError> {
@@ -177,7 +118,7 @@ pub(crate) fn parse_filters(raw: &[String]) -> Result<Vec<(String, String)>, Cli
 }
 
 /// Podman's `images --format json` record.
-fn json_record(l: &Listed) -> Value {
+fn json_record(l: &ImageSummary) -> Value {
     let r = &l.rec;
     let digests: Vec<String> = r
         .names
@@ -215,7 +156,7 @@ fn json_record(l: &Listed) -> Value {
 }
 
 /// What a template sees for one repository:tag row.
-fn template_record(l: &Listed, name: Option<&str>, no_trunc: bool) -> Value {
+fn template_record(l: &ImageSummary, name: Option<&str>, no_trunc: bool) -> Value {
     let r = &l.rec;
     let (repo, tag) = name.map_or(("<none>".into(), "<none>".into()), split_name);
     let id = if no_trunc {
@@ -264,7 +205,7 @@ pub fn images(args: &ImagesArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let rt = ctx.runtime()?;
     let store = storage(&rt)?;
     let mut list = Vec::new();
-    for l in list_all(store)? {
+    for l in image_summaries(store)? {
         if !args.all && l.intermediate {
             continue;
         }

@@ -5,13 +5,14 @@ use std::io::BufRead;
 
 use rpod_runtime_core::Error;
 use rpod_runtime_core::events::EventStatus;
+use rpod_runtime_core::image::{ImagePruneOptions, LabelFilter, image_summaries};
 use rpod_runtime_core::storage::{ImageRecord, Storage};
 
 use crate::args::{
     ImageExistsArgs, ImageMountArgs, ImagePruneArgs, ImageUnmountArgs, RmiArgs, TagArgs, UntagArgs,
 };
 use crate::commands::Ctx;
-use crate::commands::image::list::{list_all, parse_filters};
+use crate::commands::image::list::parse_filters;
 use crate::commands::image::{
     emit, is_image_in_use, is_image_unknown, print_error, refers_by_id, storage,
 };
@@ -192,7 +193,7 @@ pub fn rmi(args: &RmiArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let rt = ctx.runtime()?;
     let store = storage(&rt)?;
     let targets: Vec<String> = if args.all {
-        let mut all = list_all(store)?;
+        let mut all = image_summaries(store)?;
         // Children before parents.
         all.sort_by_key(|l| std::cmp::Reverse(l.rec.created));
         all.into_iter().map(|l| l.rec.id).collect()
@@ -280,39 +281,15 @@ pub fn prune(args: &ImagePruneArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         }
     }
     let rt = ctx.runtime()?;
-    let store = storage(&rt)?;
-    let mut removed = Vec::new();
-    loop {
-        let mut progress = false;
-        for l in list_all(store)? {
-            let wanted = l.containers == 0
-                && !l.intermediate
-                && (args.all || l.rec.names.is_empty())
-                && filters.iter().all(|(k, v)| {
-                    let has = match v.split_once('=') {
-                        Some((lk, lv)) => l.labels.get(lk).is_some_and(|x| x == lv),
-                        None => l.labels.contains_key(v.as_str()),
-                    };
-                    if k == "label" { has } else { !has }
-                });
-            if !wanted {
-                continue;
-            }
-            match store.remove_image(&l.rec.id) {
-                Ok(()) => {
-                    emit(&rt, EventStatus::Remove, &l.rec.id, "");
-                    removed.push(l.rec.id.clone());
-                    progress = true;
-                }
-                Err(e) if is_image_in_use(&e) || is_image_unknown(&e) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-        if !progress {
-            break;
-        }
-    }
-    let text: String = removed.iter().map(|id| format!("{id}\n")).collect();
+    storage(&rt)?;
+    let removed = rt.prune_images(&ImagePruneOptions {
+        all: args.all,
+        labels: filters
+            .iter()
+            .map(|(k, v)| LabelFilter::parse(v, k == "label!"))
+            .collect(),
+    })?;
+    let text: String = removed.iter().map(|r| format!("{}\n", r.id)).collect();
     ctx.write(&text)
 }
 

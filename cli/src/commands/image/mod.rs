@@ -14,8 +14,7 @@ pub use inspect::inspect_image_records;
 
 use std::io::Write;
 
-use rpod_runtime_core::Error;
-use rpod_runtime_core::events::{Event, EventStatus, EventType};
+use rpod_runtime_core::events::EventStatus;
 use rpod_runtime_core::runtime::Runtime;
 use rpod_runtime_core::storage::Storage;
 
@@ -117,16 +116,7 @@ pub(crate) fn split_name(name: &str) -> (String, String) {
     }
 }
 
-/// True when `e` says the image does not exist (`...: image not known`).
-pub(crate) fn is_image_unknown(e: &Error) -> bool {
-    let s = e.to_string();
-    s.ends_with("image not known") || s.ends_with("layer not known")
-}
-
-/// True when `e` says the image is used by a container.
-pub(crate) fn is_image_in_use(e: &Error) -> bool {
-    e.to_string().contains("image is in use by a container")
-}
+pub(crate) use rpod_runtime_core::image::{is_image_in_use, is_image_unknown};
 
 /// True when the reference names the image by its ID (or an ID prefix).
 pub(crate) fn refers_by_id(reference: &str, id: &str) -> bool {
@@ -136,10 +126,7 @@ pub(crate) fn refers_by_id(reference: &str, id: &str) -> bool {
 
 /// Records an image event.
 pub(crate) fn emit(rt: &Runtime, status: EventStatus, id: &str, name: &str) {
-    let mut e = Event::new(EventType::Image, status);
-    e.id = id.to_string();
-    e.name = name.to_string();
-    rt.emit(e);
+    rt.emit_image_event(status, id, name);
 }
 
 /// Prints `Error: <e>` to standard error (for all failures but the last
