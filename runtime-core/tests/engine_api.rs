@@ -112,7 +112,9 @@ fn df_counts_and_prunes_remove_what_is_unused() {
         ["Images", "Containers", "Local Volumes"]
     );
 
-    let report = rt.system_prune(SystemPruneOptions { volumes: true }).unwrap();
+    let report = rt
+        .system_prune(SystemPruneOptions { volumes: true })
+        .unwrap();
     let ids: Vec<&str> = report
         .container_prune_reports
         .iter()

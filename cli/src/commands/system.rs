@@ -1,13 +1,11 @@
 //! `rpod system renumber|migrate|reset|prune|df`.
 
 use std::io::BufRead;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::json;
 
-use rpod_runtime_core::Error;
-use rpod_runtime_core::container::{Container, RemoveOptions};
-use rpod_runtime_core::system::SystemPruneOptions;
+use rpod_runtime_core::system::{ResetOptions, SystemPruneOptions};
 
 use crate::args::{DfArgs, MigrateArgs, ResetArgs, SystemPruneArgs};
 use crate::commands::Ctx;
@@ -46,22 +44,6 @@ fn confirm(prompt: &str) -> bool {
     matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }
 
-/// Refuses paths reset must never delete.
-fn safe_to_delete(p: &Path) -> bool {
-    #[allow(clippy::disallowed_methods)]
-    let xdg = std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from);
-    let canon = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-    !(canon.as_os_str().is_empty()
-        || canon == Path::new("/")
-        || canon.parent().is_none()
-        || xdg.is_some_and(|x| std::fs::canonicalize(&x).unwrap_or(x) == canon)
-        || [
-            "/home", "/root", "/usr", "/etc", "/var", "/run", "/tmp", "/var/lib",
-        ]
-        .iter()
-        .any(|d| canon == Path::new(d)))
-}
-
 /// Removes every container, pod and volume rpod owns, then its directories.
 pub fn reset(args: &ResetArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     if !args.force
@@ -72,63 +54,12 @@ pub fn reset(args: &ResetArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         return Ok(());
     }
     let rt = ctx.builder().reset(true).build()?;
-    let mut all = rt.containers()?;
-    let opts = RemoveOptions {
-        force: true,
-        volumes: true,
-        timeout: Some(0),
-    };
-    let results = Container::remove_many(&mut all, opts);
-    for (c, r) in all.iter().zip(results) {
-        match r {
-            Ok(()) => {}
-            Err(e) if e.is(&Error::CtrRemoved) => {}
-            Err(e) => tracing::error!("removing container {}: {e}", c.id()),
-        }
-    }
-    let state = rt.state()?;
-    for pod in state.all_pods()? {
-        if let Err(e) = state.remove_pod(&pod.config.id) {
-            tracing::error!("removing pod {}: {e}", pod.config.id);
-        }
-    }
-    for vol in state.all_volumes()? {
-        if let Err(e) = state.remove_volume(&vol.config.name) {
-            tracing::error!("removing volume {}: {e}", vol.config.name);
-        }
-    }
-    if let Some(storage) = rt.storage()? {
-        for img in storage.images()? {
-            if img.read_only {
-                continue;
-            }
-            if let Err(e) = storage.remove_image(&img.id) {
-                tracing::error!("removing image {}: {e}", img.id);
-            }
-        }
-    }
-    rt.lock_manager()?.free_all()?;
-    let paths = rt.paths()?.clone();
-    rt.shutdown(true)?;
-    let mut dirs = vec![
-        paths.graph_root.clone(),
-        paths.run_root.clone(),
-        paths.tmp_dir.clone(),
-        paths.static_dir.clone(),
-        paths.volume_path.clone(),
-    ];
-    dirs.dedup();
-    for d in dirs {
-        if !safe_to_delete(&d) {
-            tracing::error!("refusing to remove {}", d.display());
-            continue;
-        }
-        match std::fs::remove_dir_all(&d) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error::io(&d, e).context("removing").into()),
-        }
-    }
+    #[allow(clippy::disallowed_methods)]
+    let protected = std::env::var_os("XDG_RUNTIME_DIR")
+        .map(PathBuf::from)
+        .into_iter()
+        .collect();
+    rt.reset(&ResetOptions { protected })?;
     Ok(())
 }
 

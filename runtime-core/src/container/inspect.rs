@@ -71,7 +71,10 @@ fn user_mounts(spec: &Value) -> Vec<InspectMount> {
                 driver: String::new(),
                 mode: String::new(),
                 rw: !opts.iter().any(|o| o == "ro"),
-                options: opts.into_iter().filter(|o| o != "ro" && o != "rw").collect(),
+                options: opts
+                    .into_iter()
+                    .filter(|o| o != "ro" && o != "rw")
+                    .collect(),
                 propagation: "rprivate".into(),
             }
         })
@@ -244,7 +247,9 @@ impl Runtime {
             _ => String::new(),
         };
         Ok(InspectContext {
-            driver: storage.map(|s| s.driver_name().to_string()).unwrap_or_default(),
+            driver: storage
+                .map(|s| s.driver_name().to_string())
+                .unwrap_or_default(),
             cgroup_manager: self.config()?.conf.engine.cgroup_manager,
             image_digest,
         })
@@ -329,7 +334,10 @@ mod tests {
         assert_eq!(r.graph_driver.name, "vfs");
         assert_eq!(r.host_config.cgroup_manager, "systemd");
         assert_eq!(r.image_digest, "sha256:d");
-        assert_eq!((r.path.as_str(), r.args.clone()), ("sleep", vec!["60".into()]));
+        assert_eq!(
+            (r.path.as_str(), r.args.clone()),
+            ("sleep", vec!["60".into()])
+        );
         assert_eq!(r.state.status, "created");
         assert_eq!(r.state.cgroup_path, "/machine/x");
         assert_eq!(r.config.user, "1000");
@@ -354,7 +362,13 @@ mod tests {
             .map(|m| m.keys().map(String::as_str).collect())
             .unwrap_or_default();
         assert_eq!(&keys[..4], ["Id", "Created", "Path", "Args"]);
-        for k in ["OCIConfigPath", "OCIRuntime", "ExecIDs", "GraphDriver", "HostConfig"] {
+        for k in [
+            "OCIConfigPath",
+            "OCIRuntime",
+            "ExecIDs",
+            "GraphDriver",
+            "HostConfig",
+        ] {
             assert!(keys.contains(&k), "{k} missing: {keys:?}");
         }
         assert_eq!(v["State"]["OOMKilled"], false);

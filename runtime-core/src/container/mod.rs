@@ -14,6 +14,7 @@ mod inspect_types;
 pub mod logs;
 mod pause;
 mod remove;
+mod rootfs;
 mod shm;
 pub mod spec;
 mod start;

@@ -1,12 +1,19 @@
 //! Images as the engine sees them: summaries for listings (parent, labels,
-//! users), the layer chain, `inspect` and `prune`. Everything goes through
+//! users), the layer chain, `history`, `inspect`, `prune`, `rmi`, `tag` and `untag`. Everything goes through
 //! the [`Storage`] trait.
 
+mod history;
 mod inspect;
+mod names;
 mod prune;
+mod remove;
+mod tag;
 
-pub use inspect::{ImageInspect, ImageRootFs, build_image_inspect};
+pub use history::{ImageHistoryEntry, MISSING_ID};
+pub use inspect::{ImageGraphDriver, ImageInspect, ImageRootFs, build_image_inspect};
+pub use names::{matched_name, normalized_name, refers_by_id};
 pub use prune::{ImagePruneOptions, LabelFilter, PruneReport, select_prunable};
+pub use remove::{ImageRemoveOptions, ImageRemoveReport, remove_exit_code};
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 

@@ -141,7 +141,12 @@ mod tests {
         used.containers = 1;
         let mut mid = image("mid", &[], &[]);
         mid.intermediate = true;
-        let list = [image("dangling", &[], &[]), image("named", &["x"], &[]), used, mid];
+        let list = [
+            image("dangling", &[], &[]),
+            image("named", &["x"], &[]),
+            used,
+            mid,
+        ];
         let opts = ImagePruneOptions::default();
         assert_eq!(select_prunable(&list, &opts), ["dangling"]);
         let all = ImagePruneOptions {

@@ -148,14 +148,20 @@ mod tests {
         let s = DfSummary::of("Containers", &items);
         assert_eq!((s.total, s.active, s.size, s.reclaimable), (3, 1, 135, 35));
         let none = DfSummary::of("Images", &[]);
-        assert_eq!((none.total, none.active, none.size, none.reclaimable), (0, 0, 0, 0));
+        assert_eq!(
+            (none.total, none.active, none.size, none.reclaimable),
+            (0, 0, 0, 0)
+        );
     }
 
     #[test]
     fn rows_serialize_with_podmans_keys() {
         let s = DfSummary::of("Local Volumes", &[]);
         let v = serde_json::to_value(&s).unwrap_or_default();
-        let keys: Vec<&String> = v.as_object().map(|m| m.keys().collect()).unwrap_or_default();
+        let keys: Vec<&String> = v
+            .as_object()
+            .map(|m| m.keys().collect())
+            .unwrap_or_default();
         assert_eq!(keys, ["Type", "Total", "Active", "Size", "Reclaimable"]);
     }
 

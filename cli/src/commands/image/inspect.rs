@@ -1,9 +1,8 @@
 //! `rpod image inspect` (Podman's image inspect JSON) and `rpod history`.
 
-use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use rpod_runtime_core::image::{is_image_unknown, layer_chain};
+use rpod_runtime_core::image::{MISSING_ID, is_image_unknown};
 use rpod_runtime_core::runtime::Runtime;
 use rpod_runtime_core::time::go_time_string;
 
@@ -66,70 +65,13 @@ pub fn inspect(args: &ImageInspectArgs, ctx: &mut Ctx<'_>) -> Result<(), CliErro
     }
 }
 
-/// One history row.
-struct Row {
-    id: String,
-    created: Option<DateTime<Utc>>,
-    created_by: String,
-    size: u64,
-    comment: String,
-}
-
-fn parse_time(v: &Value) -> Option<DateTime<Utc>> {
-    v.as_str()
-        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-        .map(|d| d.with_timezone(&Utc))
-}
-
 /// Shows an image's history, newest first.
 pub fn history(args: &HistoryArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let rt = ctx.runtime()?;
-    let store = storage(&rt)?;
-    let rec = store.lookup_image(&args.image)?;
-    let hist = store.image_history(&rec.id)?;
-    let layers = layer_chain(store, &rec.top_layer)?;
-    let images = store.images()?;
-    let mut layer_idx = 0usize;
-    let mut rows = Vec::new();
-    for (i, h) in hist.iter().rev().enumerate() {
-        let empty = h["empty_layer"].as_bool().unwrap_or(false);
-        let (mut id, size) = if empty {
-            ("<missing>".to_string(), 0)
-        } else {
-            let l = layers.get(layer_idx);
-            layer_idx += 1;
-            match l {
-                Some((lid, size)) => (
-                    images
-                        .iter()
-                        .filter(|im| &im.top_layer == lid)
-                        .map(|im| im.id.clone())
-                        .find(|id| *id == rec.id)
-                        .or_else(|| {
-                            images
-                                .iter()
-                                .find(|im| &im.top_layer == lid)
-                                .map(|im| im.id.clone())
-                        })
-                        .unwrap_or_else(|| "<missing>".into()),
-                    *size,
-                ),
-                None => ("<missing>".into(), 0),
-            }
-        };
-        if i == 0 {
-            id = rec.id.clone();
-        }
-        rows.push(Row {
-            id,
-            created: parse_time(&h["created"]),
-            created_by: h["created_by"].as_str().unwrap_or("").to_string(),
-            size,
-            comment: h["comment"].as_str().unwrap_or("").to_string(),
-        });
-    }
+    storage(&rt)?;
+    let rows = rt.image_history(&args.image)?;
     let show_id = |id: &str| {
-        if args.no_trunc || id == "<missing>" {
+        if args.no_trunc || id == MISSING_ID {
             id.to_string()
         } else {
             short_id(id).to_string()
@@ -150,10 +92,10 @@ pub fn history(args: &HistoryArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
                     "size": r.size,
                     "comment": r.comment,
                 });
-                if r.id == rec.id
+                if rows.first().is_some_and(|top| top.id == r.id)
                     && let Value::Object(m) = &mut v
                 {
-                    m.insert("tags".into(), json!(rec.names));
+                    m.insert("tags".into(), json!(r.tags));
                 }
                 v
             })
@@ -184,7 +126,7 @@ pub fn history(args: &HistoryArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
                 "CreatedBy": by,
                 "Size": if args.human { size_text(r.size) } else { r.size.to_string() },
                 "Comment": r.comment,
-                "Tags": if r.id == rec.id { json!(rec.names) } else { json!([]) },
+                "Tags": r.tags,
             })
         })
         .collect();

@@ -116,13 +116,9 @@ pub(crate) fn split_name(name: &str) -> (String, String) {
     }
 }
 
-pub(crate) use rpod_runtime_core::image::{is_image_in_use, is_image_unknown};
+pub(crate) use rpod_runtime_core::image::is_image_unknown;
 
-/// True when the reference names the image by its ID (or an ID prefix).
-pub(crate) fn refers_by_id(reference: &str, id: &str) -> bool {
-    let r = reference.strip_prefix("sha256:").unwrap_or(reference);
-    !r.is_empty() && r.bytes().all(|b| b.is_ascii_hexdigit()) && id.starts_with(r)
-}
+pub(crate) use rpod_runtime_core::image::refers_by_id;
 
 /// Records an image event.
 pub(crate) fn emit(rt: &Runtime, status: EventStatus, id: &str, name: &str) {
@@ -169,14 +165,5 @@ mod tests {
         assert_eq!(size_text(1997911), "2 MB");
         assert_eq!(size_text(4096), "4.1 kB");
         assert_eq!(size_text(12), "12 B");
-    }
-
-    #[test]
-    fn id_references() {
-        let id = "404cfa933f9359daa1b471d31cd26a88113ed15e585a9adda6bf59bffd4b8225";
-        assert!(refers_by_id("404cfa", id));
-        assert!(refers_by_id(&format!("sha256:{id}"), id));
-        assert!(!refers_by_id("busybox", id));
-        assert!(!refers_by_id("405", id));
     }
 }
