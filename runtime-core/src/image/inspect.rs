@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::layer_chain;
+use super::names::split_name;
 use crate::error::Result;
 use crate::runtime::Runtime;
 use crate::storage::{ImageRecord, Storage, image_labels};
@@ -87,18 +88,6 @@ pub struct ImageRootFs {
     pub layers: Vec<Value>,
 }
 
-/// The repository part of a stored name (`localhost/x:1` → `localhost/x`).
-fn repository(name: &str) -> &str {
-    if let Some((repo, _)) = name.split_once('@') {
-        return repo;
-    }
-    let slash = name.rfind('/').map_or(0, |i| i + 1);
-    match name[slash..].rfind(':') {
-        Some(i) => &name[..slash + i],
-        None => name,
-    }
-}
-
 /// Builds the report of `rec` from its OCI config, the ID of its parent
 /// image and the store's driver name.
 pub fn build_image_inspect(
@@ -122,7 +111,7 @@ pub fn build_image_inspect(
         repo_digests: rec
             .names
             .iter()
-            .map(|n| format!("{}@{}", repository(n), rec.digest))
+            .map(|n| format!("{}@{}", split_name(n).0, rec.digest))
             .collect(),
         parent,
         comment,
@@ -232,12 +221,5 @@ mod tests {
         assert_eq!(bare.labels, None);
         assert_eq!(bare.config, json!({}));
         assert_eq!(bare.root_fs.kind, "layers");
-    }
-
-    #[test]
-    fn repositories_drop_the_tag_or_digest() {
-        assert_eq!(repository("localhost:5000/a/b:v1"), "localhost:5000/a/b");
-        assert_eq!(repository("quay.io/a@sha256:abc"), "quay.io/a");
-        assert_eq!(repository("localhost/x"), "localhost/x");
     }
 }

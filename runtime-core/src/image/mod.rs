@@ -1,7 +1,9 @@
-//! Images as the engine sees them: summaries for listings (parent, labels,
-//! users), the layer chain, `history`, `inspect`, `prune`, `rmi`, `tag` and `untag`. Everything goes through
+//! Images as the engine sees them: summaries and filtered listings (parent,
+//! labels, users), the layer chain, `import`, `load`, `save`, `history`, `inspect`, `prune`, `rmi`, `tag` and `untag`. Everything goes through
 //! the [`Storage`] trait.
 
+mod archive;
+mod filter;
 mod history;
 mod inspect;
 mod names;
@@ -9,9 +11,11 @@ mod prune;
 mod remove;
 mod tag;
 
+pub use archive::SaveSelection;
+pub use filter::{ImageFilter, ImageListOptions, reference_matches};
 pub use history::{ImageHistoryEntry, MISSING_ID};
 pub use inspect::{ImageGraphDriver, ImageInspect, ImageRootFs, build_image_inspect};
-pub use names::{matched_name, normalized_name, refers_by_id};
+pub use names::{matched_name, normalized_name, refers_by_id, split_name};
 pub use prune::{ImagePruneOptions, LabelFilter, PruneReport, select_prunable};
 pub use remove::{ImageRemoveOptions, ImageRemoveReport, remove_exit_code};
 

@@ -43,6 +43,22 @@ pub fn matched_name(reference: &str, img: &ImageRecord) -> Option<String> {
     img.names.iter().find(|n| n.ends_with(&suffix)).cloned()
 }
 
+/// Splits a stored name into repository and tag (`latest` when it has
+/// none, `<none>` when it has only a digest).
+pub fn split_name(name: &str) -> (String, String) {
+    if let Some((repo, _)) = name.split_once('@') {
+        return (repo.to_string(), "<none>".to_string());
+    }
+    let slash = name.rfind('/').map_or(0, |i| i + 1);
+    match name[slash..].rfind(':') {
+        Some(i) => (
+            name[..slash + i].to_string(),
+            name[slash + i + 1..].to_string(),
+        ),
+        None => (name.to_string(), "latest".to_string()),
+    }
+}
+
 /// True when `reference` names the image `id` by its ID (or an ID prefix,
 /// with or without `sha256:`).
 pub fn refers_by_id(reference: &str, id: &str) -> bool {
@@ -79,6 +95,22 @@ mod tests {
         );
         assert_eq!(matched_name("z:2", &img).as_deref(), Some("quay.io/y/z:2"));
         assert_eq!(matched_name("z", &img), None);
+    }
+
+    #[test]
+    fn names_split_into_repository_and_tag() {
+        assert_eq!(
+            split_name("localhost/x:latest"),
+            ("localhost/x".into(), "latest".into())
+        );
+        assert_eq!(
+            split_name("localhost:5000/a/b:v1"),
+            ("localhost:5000/a/b".into(), "v1".into())
+        );
+        assert_eq!(
+            split_name("quay.io/a@sha256:abc"),
+            ("quay.io/a".into(), "<none>".into())
+        );
     }
 
     #[test]

@@ -2,8 +2,7 @@
 
 use serde_json::{Value, json};
 
-use rpod_runtime_core::image::{ImageSummary, image_summaries};
-use rpod_runtime_core::storage::Storage;
+use rpod_runtime_core::image::{ImageFilter, ImageListOptions, ImageSummary};
 use rpod_runtime_core::time::go_time_string;
 
 use crate::args::ImagesArgs;
@@ -28,83 +27,6 @@ const HEADERS: &[(&str, &str)] = &[
     ("Size", "SIZE"),
     ("Digest", "DIGEST"),
 ];
-
-/// A `*`/`?` glob match.
-fn glob(pattern: &[u8], text: &[u8]) -> bool {
-    match (pattern.first(), text.first()) {
-        (None, None) => true,
-        (Some(b'*'), _) => {
-            glob(&pattern[1..], text) || (!text.is_empty() && glob(pattern, &text[1..]))
-        }
-        (Some(b'?'), Some(_)) => glob(&pattern[1..], &text[1..]),
-        (Some(p), Some(t)) if p == t => glob(&pattern[1..], &text[1..]),
-        _ => false,
-    }
-}
-
-/// Podman's `reference=` match: the full name or its familiar forms,
-/// with or without the tag.
-pub(crate) fn reference_matches(pattern: &str, names: &[String]) -> bool {
-    let has_tag = pattern.rsplit('/').next().is_some_and(|l| l.contains(':'));
-    names.iter().any(|n| {
-        let (repo, tag) = split_name(n);
-        let mut forms = vec![repo.clone()];
-        if let Some((_, rest)) = repo.split_once('/') {
-            forms.push(rest.to_string());
-            if let Some(r) = rest.strip_prefix("library/") {
-                forms.push(r.to_string());
-            }
-        }
-        forms.iter().any(|f| {
-            let cand = if has_tag {
-                format!("{f}:{tag}")
-            } else {
-                f.clone()
-            };
-            glob(pattern.as_bytes(), cand.as_bytes())
-        })
-    })
-}
-
-fn matches(
-    l: &ImageSummary,
-    filters: &[(String, String)],
-    store: &dyn Storage,
-) -> Result<bool, CliError> {
-    for (k, v) in filters {
-        let ok = match k.as_str() {
-            "dangling" => match v.as_str() {
-                "true" => l.rec.names.is_empty(),
-                "false" => !l.rec.names.is_empty(),
-                _ => {
-                    return Err(CliError::Usage(format!(
-                        "invalid dangling filter value {v:?}"
-                    )));
-                }
-            },
-            "reference" => reference_matches(v, &l.rec.names),
-            "before" => l.rec.created < store.lookup_image(v)?.created,
-            "since" => l.rec.created > store.lookup_image(v)?.created,
-            "label" => match v.split_once('=') {
-                Some((lk, lv)) => l.labels.get(lk).is_some_and(|x| x == lv),
-                None => l.labels.contains_key(v.as_str()),
-            },
-            "id" => l.rec.id.starts_with(v.trim_start_matches("sha256:")),
-            "readonly" => (v == "true") == l.rec.read_only,
-            "intermediate" => (v == "true") == l.intermediate,
-            "containers" => (v == "true") == (l.containers > 0),
-            other => {
-                return Err(CliError::Usage(format!(
-                    "unsupported image filter {other:?}"
-                )));
-            }
-        };
-        if !ok {
-            return Ok(false);
-        }
-    }
-    Ok(true)
-}
 
 /// Parses `--filter key=value` values.
 pub(crate) fn parse_filters(raw: &[String]) -> Result<Vec<(String, String)>, CliError> {
@@ -202,18 +124,16 @@ pub fn images(args: &ImagesArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     if let Some(r) = &args.reference {
         filters.push(("reference".into(), r.clone()));
     }
+    let filters = filters
+        .iter()
+        .map(|(k, v)| ImageFilter::parse(k, v))
+        .collect::<Result<Vec<_>, _>>()?;
     let rt = ctx.runtime()?;
-    let store = storage(&rt)?;
-    let mut list = Vec::new();
-    for l in image_summaries(store)? {
-        if !args.all && l.intermediate {
-            continue;
-        }
-        if matches(&l, &filters, store)? {
-            list.push(l);
-        }
-    }
-    list.sort_by_key(|l| std::cmp::Reverse(l.rec.created));
+    storage(&rt)?;
+    let mut list = rt.list_images(&ImageListOptions {
+        all: args.all,
+        filters,
+    })?;
     match args.sort.as_str() {
         "created" => {}
         "id" => list.sort_by(|a, b| a.rec.id.cmp(&b.rec.id)),
@@ -270,23 +190,4 @@ pub fn images(args: &ImagesArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         format::render_each(&src, &rows).map_err(|e| CliError::Usage(e.to_string()))?
     };
     ctx.write(&text)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn references_match_familiar_names() {
-        let names = vec![
-            "localhost/myimg:latest".to_string(),
-            "docker.io/library/alpine:3".to_string(),
-        ];
-        assert!(reference_matches("myimg", &names));
-        assert!(reference_matches("localhost/myimg", &names));
-        assert!(reference_matches("alpine:3", &names));
-        assert!(reference_matches("alp*", &names));
-        assert!(!reference_matches("alpine:4", &names));
-        assert!(!reference_matches("other", &names));
-    }
 }

@@ -14,7 +14,6 @@ pub use inspect::inspect_image_records;
 
 use std::io::Write;
 
-use rpod_runtime_core::events::EventStatus;
 use rpod_runtime_core::runtime::Runtime;
 use rpod_runtime_core::storage::Storage;
 
@@ -100,30 +99,9 @@ pub(crate) fn size_text(n: u64) -> String {
     }
 }
 
-/// Splits a stored name into repository and tag (`<none>` when it has
-/// only a digest).
-pub(crate) fn split_name(name: &str) -> (String, String) {
-    if let Some((repo, _)) = name.split_once('@') {
-        return (repo.to_string(), "<none>".to_string());
-    }
-    let slash = name.rfind('/').map_or(0, |i| i + 1);
-    match name[slash..].rfind(':') {
-        Some(i) => (
-            name[..slash + i].to_string(),
-            name[slash + i + 1..].to_string(),
-        ),
-        None => (name.to_string(), "latest".to_string()),
-    }
-}
+pub(crate) use rpod_runtime_core::image::split_name;
 
 pub(crate) use rpod_runtime_core::image::is_image_unknown;
-
-pub(crate) use rpod_runtime_core::image::refers_by_id;
-
-/// Records an image event.
-pub(crate) fn emit(rt: &Runtime, status: EventStatus, id: &str, name: &str) {
-    rt.emit_image_event(status, id, name);
-}
 
 /// Prints `Error: <e>` to standard error (for all failures but the last
 /// of a multi-object command, as Podman does).
@@ -143,22 +121,6 @@ pub(crate) fn inspect_json(v: &serde_json::Value) -> Result<String, CliError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn names_split_into_repository_and_tag() {
-        assert_eq!(
-            split_name("localhost/x:latest"),
-            ("localhost/x".into(), "latest".into())
-        );
-        assert_eq!(
-            split_name("localhost:5000/a/b:v1"),
-            ("localhost:5000/a/b".into(), "v1".into())
-        );
-        assert_eq!(
-            split_name("quay.io/a@sha256:abc"),
-            ("quay.io/a".into(), "<none>".into())
-        );
-    }
 
     #[test]
     fn sizes_have_a_space_before_the_unit() {
