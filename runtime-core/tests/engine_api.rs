@@ -81,6 +81,12 @@ fn inspect_reports_the_runtimes_real_settings() {
     assert_eq!(report.rootfs, "/nonexistent");
     assert_eq!(report.host_config.cgroup_manager, "cgroupfs");
     assert_eq!(report.driver, "", "no store, no driver");
+    let dirs = rt.container_dirs(&id).unwrap();
+    let static_dir = &rt.paths().unwrap().static_dir;
+    assert_eq!(
+        dirs.dir,
+        static_dir.join("containers").join(&id).join("userdata")
+    );
     let latest = container(&rt, "later");
     assert_eq!(rt.latest_container().unwrap().unwrap().id(), latest);
 }

@@ -130,6 +130,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn container_dirs_follow_the_driver() {
+        let l = Layout::new(Path::new("/g"), Path::new("/r"), "vfs");
+        let d = l.container_dirs("abc");
+        assert_eq!(d.dir, Path::new("/g/vfs-containers/abc/userdata"));
+        assert_eq!(d.run_dir, Path::new("/r/vfs-containers/abc/userdata"));
+    }
+
+    #[test]
     fn big_data_names_follow_containers_storage() {
         assert_eq!(big_data_file_name("manifest"), "manifest");
         assert_eq!(big_data_file_name("sha256:abc"), "=c2hhMjU2OmFiYw==");
