@@ -36,6 +36,11 @@ const ENGINE_MOUNTS: [&str; 5] = [
     "/run/.containerenv",
 ];
 
+/// Mount propagation options (`rprivate` when a mount names none).
+const PROPAGATIONS: [&str; 6] = [
+    "rprivate", "private", "rshared", "shared", "rslave", "slave",
+];
+
 fn strings(v: &Value) -> Vec<String> {
     v.as_array()
         .map(|a| {
@@ -64,6 +69,11 @@ fn user_mounts(spec: &Value) -> Vec<InspectMount> {
         })
         .map(|m| {
             let opts = strings(&m["options"]);
+            let propagation = opts
+                .iter()
+                .find(|o| PROPAGATIONS.contains(&o.as_str()))
+                .cloned()
+                .unwrap_or_else(|| "rprivate".into());
             InspectMount {
                 kind: "bind".into(),
                 source: text(&m["source"]),
@@ -75,7 +85,7 @@ fn user_mounts(spec: &Value) -> Vec<InspectMount> {
                     .into_iter()
                     .filter(|o| o != "ro" && o != "rw")
                     .collect(),
-                propagation: "rprivate".into(),
+                propagation,
             }
         })
         .collect()
@@ -116,9 +126,11 @@ pub fn build_inspect(rec: &ContainerRecord, ctx: &InspectContext) -> ContainerIn
     } else {
         cfg.rootfs.clone()
     };
-    let has_netns = linux["namespaces"]
-        .as_array()
-        .is_some_and(|ns| ns.iter().any(|n| n["type"] == "network"));
+    let has_ns = |kind: &str| {
+        linux["namespaces"]
+            .as_array()
+            .is_some_and(|ns| ns.iter().any(|n| n["type"] == kind))
+    };
     ContainerInspect {
         id: cfg.id.clone(),
         created: go_rfc3339(&cfg.created_time),
@@ -209,7 +221,7 @@ pub fn build_inspect(rec: &ContainerRecord, ctx: &InspectContext) -> ContainerIn
         host_config: InspectHostConfig {
             binds: Vec::new(),
             cgroup_manager: ctx.cgroup_manager.clone(),
-            cgroup_mode: "private".into(),
+            cgroup_mode: if has_ns("cgroup") { "private" } else { "host" }.into(),
             container_id_file: String::new(),
             log_config: InspectLogConfig {
                 kind: cfg.log_driver.clone(),
@@ -218,7 +230,7 @@ pub fn build_inspect(rec: &ContainerRecord, ctx: &InspectContext) -> ContainerIn
                 tag: String::new(),
                 size: "0B".into(),
             },
-            network_mode: if has_netns { "private" } else { "host" }.into(),
+            network_mode: if has_ns("network") { "private" } else { "host" }.into(),
             port_bindings: Default::default(),
             restart_policy: InspectRestartPolicy::default(),
             auto_remove: cfg.auto_remove,
@@ -308,7 +320,7 @@ mod tests {
             },
             "root": {"readonly": true},
             "mounts": [
-                {"type": "bind", "source": "/h", "destination": "/c", "options": ["rbind", "ro"]},
+                {"type": "bind", "source": "/h", "destination": "/c", "options": ["rbind", "ro", "rslave"]},
                 {"type": "bind", "source": "/x", "destination": "/etc/hosts", "options": []},
                 {"type": "tmpfs", "source": "tmpfs", "destination": "/t"},
             ],
@@ -349,7 +361,9 @@ mod tests {
         assert_eq!((r.host_config.memory, r.host_config.pids_limit), (1024, 9));
         assert_eq!(r.oci_config_path, "/b/config.json");
         assert_eq!(r.mounts.len(), 1, "engine mounts and tmpfs are left out");
-        assert_eq!(r.mounts[0].options, ["rbind"]);
+        assert_eq!(r.mounts[0].options, ["rbind", "rslave"]);
+        assert_eq!(r.mounts[0].propagation, "rslave");
+        assert_eq!(r.host_config.cgroup_mode, "host", "no cgroup namespace");
         assert!(!r.mounts[0].rw);
     }
 

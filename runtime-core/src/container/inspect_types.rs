@@ -292,7 +292,7 @@ pub struct InspectHostConfig {
     pub binds: Vec<String>,
     /// The cgroup manager the container runs under.
     pub cgroup_manager: String,
-    /// Cgroup namespace mode.
+    /// Cgroup namespace mode: `private` (its own namespace) or `host`.
     pub cgroup_mode: String,
     /// `--cidfile`.
     #[serde(rename = "ContainerIDFile")]
