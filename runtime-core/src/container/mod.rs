@@ -11,6 +11,7 @@ mod handle;
 mod image;
 mod inspect;
 mod inspect_types;
+mod list;
 pub mod logs;
 mod pause;
 mod remove;
@@ -34,6 +35,7 @@ pub use inspect_types::{
     InspectHostConfig, InspectLogConfig, InspectMount, InspectNetworkSettings,
     InspectRestartPolicy, InspectState,
 };
+pub use list::{ContainerFilter, ContainerListOptions, passes_filters};
 pub use remove::RemoveOptions;
 pub use state::{ContainerState, ExecConfig, ExecSession};
 pub use status::ContainerStatus;
