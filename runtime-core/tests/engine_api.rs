@@ -9,13 +9,13 @@
 use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
 
-use rpod_runtime_core::Result;
 use rpod_runtime_core::backend::{BackendContext, BackendRegistry};
 use rpod_runtime_core::config::{Config, ConfigEnv};
-use rpod_runtime_core::container::ContainerStatus;
+use rpod_runtime_core::container::{CleanupOptions, ContainerRmOptions, ContainerStatus};
 use rpod_runtime_core::events::{Event, Eventer, ReadControl, ReadOptions};
 use rpod_runtime_core::runtime::{NewContainer, NewVolume, Runtime};
 use rpod_runtime_core::system::SystemPruneOptions;
+use rpod_runtime_core::{Error, Result};
 
 /// Drops every event.
 #[derive(Debug)]
@@ -134,4 +134,40 @@ fn df_counts_and_prunes_remove_what_is_unused() {
     assert!(rt.lookup_container("busy").is_ok());
     assert!(rt.lookup_container("idle").is_err());
     assert!(rt.prune_containers().unwrap().is_empty());
+}
+
+#[test]
+fn rm_reports_in_name_order_and_skips_missing_ones_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = runtime(&dir);
+    let a = container(&rt, "a");
+    let b = container(&rt, "b");
+    let names: Vec<String> = ["b", "nope", "a"].iter().map(|s| s.to_string()).collect();
+    let strict = rt
+        .remove_containers(&names[1..2], &ContainerRmOptions::default())
+        .unwrap();
+    assert_eq!(strict.len(), 1);
+    assert_eq!(strict[0].id, "nope");
+    assert!(strict[0].err.as_ref().unwrap().is(&Error::NoSuchCtr));
+
+    let opts = ContainerRmOptions {
+        ignore: true,
+        ..Default::default()
+    };
+    let reports = rt.remove_containers(&names, &opts).unwrap();
+    let ids: Vec<&str> = reports.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, [b.as_str(), a.as_str()]);
+    assert!(reports.iter().all(|r| r.err.is_none()));
+    assert!(rt.containers().unwrap().is_empty());
+}
+
+#[test]
+fn cleanup_of_a_removed_container_is_a_no_op() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = runtime(&dir);
+    let opts = CleanupOptions {
+        exec: None,
+        remove: true,
+    };
+    assert_eq!(rt.cleanup_container("gone", &opts).unwrap(), None);
 }

@@ -1,6 +1,7 @@
 //! Containers: configuration, state, the state machine, and the records the State stores.
 
 mod attach;
+mod by_name;
 mod cleanup;
 mod commit;
 mod config;
@@ -25,6 +26,7 @@ mod stop;
 pub mod top;
 mod wait;
 
+pub use by_name::{CleanupOptions, ContainerRmOptions, RmReport};
 pub use commit::{CommitOptions, commit_config};
 pub use config::{ContainerConfig, NamedVolume};
 pub use create::CreateOptions;
