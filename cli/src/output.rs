@@ -48,3 +48,9 @@ pub fn pretty_json(data: &Value) -> Result<String, CliError> {
     s.push('\n');
     Ok(s)
 }
+
+/// A typed engine report as the value templates and JSON output work on
+/// (keys and their order are the report's).
+pub fn to_value(report: &impl serde::Serialize) -> Result<Value, CliError> {
+    serde_json::to_value(report).map_err(|e| CliError::Usage(format!("encoding JSON: {e}")))
+}

@@ -19,6 +19,7 @@ pub mod config;
 pub mod container;
 pub mod error;
 pub mod events;
+pub mod image;
 pub mod lock;
 pub mod lockfile;
 pub mod names;
@@ -29,6 +30,7 @@ pub mod runtime;
 pub mod serde_util;
 pub mod state;
 pub mod storage;
+pub mod system;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod time;

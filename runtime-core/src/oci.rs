@@ -2,9 +2,10 @@
 //! a monitor (conmon). Implemented by the `rpod-oci-conmon` crate.
 //!
 //! Where things live for a container (all set by the engine before `create`):
-//! * the bundle, `config.static_dir` (`<graphroot>/overlay-containers/<id>/userdata`):
+//! * the bundle, `config.static_dir` (the store's directory for the container,
+//!   [`Storage::container_dirs`](crate::storage::Storage::container_dirs)):
 //!   `config.json`, the `attach` socket, the `ctl`/`winsz` fifos, `ctr.log`, `oom`;
-//! * the run dir, `state.run_dir` (`<runroot>/overlay-containers/<id>/userdata`):
+//! * the run dir, `state.run_dir` (the store's run directory for the container):
 //!   `pidfile`, `conmon.pid`, `oci-log`;
 //! * the exit file, [`OciRuntime::exit_file_path`] (`<tmpdir>/exits/<id>`), which conmon
 //!   writes when the container exits, holding the decimal exit status.

@@ -64,6 +64,19 @@ pub struct StorageContainer {
     pub metadata: String,
 }
 
+/// Where one container's own files live, as the store decides: the engine
+/// creates, fills and removes these directories; the store only names them
+/// (so no driver name or directory layout leaks into the engine).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerDirs {
+    /// The persistent directory (the OCI bundle: `config.json`, the log,
+    /// the attach socket and control FIFO).
+    pub dir: PathBuf,
+    /// The directory under the run root (`pidfile`, `conmon.pid`, the
+    /// generated `/etc/hosts` and friends); gone after a reboot.
+    pub run_dir: PathBuf,
+}
+
 /// Options for importing a root filesystem tarball.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImportOptions {
@@ -159,10 +172,17 @@ pub trait Storage: Send + Sync + Debug {
     fn delete_containers(&self, ids: &[String]) -> Result<()>;
     /// Every storage container.
     fn containers(&self) -> Result<Vec<StorageContainer>>;
-    /// The per-container directory (`overlay-containers/<id>/userdata`).
+    /// The per-container directory of a container the store holds (an
+    /// error for an unknown ID).
     fn container_dir(&self, id: &str) -> Result<PathBuf>;
-    /// The per-container run directory (`<runroot>/overlay-containers/<id>/userdata`).
+    /// The per-container run directory of a container the store holds (an
+    /// error for an unknown ID).
     fn container_run_dir(&self, id: &str) -> Result<PathBuf>;
+    /// The directories for container `id`'s own files, whether or not the
+    /// store holds a record for it (a `--rootfs` container has none). Pure:
+    /// nothing is created or checked; for a container the store holds they
+    /// are [`Storage::container_dir`] and [`Storage::container_run_dir`].
+    fn container_dirs(&self, id: &str) -> ContainerDirs;
     /// Changes of a container's read-write layer against its image.
     fn container_changes(&self, id: &str) -> Result<Vec<Change>>;
     /// Writes the container's whole root filesystem as a tar.

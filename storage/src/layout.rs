@@ -98,6 +98,13 @@ impl Layout {
             .join(id)
             .join("userdata")
     }
+    /// Both of a container's directories, as the engine asks for them.
+    pub fn container_dirs(&self, id: &str) -> rpod_runtime_core::storage::ContainerDirs {
+        rpod_runtime_core::storage::ContainerDirs {
+            dir: self.container_dir(id),
+            run_dir: self.container_run_dir(id),
+        }
+    }
     /// `<graph>/tmp` (scratch space for load and commit).
     pub fn tmp_dir(&self) -> PathBuf {
         self.graph.join("tmp")
@@ -121,6 +128,14 @@ pub fn big_data_file_name(key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn container_dirs_follow_the_driver() {
+        let l = Layout::new(Path::new("/g"), Path::new("/r"), "vfs");
+        let d = l.container_dirs("abc");
+        assert_eq!(d.dir, Path::new("/g/vfs-containers/abc/userdata"));
+        assert_eq!(d.run_dir, Path::new("/r/vfs-containers/abc/userdata"));
+    }
 
     #[test]
     fn big_data_names_follow_containers_storage() {

@@ -6,39 +6,14 @@ use crate::exit::CliError;
 
 #[cfg(all(feature = "state-bolt", feature = "state-sqlite"))]
 mod imp {
-    use std::collections::BTreeSet;
-
     use rpod_runtime_core::Error;
     use rpod_runtime_core::container::ContainerRecord;
-    use rpod_runtime_core::state::State;
+    use rpod_runtime_core::state::{State, dependency_order};
     use rpod_state_bolt::BoltState;
     use rpod_state_sqlite::SqliteState;
 
     use crate::commands::Ctx;
     use crate::exit::CliError;
-
-    /// Orders containers so that every dependency comes before its users.
-    fn dependency_order(mut ctrs: Vec<ContainerRecord>) -> Vec<ContainerRecord> {
-        let mut done: BTreeSet<String> = BTreeSet::new();
-        let mut out = Vec::with_capacity(ctrs.len());
-        while !ctrs.is_empty() {
-            let before = ctrs.len();
-            let (ready, rest): (Vec<_>, Vec<_>) = ctrs
-                .into_iter()
-                .partition(|c| c.config.all_dependencies().iter().all(|d| done.contains(d)));
-            for c in ready {
-                done.insert(c.config.id.clone());
-                out.push(c);
-            }
-            ctrs = rest;
-            if ctrs.len() == before {
-                // A cycle or a dangling dependency: keep the rest as they are;
-                // the State's checks report it.
-                out.append(&mut ctrs);
-            }
-        }
-        out
-    }
 
     fn copy(bolt: &BoltState, sqlite: &SqliteState) -> Result<usize, Error> {
         let export = bolt.export()?;

@@ -1,16 +1,15 @@
 //! `rpod system renumber|migrate|reset|prune|df`.
 
 use std::io::BufRead;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::json;
 
-use rpod_runtime_core::Error;
-use rpod_runtime_core::container::{Container, ContainerStatus, RemoveOptions};
+use rpod_runtime_core::system::{ResetOptions, SystemPruneOptions};
 
 use crate::args::{DfArgs, MigrateArgs, ResetArgs, SystemPruneArgs};
 use crate::commands::Ctx;
-use crate::commands::util::{dir_size, human_size};
+use crate::commands::util::human_size;
 use crate::exit::CliError;
 use crate::output::{self, OutputFormat};
 
@@ -45,22 +44,6 @@ fn confirm(prompt: &str) -> bool {
     matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }
 
-/// Refuses paths reset must never delete.
-fn safe_to_delete(p: &Path) -> bool {
-    #[allow(clippy::disallowed_methods)]
-    let xdg = std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from);
-    let canon = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-    !(canon.as_os_str().is_empty()
-        || canon == Path::new("/")
-        || canon.parent().is_none()
-        || xdg.is_some_and(|x| std::fs::canonicalize(&x).unwrap_or(x) == canon)
-        || [
-            "/home", "/root", "/usr", "/etc", "/var", "/run", "/tmp", "/var/lib",
-        ]
-        .iter()
-        .any(|d| canon == Path::new(d)))
-}
-
 /// Removes every container, pod and volume rpod owns, then its directories.
 pub fn reset(args: &ResetArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     if !args.force
@@ -71,63 +54,12 @@ pub fn reset(args: &ResetArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         return Ok(());
     }
     let rt = ctx.builder().reset(true).build()?;
-    let mut all = rt.containers()?;
-    let opts = RemoveOptions {
-        force: true,
-        volumes: true,
-        timeout: Some(0),
-    };
-    let results = Container::remove_many(&mut all, opts);
-    for (c, r) in all.iter().zip(results) {
-        match r {
-            Ok(()) => {}
-            Err(e) if e.is(&Error::CtrRemoved) => {}
-            Err(e) => tracing::error!("removing container {}: {e}", c.id()),
-        }
-    }
-    let state = rt.state()?;
-    for pod in state.all_pods()? {
-        if let Err(e) = state.remove_pod(&pod.config.id) {
-            tracing::error!("removing pod {}: {e}", pod.config.id);
-        }
-    }
-    for vol in state.all_volumes()? {
-        if let Err(e) = state.remove_volume(&vol.config.name) {
-            tracing::error!("removing volume {}: {e}", vol.config.name);
-        }
-    }
-    if let Some(storage) = rt.storage()? {
-        for img in storage.images()? {
-            if img.read_only {
-                continue;
-            }
-            if let Err(e) = storage.remove_image(&img.id) {
-                tracing::error!("removing image {}: {e}", img.id);
-            }
-        }
-    }
-    rt.lock_manager()?.free_all()?;
-    let paths = rt.paths()?.clone();
-    rt.shutdown(true)?;
-    let mut dirs = vec![
-        paths.graph_root.clone(),
-        paths.run_root.clone(),
-        paths.tmp_dir.clone(),
-        paths.static_dir.clone(),
-        paths.volume_path.clone(),
-    ];
-    dirs.dedup();
-    for d in dirs {
-        if !safe_to_delete(&d) {
-            tracing::error!("refusing to remove {}", d.display());
-            continue;
-        }
-        match std::fs::remove_dir_all(&d) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error::io(&d, e).context("removing").into()),
-        }
-    }
+    #[allow(clippy::disallowed_methods)]
+    let protected = std::env::var_os("XDG_RUNTIME_DIR")
+        .map(PathBuf::from)
+        .into_iter()
+        .collect();
+    rt.reset(&ResetOptions { protected })?;
     Ok(())
 }
 
@@ -141,35 +73,27 @@ pub fn prune(args: &SystemPruneArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> 
         return Ok(());
     }
     let rt = ctx.runtime()?;
-    let removed = super::container::remove_stopped(&rt)?;
+    let report = rt.system_prune(SystemPruneOptions {
+        volumes: args.volumes,
+    })?;
     let mut text = String::new();
-    if !removed.is_empty() {
-        text.push_str("Deleted Containers\n");
-        for id in &removed {
-            text.push_str(id);
+    for (title, reports) in [
+        ("Deleted Containers", &report.container_prune_reports),
+        ("Deleted Volumes", &report.volume_prune_reports),
+    ] {
+        if !reports.is_empty() {
+            text.push_str(title);
             text.push('\n');
-        }
-    }
-    if args.volumes {
-        let state = rt.state()?;
-        let mut vols = Vec::new();
-        for v in state.all_volumes()? {
-            if state.volume_in_use(&v.config.name)?.is_empty() {
-                state.remove_volume(&v.config.name)?;
-                let dir = rt.paths()?.volume_path.join(&v.config.name);
-                let _ = std::fs::remove_dir_all(dir);
-                vols.push(v.config.name);
-            }
-        }
-        if !vols.is_empty() {
-            text.push_str("Deleted Volumes\n");
-            for v in vols {
-                text.push_str(&v);
+            for r in reports {
+                text.push_str(&r.id);
                 text.push('\n');
             }
         }
     }
-    text.push_str("Total reclaimed space: 0B\n");
+    text.push_str(&format!(
+        "Total reclaimed space: {}\n",
+        human_size(report.reclaimed_space)
+    ));
     ctx.write(&text)
 }
 
@@ -177,43 +101,20 @@ pub fn prune(args: &SystemPruneArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> 
 pub fn df(args: &DfArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let fmt = OutputFormat::parse(args.format.as_deref())?;
     let rt = ctx.runtime()?;
-    let ctrs = rt.containers()?;
-    let active = ctrs
+    let report = rt.df()?;
+    let rows: Vec<serde_json::Value> = report
+        .rows()
         .iter()
-        .filter(|c| {
-            matches!(
-                c.state().state,
-                ContainerStatus::Running | ContainerStatus::Paused
-            )
+        .map(|r| {
+            json!({
+                "Type": r.kind,
+                "Total": r.total,
+                "Active": r.active,
+                "Size": human_size(r.size),
+                "Reclaimable": human_size(r.reclaimable),
+            })
         })
-        .count();
-    let ctr_size: u64 = ctrs.iter().map(|c| dir_size(&c.bundle_dir())).sum();
-    let (img_total, img_size) = match rt.storage()? {
-        Some(s) => {
-            let imgs = s.images()?;
-            (imgs.len(), imgs.iter().map(|i| i.size).sum())
-        }
-        None => (0, 0),
-    };
-    let state = rt.state()?;
-    let vols = state.all_volumes()?;
-    let vol_active = vols
-        .iter()
-        .filter(|v| {
-            state
-                .volume_in_use(&v.config.name)
-                .is_ok_and(|u| !u.is_empty())
-        })
-        .count();
-    let vol_size: u64 = vols
-        .iter()
-        .map(|v| dir_size(Path::new(&v.config.mount_point)))
-        .sum();
-    let rows = vec![
-        json!({"Type": "Images", "Total": img_total, "Active": 0, "Size": human_size(img_size), "Reclaimable": human_size(img_size)}),
-        json!({"Type": "Containers", "Total": ctrs.len(), "Active": active, "Size": human_size(ctr_size), "Reclaimable": human_size(ctr_size)}),
-        json!({"Type": "Local Volumes", "Total": vols.len(), "Active": vol_active, "Size": human_size(vol_size), "Reclaimable": human_size(vol_size)}),
-    ];
+        .collect();
     let text = match fmt {
         OutputFormat::Json => output::pretty_json(&serde_json::Value::Array(rows))?,
         OutputFormat::Template(t) => {

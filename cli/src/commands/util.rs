@@ -130,16 +130,7 @@ pub fn human_size(n: u64) -> String {
     format!("{s}{}", units[i])
 }
 
-/// Bytes used by the files below `p` (symlinks not followed).
-pub fn dir_size(p: &std::path::Path) -> u64 {
-    match std::fs::symlink_metadata(p) {
-        Ok(m) if m.is_dir() => std::fs::read_dir(p)
-            .map(|rd| rd.flatten().map(|e| dir_size(&e.path())).sum())
-            .unwrap_or(0),
-        Ok(m) => m.len(),
-        Err(_) => 0,
-    }
-}
+pub use rpod_runtime_core::system::dir_size;
 
 /// Streams of this process for an attach session.
 pub fn process_io(stdin: bool, detach_keys: Vec<u8>) -> AttachIo {

@@ -12,6 +12,7 @@ use crate::error::{Error, IoResultExt, Result, ResultExt};
 use crate::events::EventStatus;
 use crate::names::generate_id;
 use crate::runtime::Runtime;
+use crate::storage::ContainerDirs;
 
 /// Everything `create`/`run` can set.
 #[derive(Debug, Clone, Default)]
@@ -81,6 +82,21 @@ pub struct CreateOptions {
 }
 
 impl Runtime {
+    /// Where container `id` keeps its own files: the store decides (the
+    /// layout is its business); without a store, `containers/<id>/userdata`
+    /// under the static dir and under the tmp dir.
+    pub fn container_dirs(&self, id: &str) -> Result<ContainerDirs> {
+        if let Some(storage) = self.storage()? {
+            return Ok(storage.container_dirs(id));
+        }
+        let paths = self.paths()?;
+        let own = |root: &std::path::Path| root.join("containers").join(id).join("userdata");
+        Ok(ContainerDirs {
+            dir: own(&paths.static_dir),
+            run_dir: own(&paths.tmp_dir),
+        })
+    }
+
     /// Creates a container in the `Configured` state: ID, name, lock, bundle
     /// and run directories, the OCI spec, the State record, a `create` event.
     /// On failure everything is undone.
@@ -127,17 +143,10 @@ impl Runtime {
         name: String,
         image: Option<&ImageSetup>,
     ) -> Result<Container> {
-        let paths = self.paths()?.clone();
-        let bundle = paths
-            .graph_root
-            .join("overlay-containers")
-            .join(&id)
-            .join("userdata");
-        let run_dir = paths
-            .run_root
-            .join("overlay-containers")
-            .join(&id)
-            .join("userdata");
+        let ContainerDirs {
+            dir: bundle,
+            run_dir,
+        } = self.container_dirs(&id)?;
 
         let stop_signal = opts.stop_signal.unwrap_or(15);
         let spec_opts = SpecOptions {

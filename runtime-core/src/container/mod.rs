@@ -1,16 +1,22 @@
 //! Containers: configuration, state, the state machine, and the records the State stores.
 
 mod attach;
+mod by_name;
 mod cleanup;
+mod commit;
 mod config;
 mod create;
 mod exec;
 mod exit_watch;
 mod handle;
 mod image;
+mod inspect;
+mod inspect_types;
+mod list;
 pub mod logs;
 mod pause;
 mod remove;
+mod rootfs;
 mod shm;
 pub mod spec;
 mod start;
@@ -20,9 +26,18 @@ mod stop;
 pub mod top;
 mod wait;
 
+pub use by_name::{CleanupOptions, ContainerRmOptions, RmReport};
+pub use commit::{CommitOptions, commit_config};
 pub use config::{ContainerConfig, NamedVolume};
 pub use create::CreateOptions;
 pub use handle::Container;
+pub use inspect::{InspectContext, build_inspect};
+pub use inspect_types::{
+    ContainerInspect, InspectConfig, InspectGraphDriver, InspectGraphDriverData, InspectHealth,
+    InspectHostConfig, InspectLogConfig, InspectMount, InspectNetworkSettings,
+    InspectRestartPolicy, InspectState,
+};
+pub use list::{ContainerFilter, ContainerListOptions, passes_filters};
 pub use remove::RemoveOptions;
 pub use state::{ContainerState, ExecConfig, ExecSession};
 pub use status::ContainerStatus;

@@ -41,6 +41,31 @@ impl std::str::FromStr for WaitCondition {
 }
 
 impl Container {
+    /// After an attached run ended: waits for the container's process to
+    /// exit (conmon's exit file), cleans up at once (not waiting for
+    /// conmon's exit command) and returns the exit code. A container
+    /// removed meanwhile (`--rm` by the exit command) is done too.
+    pub fn cleanup_after_exit(&mut self) -> Result<i32> {
+        let mut file_seen = false;
+        loop {
+            match self.cleanup() {
+                Ok(()) => break,
+                // Still running: wait for the exit file (cheap looks), then
+                // clean up under the lock. If the file was already there
+                // and the container still counts as running, do not spin.
+                Err(e) if e.is(&Error::CtrStateInvalid) => {
+                    if file_seen {
+                        std::thread::sleep(Duration::from_millis(2));
+                    }
+                    file_seen = self.await_exit_file(Duration::from_millis(50))?;
+                }
+                Err(e) if e.is(&Error::CtrRemoved) => break,
+                Err(e) => return Err(e),
+            }
+        }
+        self.exit_code()
+    }
+
     /// The last exit code: from the State's exit-code table (which outlives
     /// the container), else from the container's state.
     pub fn exit_code(&self) -> Result<i32> {

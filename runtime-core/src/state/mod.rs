@@ -22,6 +22,7 @@
 mod db_config;
 pub mod errors;
 pub mod memory;
+mod order;
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
@@ -29,6 +30,7 @@ use std::fmt::Debug;
 use chrono::{DateTime, Utc};
 
 pub use db_config::{DbConfig, DbConfigDefaults, ExplicitFields};
+pub use order::dependency_order;
 
 use crate::container::{ContainerConfig, ContainerRecord, ContainerState};
 use crate::error::Result;

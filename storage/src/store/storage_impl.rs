@@ -388,6 +388,10 @@ impl rpod_runtime_core::storage::Storage for Store {
         Ok(self.layout.container_run_dir(&c.id))
     }
 
+    fn container_dirs(&self, id: &str) -> rpod_runtime_core::storage::ContainerDirs {
+        self.layout.container_dirs(id)
+    }
+
     fn container_changes(&self, id: &str) -> Result<Vec<Change>> {
         let c = self.find_container(id)?;
         match self.driver {

@@ -2,7 +2,6 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use rpod_runtime_core::Error;
 use rpod_runtime_core::container::spec::{BindMount, NetworkMode, parse_cap_names};
@@ -246,24 +245,7 @@ pub fn run(args: &RunArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
 /// Waits for the container's process to exit, cleans up (not waiting for
 /// conmon's exit command), and returns the exit code.
 pub(crate) fn finish(c: &mut Container) -> Result<i32, CliError> {
-    let mut file_seen = false;
-    loop {
-        match c.cleanup() {
-            Ok(()) => break,
-            // Still running: wait for conmon's exit file (cheap looks), then
-            // clean up under the lock. If the file was already there and
-            // the container still counts as running, do not spin.
-            Err(e) if e.is(&Error::CtrStateInvalid) => {
-                if file_seen {
-                    std::thread::sleep(Duration::from_millis(2));
-                }
-                file_seen = c.await_exit_file(Duration::from_millis(50))?;
-            }
-            Err(e) if e.is(&Error::CtrRemoved) => break,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Ok(c.exit_code()?)
+    Ok(c.cleanup_after_exit()?)
 }
 
 fn remove_quietly(c: &mut Container) {

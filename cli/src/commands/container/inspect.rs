@@ -1,172 +1,13 @@
 //! `rpod inspect` / `rpod container inspect`: Podman's JSON shape for containers.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use rpod_runtime_core::Error;
-use rpod_runtime_core::container::{Container, ContainerStatus};
 
 use crate::args::InspectArgs;
 use crate::commands::Ctx;
 use crate::exit::CliError;
 use crate::output::{self, OutputFormat};
-
-fn go_rfc3339(t: &chrono::DateTime<chrono::Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
-}
-
-fn strings(v: &Value) -> Value {
-    if v.is_null() { json!([]) } else { v.clone() }
-}
-
-/// The inspect record of one container.
-pub(crate) fn inspect_record(c: &Container) -> Value {
-    let cfg = c.config();
-    let st = c.state();
-    let spec = cfg.spec.clone().unwrap_or(Value::Null);
-    let process = &spec["process"];
-    let args: Vec<String> = cfg.command.clone();
-    let running = st.state == ContainerStatus::Running;
-    let run_dir = std::path::PathBuf::from(&st.run_dir);
-    let bundle = std::path::PathBuf::from(&cfg.static_dir);
-    let path_of = |name: &str| {
-        let p = run_dir.join(name);
-        if p.exists() {
-            p.to_string_lossy().into_owned()
-        } else {
-            String::new()
-        }
-    };
-    let mounts: Vec<Value> = spec["mounts"]
-        .as_array()
-        .map(|ms| {
-            ms.iter()
-                .filter(|m| m["type"] == "bind" && !m["destination"].as_str().is_some_and(|d| {
-                    ["/etc/hostname", "/etc/hosts", "/etc/resolv.conf", "/dev/shm", "/run/.containerenv"].contains(&d)
-                }))
-                .map(|m| {
-                    let opts: Vec<String> = m["options"].as_array().map(|o| o.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default();
-                    json!({
-                        "Type": "bind",
-                        "Source": m["source"],
-                        "Destination": m["destination"],
-                        "Driver": "",
-                        "Mode": "",
-                        "Options": opts.iter().filter(|o| *o != "ro" && *o != "rw").collect::<Vec<_>>(),
-                        "RW": !opts.iter().any(|o| o == "ro"),
-                        "Propagation": "rprivate",
-                    })
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let env = strings(&process["env"]);
-    json!({
-        "Id": cfg.id,
-        "Created": go_rfc3339(&cfg.created_time),
-        "Path": args.first().cloned().unwrap_or_default(),
-        "Args": args.iter().skip(1).collect::<Vec<_>>(),
-        "State": {
-            "OciVersion": spec["ociVersion"],
-            "Status": st.state.as_str(),
-            "Running": running,
-            "Paused": st.state == ContainerStatus::Paused,
-            "Restarting": false,
-            "OOMKilled": st.oom_killed,
-            "Dead": false,
-            "Pid": st.pid,
-            "ConmonPid": st.conmon_pid,
-            "ExitCode": st.exit_code,
-            "Error": "",
-            "StartedAt": go_rfc3339(&st.started_time),
-            "FinishedAt": go_rfc3339(&st.finished_time),
-            "Health": { "Status": "", "FailingStreak": 0, "Log": null },
-            "CgroupPath": spec["linux"]["cgroupsPath"].as_str().unwrap_or(""),
-            "CheckpointedAt": go_rfc3339(&st.checkpointed_time),
-            "RestoredAt": go_rfc3339(&st.restored_time),
-        },
-        "Image": cfg.rootfs_image_id,
-        "ImageDigest": "",
-        "ImageName": cfg.rootfs_image_name,
-        "Rootfs": cfg.rootfs,
-        "Pod": cfg.pod.clone().unwrap_or_default(),
-        "ResolvConfPath": path_of("resolv.conf"),
-        "HostnamePath": path_of("hostname"),
-        "HostsPath": path_of("hosts"),
-        "StaticDir": cfg.static_dir,
-        "OCIConfigPath": bundle.join("config.json").to_string_lossy(),
-        "OCIRuntime": cfg.oci_runtime,
-        "ConmonPidFile": run_dir.join("conmon.pid").to_string_lossy(),
-        "PidFile": run_dir.join("pidfile").to_string_lossy(),
-        "Name": cfg.name,
-        "RestartCount": st.restart_count,
-        "Driver": "overlay",
-        "MountLabel": "",
-        "ProcessLabel": "",
-        "AppArmorProfile": "",
-        "EffectiveCaps": strings(&process["capabilities"]["effective"]),
-        "BoundingCaps": strings(&process["capabilities"]["bounding"]),
-        "ExecIDs": st.exec_sessions.keys().collect::<Vec<_>>(),
-        "GraphDriver": { "Name": "overlay", "Data": { "MergedDir": cfg.rootfs } },
-        "Mounts": mounts,
-        "Dependencies": cfg.all_dependencies(),
-        "NetworkSettings": {
-            "EndpointID": "", "Gateway": "", "IPAddress": "", "IPPrefixLen": 0,
-            "IPv6Gateway": "", "GlobalIPv6Address": "", "GlobalIPv6PrefixLen": 0,
-            "MacAddress": "", "Bridge": "", "SandboxID": "", "HairpinMode": false,
-            "LinkLocalIPv6Address": "", "LinkLocalIPv6PrefixLen": 0, "Ports": {},
-            "SandboxKey": "",
-        },
-        "Namespace": cfg.namespace,
-        "IsInfra": false,
-        "IsService": false,
-        "Config": {
-            "Hostname": spec["hostname"],
-            "Domainname": "",
-            "User": if process["user"]["uid"].as_u64().unwrap_or(0) == 0 { String::new() } else { process["user"]["uid"].to_string() },
-            "AttachStdin": cfg.stdin,
-            "AttachStdout": false,
-            "AttachStderr": false,
-            "Tty": process["terminal"].as_bool().unwrap_or(false),
-            "OpenStdin": cfg.stdin,
-            "StdinOnce": false,
-            "Env": env,
-            "Cmd": args,
-            "Image": cfg.rootfs_image_name,
-            "Volumes": null,
-            "WorkingDir": process["cwd"],
-            "Entrypoint": "",
-            "OnBuild": null,
-            "Labels": cfg.labels,
-            "Annotations": spec["annotations"],
-            "StopSignal": cfg.stop_signal,
-            "CreateCommand": cfg.create_command,
-            "Umask": "0022",
-            "Timeout": 0,
-            "StopTimeout": cfg.stop_timeout,
-            "Passwd": true,
-            "sdNotifyMode": "container",
-        },
-        "HostConfig": {
-            "Binds": [],
-            "CgroupManager": "cgroupfs",
-            "CgroupMode": "private",
-            "ContainerIDFile": "",
-            "LogConfig": { "Type": cfg.log_driver, "Config": null, "Path": cfg.log_path, "Tag": "", "Size": "0B" },
-            "NetworkMode": if spec["linux"]["namespaces"].as_array().is_some_and(|ns| ns.iter().any(|n| n["type"] == "network")) { "private" } else { "host" },
-            "PortBindings": {},
-            "RestartPolicy": { "Name": "", "MaximumRetryCount": 0 },
-            "AutoRemove": cfg.auto_remove,
-            "CapAdd": [],
-            "CapDrop": [],
-            "Privileged": cfg.create_command.iter().any(|a| a == "--privileged"),
-            "ReadonlyRootfs": spec["root"]["readonly"].as_bool().unwrap_or(false),
-            "Memory": spec["linux"]["resources"]["memory"]["limit"].as_i64().unwrap_or(0),
-            "PidsLimit": spec["linux"]["resources"]["pids"]["limit"].as_i64().unwrap_or(0),
-            "Ulimits": spec["process"]["rlimits"],
-            "Init": cfg.create_command.iter().any(|a| a == "--init"),
-        },
-    })
-}
 
 /// Prints Podman's inspect JSON (or a template per object). Unknown names
 /// print `[]` then `Error: inspecting object: no such object: "x"`.
@@ -175,10 +16,8 @@ pub fn inspect(args: &InspectArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let rt = ctx.runtime()?;
     let mut names = args.names.clone();
     if args.latest {
-        let mut all = rt.containers()?;
-        all.sort_by_key(|c| std::cmp::Reverse(c.config().created_time));
-        names = all
-            .first()
+        names = rt
+            .latest_container()?
             .map(|c| vec![c.id().to_string()])
             .unwrap_or_default();
     }
@@ -189,15 +28,7 @@ pub fn inspect(args: &InspectArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let mut not_containers: Vec<String> = Vec::new();
     for n in &names {
         match rt.lookup_container(n) {
-            Ok(mut c) => {
-                if matches!(
-                    c.state().state,
-                    ContainerStatus::Running | ContainerStatus::Paused | ContainerStatus::Stopping
-                ) {
-                    let _ = c.refresh_state();
-                }
-                records.push(inspect_record(&c));
-            }
+            Ok(mut c) => records.push(output::to_value(&c.inspect()?)?),
             Err(e) if e.is(&Error::NoSuchCtr) => not_containers.push(n.clone()),
             Err(e) => return Err(e.into()),
         }

@@ -6,7 +6,9 @@ use std::time::Duration;
 use nix::sys::signal::{SigSet, SigmaskHow, Signal, pthread_sigmask};
 
 use rpod_runtime_core::Error;
-use rpod_runtime_core::container::{Container, ContainerStatus, RemoveOptions, WaitCondition};
+use rpod_runtime_core::container::{
+    CleanupOptions, Container, ContainerRmOptions, ContainerStatus, WaitCondition,
+};
 use rpod_runtime_core::runtime::Runtime;
 use rpod_runtime_core::time::parse_go_duration;
 
@@ -217,52 +219,32 @@ fn rm_error(e: Error) -> CliError {
 
 /// `rpod rm`.
 pub fn remove(args: &RmArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
-    let rt = ctx.runtime()?;
-    let t = targets(&rt, &args.containers, args.all, false)?;
-    let opts = RemoveOptions {
-        force: args.force,
-        volumes: args.volumes,
-        timeout: args.time,
-    };
-    let skip_missing = args.force || args.ignore;
-    // Found containers are removed together (one State transaction per
-    // step instead of one per container); results keep the targets' order.
-    let mut found: Vec<Container> = Vec::new();
-    let mut outcomes: Vec<Result<usize, Error>> = Vec::new();
-    for target in t {
-        match target {
-            Ok(c) => {
-                outcomes.push(Ok(found.len()));
-                found.push(c);
-            }
-            Err((_, e)) if skip_missing && e.is(&Error::NoSuchCtr) => {}
-            Err((_, e)) => outcomes.push(Err(e)),
-        }
+    if !args.all && args.containers.is_empty() {
+        return Err(CliError::Usage(
+            "you must provide at least one name or id".into(),
+        ));
     }
-    let mut removed: Vec<Option<rpod_runtime_core::Result<()>>> =
-        Container::remove_many(&mut found, opts)
-            .into_iter()
-            .map(Some)
-            .collect();
+    let rt = ctx.runtime()?;
+    let reports = rt.remove_containers(
+        &args.containers,
+        &ContainerRmOptions {
+            all: args.all,
+            force: args.force,
+            ignore: args.ignore,
+            volumes: args.volumes,
+            timeout: args.time,
+        },
+    )?;
     let mut last: Option<CliError> = None;
-    for outcome in outcomes {
-        let r = match outcome {
-            Ok(n) => match removed[n].take().unwrap_or(Ok(())) {
-                Ok(()) => {
-                    ctx.write(&format!("{}\n", found[n].id()))?;
-                    Ok(())
+    for r in reports {
+        match r.err {
+            None => ctx.write(&format!("{}\n", r.id))?,
+            Some(e) => {
+                if let Some(prev) = last.take() {
+                    let _ = crate::report(&prev, &mut std::io::stderr());
                 }
-                // Removed by someone else since it was looked up.
-                Err(e) if skip_missing && e.is(&Error::CtrRemoved) => Ok(()),
-                Err(e) => Err(e),
-            },
-            Err(e) => Err(e),
-        };
-        if let Err(e) = r {
-            if let Some(prev) = last.take() {
-                let _ = crate::report(&prev, &mut std::io::stderr());
+                last = Some(rm_error(e));
             }
-            last = Some(rm_error(e));
         }
     }
     last.map_or(Ok(()), Err)
@@ -279,35 +261,13 @@ pub fn rename(args: &RenameArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
 /// `rpod container cleanup`: conmon's exit command; fast and idempotent.
 pub fn cleanup(args: &CleanupArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let rt = ctx.runtime()?;
+    let opts = CleanupOptions {
+        exec: args.exec.clone(),
+        remove: args.rm,
+    };
     for name in &args.containers {
-        let mut c = match rt.lookup_container(name) {
-            Ok(c) => c,
-            // Already removed (e.g. by `run --rm`): nothing to do.
-            Err(e) if e.is(&Error::NoSuchCtr) => continue,
-            Err(e) => return Err(e.into()),
-        };
-        let r = match &args.exec {
-            Some(session) => c.cleanup_exec(session),
-            None => c.cleanup(),
-        };
-        match r {
-            Ok(()) => {}
-            Err(e) if e.is(&Error::CtrRemoved) => continue,
-            Err(e) => return Err(e.into()),
-        }
-        if args.rm && args.exec.is_none() {
-            match c.remove(RemoveOptions {
-                force: true,
-                volumes: true,
-                timeout: Some(0),
-            }) {
-                Ok(()) => {}
-                Err(e) if e.is(&Error::CtrRemoved) || e.is(&Error::NoSuchCtr) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-        if args.exec.is_none() {
-            ctx.write(&format!("{}\n", c.id()))?;
+        if let Some(id) = rt.cleanup_container(name, &opts)? {
+            ctx.write(&format!("{id}\n"))?;
         }
     }
     Ok(())
@@ -331,46 +291,10 @@ pub fn prune(args: &PruneArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         ));
     }
     let rt = ctx.runtime()?;
-    for id in remove_stopped(&rt)? {
-        ctx.write(&format!("{id}\n"))?;
+    for r in rt.prune_containers()? {
+        ctx.write(&format!("{}\n", r.id))?;
     }
     Ok(())
-}
-
-/// Removes every stopped (exited, stopped, configured or created)
-/// container, all in one batch; returns the IDs removed. One that started
-/// or went away meanwhile is skipped; any other failure is returned after
-/// the rest are removed.
-pub(crate) fn remove_stopped(rt: &Runtime) -> Result<Vec<String>, CliError> {
-    let mut stopped: Vec<Container> = rt
-        .containers()?
-        .into_iter()
-        .filter(|c| {
-            matches!(
-                c.state().state,
-                ContainerStatus::Exited
-                    | ContainerStatus::Stopped
-                    | ContainerStatus::Configured
-                    | ContainerStatus::Created
-            )
-        })
-        .collect();
-    let results = Container::remove_many(&mut stopped, RemoveOptions::default());
-    let mut removed = Vec::new();
-    let mut failed = None;
-    for (c, r) in stopped.iter().zip(results) {
-        match r {
-            Ok(()) => removed.push(c.id().to_string()),
-            Err(e) if e.is(&Error::CtrStateInvalid) || e.is(&Error::CtrRemoved) => {}
-            Err(e) => {
-                failed.get_or_insert(e);
-            }
-        }
-    }
-    match failed {
-        Some(e) => Err(e.into()),
-        None => Ok(removed),
-    }
 }
 
 /// `rpod port`: no port mappings exist until bridge networking lands.

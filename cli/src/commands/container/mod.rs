@@ -11,7 +11,6 @@ mod top;
 pub use create::{create, run};
 pub use exec::{attach, exec};
 pub use inspect::inspect;
-pub(crate) use lifecycle::remove_stopped;
 pub use lifecycle::{
     cleanup, exists, kill, pause, port, prune, remove, rename, restart, start, stop, unpause, wait,
 };

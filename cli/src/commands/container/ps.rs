@@ -5,7 +5,10 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
-use rpod_runtime_core::container::{Container, ContainerConfig, ContainerState, ContainerStatus};
+use rpod_runtime_core::container::{
+    Container, ContainerConfig, ContainerFilter, ContainerListOptions, ContainerState,
+    ContainerStatus,
+};
 use rpod_runtime_core::time::{go_time_string, is_go_zero};
 
 use crate::args::PsArgs;
@@ -182,99 +185,22 @@ fn template_record(
 }
 
 /// Applies `--filter` (id, name, status, label, exited, ancestor; OR within a key, AND across).
-fn matches(c: &Container, filters: &[(String, String)]) -> Result<bool, CliError> {
-    let mut keys: Vec<&str> = filters.iter().map(|(k, _)| k.as_str()).collect();
-    keys.dedup();
-    for key in keys {
-        let any = filters.iter().filter(|(k, _)| k == key).any(|(_, v)| {
-            let cfg = c.config();
-            let st = c.state();
-            match key {
-                "id" => cfg.id.starts_with(v.as_str()),
-                "name" => cfg.name.contains(v.as_str()),
-                "status" => {
-                    st.state.as_str() == v
-                        || (v == "configured" && st.state == ContainerStatus::Configured)
-                }
-                "label" => match v.split_once('=') {
-                    Some((lk, lv)) => cfg.labels.get(lk).is_some_and(|x| x == lv),
-                    None => cfg.labels.contains_key(v.as_str()),
-                },
-                "exited" => st.exited && v.parse::<i32>().is_ok_and(|code| code == st.exit_code),
-                "ancestor" => {
-                    !cfg.rootfs_image_name.is_empty() && cfg.rootfs_image_name.contains(v.as_str())
-                }
-                _ => false,
-            }
-        });
-        if !any {
-            return Ok(false);
-        }
-    }
-    Ok(true)
-}
-
 /// Lists containers.
 pub fn ps(args: &PsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
-    let mut filters = Vec::new();
-    for f in &args.filters {
-        let (k, v) = f
-            .split_once('=')
-            .ok_or_else(|| CliError::Usage(format!("invalid filter {f:?}")))?;
-        let k = k.to_ascii_lowercase();
-        if !["id", "name", "status", "label", "exited", "ancestor"].contains(&k.as_str()) {
-            return Err(CliError::Usage(format!("{k} is an invalid filter")));
-        }
-        if k == "status"
-            && ![
-                "created",
-                "configured",
-                "initialized",
-                "exited",
-                "paused",
-                "running",
-                "stopped",
-                "stopping",
-                "removing",
-                "unknown",
-            ]
-            .contains(&v)
-        {
-            return Err(CliError::Usage(format!("{v} is not a valid status")));
-        }
-        filters.push((k, v.to_string()));
-    }
+    let filters = args
+        .filters
+        .iter()
+        .map(|f| ContainerFilter::parse(f))
+        .collect::<Result<Vec<_>, _>>()?;
     let fmt_src = args.format.clone();
     let out_fmt = OutputFormat::parse(fmt_src.as_deref().filter(|f| !format::is_table(f)))?;
     let rt = ctx.runtime()?;
-    let mut ctrs = rt.containers_for_listing()?;
-    for c in ctrs.iter_mut() {
-        // Pick up exits that no cleanup has recorded yet.
-        if matches!(
-            c.state().state,
-            ContainerStatus::Running | ContainerStatus::Paused | ContainerStatus::Stopping
-        ) {
-            let _ = c.refresh_state();
-        }
-    }
-    let all = args.all || args.last >= 0 || args.latest || !filters.is_empty();
-    let mut list: Vec<Container> = Vec::new();
-    for c in ctrs {
-        if !all && c.state().state != ContainerStatus::Running {
-            continue;
-        }
-        if matches(&c, &filters)? {
-            list.push(c);
-        }
-    }
-    let by_created =
-        |a: &Container, b: &Container| b.config().created_time.cmp(&a.config().created_time);
-    list.sort_by(by_created);
-    if args.latest {
-        list.truncate(1);
-    } else if args.last >= 0 {
-        list.truncate(args.last as usize);
-    }
+    let mut list = rt.list_containers(&ContainerListOptions {
+        all: args.all,
+        last: usize::try_from(args.last).ok(),
+        latest: args.latest,
+        filters,
+    })?;
     match args.sort.as_str() {
         "created" | "runningfor" => {}
         "id" => list.sort_by(|a, b| a.id().cmp(b.id())),

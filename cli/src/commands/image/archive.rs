@@ -3,13 +3,12 @@
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Read, Write};
 
-use rpod_runtime_core::events::EventStatus;
 use rpod_runtime_core::storage::{ArchiveFormat, ImportOptions};
 
 use crate::args::{ImportArgs, LoadArgs, SaveArgs};
 use crate::commands::Ctx;
 use crate::commands::image::progress::Progress;
-use crate::commands::image::{emit, refers_by_id, storage};
+use crate::commands::image::storage;
 use crate::exit::CliError;
 
 /// Opens `path` for reading with Podman's wording for a missing file.
@@ -28,7 +27,7 @@ fn open_input(path: &std::path::Path) -> Result<(File, u64), CliError> {
 /// Imports a root filesystem tarball as an image and prints its ID.
 pub fn import(args: &ImportArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let rt = ctx.runtime()?;
-    let store = storage(&rt)?;
+    storage(&rt)?;
     let opts = ImportOptions {
         names: args.reference.iter().cloned().collect(),
         changes: args.changes.clone(),
@@ -37,23 +36,17 @@ pub fn import(args: &ImportArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let rec = if args.path == "-" {
         let p = Progress::new(args.quiet, None, "Importing");
         let mut r = p.reader(std::io::stdin().lock());
-        let rec = store.import_image(&mut r, &opts);
+        let rec = rt.import_image(&mut r, &opts);
         p.finish();
         rec?
     } else {
         let (f, len) = open_input(std::path::Path::new(&args.path))?;
         let p = Progress::new(args.quiet, Some(len), "Importing");
         let mut r = p.reader(f);
-        let rec = store.import_image(&mut r, &opts);
+        let rec = rt.import_image(&mut r, &opts);
         p.finish();
         rec?
     };
-    emit(
-        &rt,
-        EventStatus::Import,
-        &rec.id,
-        rec.names.first().map(String::as_str).unwrap_or(""),
-    );
     ctx.write(&format!("sha256:{}\n", rec.id))
 }
 
@@ -75,20 +68,14 @@ pub fn load(args: &LoadArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         }
     };
     let rt = ctx.runtime()?;
-    let store = storage(&rt)?;
+    storage(&rt)?;
     let p = Progress::new(args.quiet, input.1, "Loading");
     let mut r = p.reader(input.0);
-    let recs = store.load_images(&mut r);
+    let recs = rt.load_images(&mut r);
     p.finish();
     let recs = recs?;
     let mut text = String::new();
     for rec in &recs {
-        emit(
-            &rt,
-            EventStatus::LoadFromArchive,
-            &rec.id,
-            rec.names.first().map(String::as_str).unwrap_or(""),
-        );
         if rec.names.is_empty() {
             text.push_str(&format!("Loaded image: sha256:{}\n", rec.id));
         }
@@ -129,28 +116,19 @@ pub fn save(args: &SaveArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         }
     }
     let rt = ctx.runtime()?;
-    let store = storage(&rt)?;
-    let mut sel = Vec::new();
-    for name in &args.images {
-        let img = store.lookup_image(name)?;
-        let names = if refers_by_id(name, &img.id) {
-            Vec::new()
-        } else {
-            vec![name.clone()]
-        };
-        sel.push((img.id.clone(), names));
-    }
+    storage(&rt)?;
+    let sel = rt.save_selection(&args.images)?;
     let quiet = args.quiet || args.output.is_none();
     let result = match (&args.output, format) {
         (Some(dir), ArchiveFormat::OciDir) => {
-            store.save_images(&sel, format, &mut std::io::sink(), Some(dir))
+            rt.save_images(&sel, format, &mut std::io::sink(), Some(dir))
         }
         (Some(path), _) => {
             let f = File::create(path)
                 .map_err(|e| CliError::Usage(format!("creating {}: {e}", path.display())))?;
             let p = Progress::new(quiet, None, "Saving");
             let mut w = p.writer(BufWriter::new(f));
-            let r = store
+            let r = rt
                 .save_images(&sel, format, &mut w, None)
                 .and_then(|()| w.flush().map_err(|e| rpod_runtime_core::Error::io(path, e)));
             p.finish();
@@ -161,22 +139,12 @@ pub fn save(args: &SaveArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         }
         (None, _) => {
             let mut w = BufWriter::new(&mut *ctx.out);
-            store
-                .save_images(&sel, format, &mut w, None)
-                .and_then(|()| {
-                    w.flush()
-                        .map_err(|e| rpod_runtime_core::Error::msg(format!("writing output: {e}")))
-                })
+            rt.save_images(&sel, format, &mut w, None).and_then(|()| {
+                w.flush()
+                    .map_err(|e| rpod_runtime_core::Error::msg(format!("writing output: {e}")))
+            })
         }
     };
     result?;
-    for (id, names) in &sel {
-        emit(
-            &rt,
-            EventStatus::Save,
-            id,
-            names.first().map(String::as_str).unwrap_or(""),
-        );
-    }
     Ok(())
 }

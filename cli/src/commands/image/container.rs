@@ -4,15 +4,13 @@
 
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
-use std::path::Path;
 
 use serde_json::{Value, json};
 
 use rpod_runtime_core::Error;
-use rpod_runtime_core::container::Container;
-use rpod_runtime_core::events::{Event, EventStatus, EventType};
+use rpod_runtime_core::container::{CommitOptions, Container};
 use rpod_runtime_core::runtime::Runtime;
-use rpod_runtime_core::storage::{Change, ImportOptions, Storage};
+use rpod_runtime_core::storage::Change;
 
 use crate::args::{CommitArgs, DiffArgs, ExportArgs, MountArgs, UnmountArgs};
 use crate::commands::Ctx;
@@ -32,14 +30,6 @@ pub(crate) fn io_text(e: &std::io::Error) -> String {
         }
         None => s,
     }
-}
-
-fn container_event(rt: &Runtime, c: &Container, status: EventStatus) {
-    let mut e = Event::new(EventType::Container, status);
-    e.id = c.id().to_string();
-    e.name = c.name().to_string();
-    e.image = c.config().rootfs_image_name.clone();
-    rt.emit(e);
 }
 
 fn targets(
@@ -63,15 +53,14 @@ fn targets(
 /// Mounts containers' root filesystems and prints the mount points.
 pub fn mount(args: &MountArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let rt = ctx.runtime()?;
-    let store = storage(&rt)?;
+    storage(&rt)?;
     let list = targets(&rt, &args.containers, args.all)?;
     let single = list.len() == 1 && !args.all;
     let mut text = String::new();
     let mut last: Option<CliError> = None;
     for (_, c) in &list {
-        match store.mount_container(c.id()) {
+        match c.mount() {
             Ok(path) => {
-                container_event(&rt, c, EventStatus::Mount);
                 if single {
                     text.push_str(&format!("{}\n", path.display()));
                 } else {
@@ -102,14 +91,13 @@ pub fn unmount(args: &UnmountArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         ));
     }
     let rt = ctx.runtime()?;
-    let store = storage(&rt)?;
+    storage(&rt)?;
     let list = targets(&rt, &args.containers, args.all)?;
     let mut text = String::new();
     let mut last: Option<CliError> = None;
     for (given, c) in &list {
-        match store.unmount_container(c.id(), args.force || args.all) {
+        match c.unmount(args.force || args.all) {
             Ok(()) => {
-                container_event(&rt, c, EventStatus::Unmount);
                 text.push_str(&format!("{given}\n"));
             }
             Err(e) if args.all && e.is(&Error::NoSuchCtr) => {}
@@ -160,63 +148,21 @@ fn write_changes(
     }
 }
 
-/// Every path below `root`, as `/rel`, sorted.
-fn walk(root: &Path, rel: &Path, out: &mut Vec<String>) -> Result<(), CliError> {
-    let dir = root.join(rel);
-    let rd = std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))?;
-    for ent in rd {
-        let ent = ent.map_err(|e| Error::io(&dir, e))?;
-        let r = rel.join(ent.file_name());
-        out.push(format!("/{}", r.display()));
-        if ent.file_type().is_ok_and(|t| t.is_dir()) {
-            walk(root, &r, out)?;
-        }
-    }
-    Ok(())
-}
-
-/// An image's changes against its parent: every file of a base image.
-fn image_changes(store: &dyn Storage, name: &str) -> Result<Vec<Change>, CliError> {
-    let img = store.lookup_image(name)?;
-    let layers = store.layers()?;
-    let parent = layers
-        .iter()
-        .find(|l| l.id == img.top_layer)
-        .map(|l| l.parent.clone())
-        .unwrap_or_default();
-    if !parent.is_empty() {
-        return Err(CliError::Usage(format!(
-            "{name}: diffing an image with more than one layer is not supported yet"
-        )));
-    }
-    let root = store.mount_image(&img.id)?;
-    let mut paths = Vec::new();
-    let res = walk(&root, Path::new(""), &mut paths);
-    let un = store.unmount_image(&img.id, false);
-    res?;
-    un?;
-    paths.sort();
-    Ok(paths
-        .into_iter()
-        .map(|path| Change { kind: 'A', path })
-        .collect())
-}
-
 /// `rpod diff`: a container's changes, or an image's.
 pub fn diff(args: &DiffArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let rt = ctx.runtime()?;
-    let store = storage(&rt)?;
+    storage(&rt)?;
     let changes = match rt.lookup_container(&args.name) {
-        Ok(c) => store.container_changes(c.id())?,
-        Err(e) if e.is(&Error::NoSuchCtr) => match image_changes(store, &args.name) {
+        Ok(c) => c.changes()?,
+        Err(e) if e.is(&Error::NoSuchCtr) => match rt.image_changes(&args.name) {
             Ok(ch) => ch,
-            Err(CliError::Engine(ie)) if super::is_image_unknown(&ie) => {
+            Err(ie) if super::is_image_unknown(&ie) => {
                 return Err(CliError::Usage(format!(
                     "{} not found: layer not known",
                     args.name
                 )));
             }
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         },
         Err(e) => return Err(e.into()),
     };
@@ -226,8 +172,8 @@ pub fn diff(args: &DiffArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
 /// `rpod image diff`.
 pub fn image_diff(args: &DiffArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let rt = ctx.runtime()?;
-    let store = storage(&rt)?;
-    let changes = image_changes(store, &args.name)?;
+    storage(&rt)?;
+    let changes = rt.image_changes(&args.name)?;
     write_changes(ctx, &changes, args.format.as_deref())
 }
 
@@ -239,7 +185,7 @@ pub fn export(args: &ExportArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         ));
     }
     let rt = ctx.runtime()?;
-    let store = storage(&rt)?;
+    storage(&rt)?;
     let c = rt.lookup_container(&args.container)?;
     match &args.output {
         Some(path) => {
@@ -247,8 +193,8 @@ pub fn export(args: &ExportArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
                 CliError::Usage(format!("creating {}: {}", path.display(), io_text(&e)))
             })?;
             let mut w = BufWriter::new(f);
-            let r = store
-                .export_container(c.id(), &mut w)
+            let r = c
+                .export(&mut w)
                 .and_then(|()| w.flush().map_err(|e| Error::io(path, e)));
             if r.is_err() {
                 let _ = std::fs::remove_file(path);
@@ -257,47 +203,24 @@ pub fn export(args: &ExportArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         }
         None => {
             let mut w = BufWriter::new(&mut *ctx.out);
-            store.export_container(c.id(), &mut w)?;
+            c.export(&mut w)?;
             w.flush()
                 .map_err(|e| CliError::Usage(format!("writing output: {e}")))?;
         }
     }
-    container_event(&rt, &c, EventStatus::Export);
     Ok(())
 }
 
 /// Makes an image of a container's root filesystem; prints its ID.
 pub fn commit(args: &CommitArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let rt = ctx.runtime()?;
-    let store = storage(&rt)?;
+    storage(&rt)?;
     let c = rt.lookup_container(&args.container)?;
-    let cfg = c.config();
-    let mut section = if cfg.rootfs_image_id.is_empty() {
-        json!({})
-    } else {
-        store
-            .image_config(&cfg.rootfs_image_id)
-            .map(|v| v["config"].clone())
-            .ok()
-            .filter(Value::is_object)
-            .unwrap_or_else(|| json!({}))
-    };
-    let has_entrypoint = section["Entrypoint"]
-        .as_array()
-        .is_some_and(|a| !a.is_empty());
-    if !cfg.command.is_empty()
-        && !has_entrypoint
-        && let Value::Object(m) = &mut section
-    {
-        m.insert("Cmd".into(), json!(cfg.command));
-    }
-    let opts = ImportOptions {
-        names: args.image.iter().cloned().collect(),
+    let rec = c.commit(&CommitOptions {
+        name: args.image.clone(),
         changes: args.changes.clone(),
         message: args.message.clone().unwrap_or_default(),
-    };
-    let rec = store.commit_container(c.id(), &opts, json!({ "config": section }))?;
-    container_event(&rt, &c, EventStatus::Commit);
+    })?;
     ctx.write(&format!("{}\n", rec.id))
 }
 

@@ -1,106 +1,18 @@
 //! `rpod image inspect` (Podman's image inspect JSON) and `rpod history`.
 
-use std::collections::HashMap;
-
-use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
+use rpod_runtime_core::image::{MISSING_ID, is_image_unknown};
 use rpod_runtime_core::runtime::Runtime;
-use rpod_runtime_core::storage::{ImageRecord, Storage, image_labels};
 use rpod_runtime_core::time::go_time_string;
 
 use crate::args::{HistoryArgs, ImageInspectArgs};
 use crate::commands::Ctx;
-use crate::commands::image::{
-    inspect_json, is_image_unknown, short_id, size_text, split_name, storage,
-};
+use crate::commands::image::{inspect_json, short_id, size_text, storage};
 use crate::commands::util::ago;
 use crate::exit::CliError;
 use crate::format;
 use crate::output::{self, OutputFormat};
-
-const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
-
-/// The layer chain of an image, top first, as (id, diff size).
-fn chain(store: &dyn Storage, top: &str) -> Result<Vec<(String, u64)>, CliError> {
-    let layers: HashMap<String, (String, u64)> = store
-        .layers()?
-        .into_iter()
-        .map(|l| (l.id, (l.parent, l.diff_size)))
-        .collect();
-    let mut out = Vec::new();
-    let mut cur = top.to_string();
-    while let Some((parent, size)) = layers.get(&cur) {
-        out.push((cur.clone(), *size));
-        if parent.is_empty() || out.len() > layers.len() {
-            break;
-        }
-        cur = parent.clone();
-    }
-    Ok(out)
-}
-
-/// The inspect record of one image.
-fn record(store: &dyn Storage, rec: &ImageRecord) -> Result<Value, CliError> {
-    let cfg = store.image_config(&rec.id)?;
-    let history = cfg["history"].as_array().cloned().unwrap_or_default();
-    let comment = cfg["comment"]
-        .as_str()
-        .map(str::to_string)
-        .or_else(|| {
-            history
-                .last()
-                .and_then(|h| h["comment"].as_str().map(str::to_string))
-        })
-        .unwrap_or_default();
-    let labels = image_labels(&cfg);
-    let parent = {
-        let ch = chain(store, &rec.top_layer)?;
-        match ch.get(1) {
-            Some((p, _)) => store
-                .images()?
-                .into_iter()
-                .find(|i| &i.top_layer == p)
-                .map(|i| i.id)
-                .unwrap_or_default(),
-            None => String::new(),
-        }
-    };
-    let created = cfg["created"]
-        .as_str()
-        .map(str::to_string)
-        .unwrap_or_else(|| {
-            rec.created
-                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
-        });
-    Ok(json!({
-        "Id": rec.id,
-        "Digest": rec.digest,
-        "RepoTags": rec.names,
-        "RepoDigests": rec.names.iter().map(|n| format!("{}@{}", split_name(n).0, rec.digest)).collect::<Vec<_>>(),
-        "Parent": parent,
-        "Comment": comment,
-        "Created": created,
-        "Config": if cfg["config"].is_object() { cfg["config"].clone() } else { json!({}) },
-        "Version": cfg["docker_version"].as_str().unwrap_or(""),
-        "Author": cfg["author"].as_str().unwrap_or(""),
-        "Architecture": cfg["architecture"].as_str().unwrap_or(""),
-        "Os": cfg["os"].as_str().unwrap_or(""),
-        "Size": rec.size,
-        "VirtualSize": rec.size,
-        "GraphDriver": { "Name": store.driver_name(), "Data": null },
-        "RootFS": {
-            "Type": cfg["rootfs"]["type"].as_str().unwrap_or("layers"),
-            "Layers": cfg["rootfs"]["diff_ids"].as_array().cloned().unwrap_or_default(),
-        },
-        "Labels": if labels.is_empty() { Value::Null } else { json!(labels) },
-        "Annotations": {},
-        "ManifestType": OCI_MANIFEST,
-        "User": cfg["config"]["User"].as_str().unwrap_or(""),
-        "History": history,
-        "NamesHistory": rec.names,
-    }))
-}
 
 /// Podman's image inspect records for `names`: the records of the names
 /// that are images, and the first name that is not (for the generic
@@ -109,12 +21,12 @@ pub fn inspect_image_records(
     rt: &Runtime,
     names: &[String],
 ) -> Result<(Vec<Value>, Option<String>), CliError> {
-    let store = storage(rt)?;
+    storage(rt)?;
     let mut out = Vec::new();
     let mut missing = None;
     for n in names {
-        match store.lookup_image(n) {
-            Ok(rec) => out.push(record(store, &rec)?),
+        match rt.inspect_image(n) {
+            Ok(report) => out.push(output::to_value(&report)?),
             Err(e) if is_image_unknown(&e) => {
                 missing.get_or_insert_with(|| n.clone());
             }
@@ -153,70 +65,13 @@ pub fn inspect(args: &ImageInspectArgs, ctx: &mut Ctx<'_>) -> Result<(), CliErro
     }
 }
 
-/// One history row.
-struct Row {
-    id: String,
-    created: Option<DateTime<Utc>>,
-    created_by: String,
-    size: u64,
-    comment: String,
-}
-
-fn parse_time(v: &Value) -> Option<DateTime<Utc>> {
-    v.as_str()
-        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-        .map(|d| d.with_timezone(&Utc))
-}
-
 /// Shows an image's history, newest first.
 pub fn history(args: &HistoryArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let rt = ctx.runtime()?;
-    let store = storage(&rt)?;
-    let rec = store.lookup_image(&args.image)?;
-    let hist = store.image_history(&rec.id)?;
-    let layers = chain(store, &rec.top_layer)?;
-    let images = store.images()?;
-    let mut layer_idx = 0usize;
-    let mut rows = Vec::new();
-    for (i, h) in hist.iter().rev().enumerate() {
-        let empty = h["empty_layer"].as_bool().unwrap_or(false);
-        let (mut id, size) = if empty {
-            ("<missing>".to_string(), 0)
-        } else {
-            let l = layers.get(layer_idx);
-            layer_idx += 1;
-            match l {
-                Some((lid, size)) => (
-                    images
-                        .iter()
-                        .filter(|im| &im.top_layer == lid)
-                        .map(|im| im.id.clone())
-                        .find(|id| *id == rec.id)
-                        .or_else(|| {
-                            images
-                                .iter()
-                                .find(|im| &im.top_layer == lid)
-                                .map(|im| im.id.clone())
-                        })
-                        .unwrap_or_else(|| "<missing>".into()),
-                    *size,
-                ),
-                None => ("<missing>".into(), 0),
-            }
-        };
-        if i == 0 {
-            id = rec.id.clone();
-        }
-        rows.push(Row {
-            id,
-            created: parse_time(&h["created"]),
-            created_by: h["created_by"].as_str().unwrap_or("").to_string(),
-            size,
-            comment: h["comment"].as_str().unwrap_or("").to_string(),
-        });
-    }
+    storage(&rt)?;
+    let rows = rt.image_history(&args.image)?;
     let show_id = |id: &str| {
-        if args.no_trunc || id == "<missing>" {
+        if args.no_trunc || id == MISSING_ID {
             id.to_string()
         } else {
             short_id(id).to_string()
@@ -237,10 +92,10 @@ pub fn history(args: &HistoryArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
                     "size": r.size,
                     "comment": r.comment,
                 });
-                if r.id == rec.id
+                if rows.first().is_some_and(|top| top.id == r.id)
                     && let Value::Object(m) = &mut v
                 {
-                    m.insert("tags".into(), json!(rec.names));
+                    m.insert("tags".into(), json!(r.tags));
                 }
                 v
             })
@@ -271,7 +126,7 @@ pub fn history(args: &HistoryArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
                 "CreatedBy": by,
                 "Size": if args.human { size_text(r.size) } else { r.size.to_string() },
                 "Comment": r.comment,
-                "Tags": if r.id == rec.id { json!(rec.names) } else { json!([]) },
+                "Tags": r.tags,
             })
         })
         .collect();

@@ -1,10 +1,8 @@
 //! `rpod images` / `rpod image ls`.
 
-use std::collections::{HashMap, HashSet};
-
 use serde_json::{Value, json};
 
-use rpod_runtime_core::storage::{ImageRecord, Storage, image_labels};
+use rpod_runtime_core::image::{ImageFilter, ImageListOptions, ImageSummary};
 use rpod_runtime_core::time::go_time_string;
 
 use crate::args::ImagesArgs;
@@ -30,141 +28,6 @@ const HEADERS: &[(&str, &str)] = &[
     ("Digest", "DIGEST"),
 ];
 
-/// One image with what listing and filtering need.
-pub(crate) struct Listed {
-    pub rec: ImageRecord,
-    pub labels: std::collections::BTreeMap<String, String>,
-    pub parent: String,
-    pub intermediate: bool,
-    pub containers: usize,
-}
-
-/// Every image with its parent, labels and container count.
-pub(crate) fn list_all(store: &dyn Storage) -> Result<Vec<Listed>, CliError> {
-    let images = store.images()?;
-    let layers: HashMap<String, String> = store
-        .layers()?
-        .into_iter()
-        .map(|l| (l.id, l.parent))
-        .collect();
-    let by_top: HashMap<&str, &str> = images
-        .iter()
-        .map(|i| (i.top_layer.as_str(), i.id.as_str()))
-        .collect();
-    // Layers below some image's top layer: images whose top is one of these have children.
-    let mut below: HashSet<&str> = HashSet::new();
-    for i in &images {
-        let mut cur = layers.get(&i.top_layer);
-        while let Some(p) = cur.filter(|p| !p.is_empty()) {
-            if !below.insert(p.as_str()) {
-                break;
-            }
-            cur = layers.get(p);
-        }
-    }
-    let mut users: HashMap<String, usize> = HashMap::new();
-    for c in store.containers()? {
-        *users.entry(c.image).or_default() += 1;
-    }
-    let mut out = Vec::new();
-    for rec in &images {
-        let labels = store
-            .image_config(&rec.id)
-            .map(|c| image_labels(&c))
-            .unwrap_or_default();
-        let parent = layers
-            .get(&rec.top_layer)
-            .and_then(|p| by_top.get(p.as_str()))
-            .map(|s| s.to_string())
-            .unwrap_or_default();
-        out.push(Listed {
-            intermediate: rec.names.is_empty() && below.contains(rec.top_layer.as_str()),
-            containers: users.get(&rec.id).copied().unwrap_or(0),
-            labels,
-            parent,
-            rec: rec.clone(),
-        });
-    }
-    Ok(out)
-}
-
-/// A `*`/`?` glob match.
-fn glob(pattern: &[u8], text: &[u8]) -> bool {
-    match (pattern.first(), text.first()) {
-        (None, None) => true,
-        (Some(b'*'), _) => {
-            glob(&pattern[1..], text) || (!text.is_empty() && glob(pattern, &text[1..]))
-        }
-        (Some(b'?'), Some(_)) => glob(&pattern[1..], &text[1..]),
-        (Some(p), Some(t)) if p == t => glob(&pattern[1..], &text[1..]),
-        _ => false,
-    }
-}
-
-/// Podman's `reference=` match: the full name or its familiar forms,
-/// with or without the tag.
-pub(crate) fn reference_matches(pattern: &str, names: &[String]) -> bool {
-    let has_tag = pattern.rsplit('/').next().is_some_and(|l| l.contains(':'));
-    names.iter().any(|n| {
-        let (repo, tag) = split_name(n);
-        let mut forms = vec![repo.clone()];
-        if let Some((_, rest)) = repo.split_once('/') {
-            forms.push(rest.to_string());
-            if let Some(r) = rest.strip_prefix("library/") {
-                forms.push(r.to_string());
-            }
-        }
-        forms.iter().any(|f| {
-            let cand = if has_tag {
-                format!("{f}:{tag}")
-            } else {
-                f.clone()
-            };
-            glob(pattern.as_bytes(), cand.as_bytes())
-        })
-    })
-}
-
-fn matches(
-    l: &Listed,
-    filters: &[(String, String)],
-    store: &dyn Storage,
-) -> Result<bool, CliError> {
-    for (k, v) in filters {
-        let ok = match k.as_str() {
-            "dangling" => match v.as_str() {
-                "true" => l.rec.names.is_empty(),
-                "false" => !l.rec.names.is_empty(),
-                _ => {
-                    return Err(CliError::Usage(format!(
-                        "invalid dangling filter value {v:?}"
-                    )));
-                }
-            },
-            "reference" => reference_matches(v, &l.rec.names),
-            "before" => l.rec.created < store.lookup_image(v)?.created,
-            "since" => l.rec.created > store.lookup_image(v)?.created,
-            "label" => match v.split_once('=') {
-                Some((lk, lv)) => l.labels.get(lk).is_some_and(|x| x == lv),
-                None => l.labels.contains_key(v.as_str()),
-            },
-            "id" => l.rec.id.starts_with(v.trim_start_matches("sha256:")),
-            "readonly" => (v == "true") == l.rec.read_only,
-            "intermediate" => (v == "true") == l.intermediate,
-            "containers" => (v == "true") == (l.containers > 0),
-            other => {
-                return Err(CliError::Usage(format!(
-                    "unsupported image filter {other:?}"
-                )));
-            }
-        };
-        if !ok {
-            return Ok(false);
-        }
-    }
-    Ok(true)
-}
-
 /// Parses `--filter key=value` values.
 pub(crate) fn parse_filters(raw: &[String]) -> Result<Vec<(String, String)>, CliError> {
     raw.iter()
@@ -177,7 +40,7 @@ pub(crate) fn parse_filters(raw: &[String]) -> Result<Vec<(String, String)>, Cli
 }
 
 /// Podman's `images --format json` record.
-fn json_record(l: &Listed) -> Value {
+fn json_record(l: &ImageSummary) -> Value {
     let r = &l.rec;
     let digests: Vec<String> = r
         .names
@@ -215,7 +78,7 @@ fn json_record(l: &Listed) -> Value {
 }
 
 /// What a template sees for one repository:tag row.
-fn template_record(l: &Listed, name: Option<&str>, no_trunc: bool) -> Value {
+fn template_record(l: &ImageSummary, name: Option<&str>, no_trunc: bool) -> Value {
     let r = &l.rec;
     let (repo, tag) = name.map_or(("<none>".into(), "<none>".into()), split_name);
     let id = if no_trunc {
@@ -261,18 +124,16 @@ pub fn images(args: &ImagesArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     if let Some(r) = &args.reference {
         filters.push(("reference".into(), r.clone()));
     }
+    let filters = filters
+        .iter()
+        .map(|(k, v)| ImageFilter::parse(k, v))
+        .collect::<Result<Vec<_>, _>>()?;
     let rt = ctx.runtime()?;
-    let store = storage(&rt)?;
-    let mut list = Vec::new();
-    for l in list_all(store)? {
-        if !args.all && l.intermediate {
-            continue;
-        }
-        if matches(&l, &filters, store)? {
-            list.push(l);
-        }
-    }
-    list.sort_by_key(|l| std::cmp::Reverse(l.rec.created));
+    storage(&rt)?;
+    let mut list = rt.list_images(&ImageListOptions {
+        all: args.all,
+        filters,
+    })?;
     match args.sort.as_str() {
         "created" => {}
         "id" => list.sort_by(|a, b| a.rec.id.cmp(&b.rec.id)),
@@ -329,23 +190,4 @@ pub fn images(args: &ImagesArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         format::render_each(&src, &rows).map_err(|e| CliError::Usage(e.to_string()))?
     };
     ctx.write(&text)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn references_match_familiar_names() {
-        let names = vec![
-            "localhost/myimg:latest".to_string(),
-            "docker.io/library/alpine:3".to_string(),
-        ];
-        assert!(reference_matches("myimg", &names));
-        assert!(reference_matches("localhost/myimg", &names));
-        assert!(reference_matches("alpine:3", &names));
-        assert!(reference_matches("alp*", &names));
-        assert!(!reference_matches("alpine:4", &names));
-        assert!(!reference_matches("other", &names));
-    }
 }

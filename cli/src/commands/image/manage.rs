@@ -3,179 +3,30 @@
 
 use std::io::BufRead;
 
-use rpod_runtime_core::Error;
-use rpod_runtime_core::events::EventStatus;
-use rpod_runtime_core::storage::{ImageRecord, Storage};
+use rpod_runtime_core::image::{ImagePruneOptions, ImageRemoveOptions, LabelFilter};
 
 use crate::args::{
     ImageExistsArgs, ImageMountArgs, ImagePruneArgs, ImageUnmountArgs, RmiArgs, TagArgs, UntagArgs,
 };
 use crate::commands::Ctx;
-use crate::commands::image::list::{list_all, parse_filters};
-use crate::commands::image::{
-    emit, is_image_in_use, is_image_unknown, print_error, refers_by_id, storage,
-};
+use crate::commands::image::list::parse_filters;
+use crate::commands::image::{is_image_unknown, print_error, storage};
 use crate::exit::CliError;
-
-/// The stored form of a name for messages (`x` → `localhost/x:latest`).
-fn normalized(name: &str) -> String {
-    let (first, _) = name.split_once('/').unwrap_or(("", name));
-    let mut full = if first.contains('.') || first.contains(':') || first == "localhost" {
-        name.to_string()
-    } else {
-        format!("localhost/{name}")
-    };
-    let last = full.rsplit('/').next().unwrap_or("");
-    if !last.contains(':') && !full.contains('@') {
-        full.push_str(":latest");
-    }
-    full
-}
 
 /// Adds names to an image.
 pub fn tag(args: &TagArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let rt = ctx.runtime()?;
-    let store = storage(&rt)?;
-    let img = store.lookup_image(&args.image)?;
-    for n in &args.names {
-        store.tag_image(&img.id, n)?;
-        emit(&rt, EventStatus::Tag, &img.id, &normalized(n));
-    }
+    storage(&rt)?;
+    rt.tag_image(&args.image, &args.names)?;
     Ok(())
 }
 
 /// Removes names from an image (all of them when none is given).
 pub fn untag(args: &UntagArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let rt = ctx.runtime()?;
-    let store = storage(&rt)?;
-    let img = store.lookup_image(&args.image)?;
-    let names = if args.names.is_empty() {
-        img.names.clone()
-    } else {
-        args.names.clone()
-    };
-    for n in &names {
-        store.untag_image(&img.id, n).map_err(|e| {
-            if e.to_string().ends_with("tag not known") {
-                CliError::Usage(format!("{}: tag not known", normalized(n)))
-            } else {
-                e.into()
-            }
-        })?;
-        emit(&rt, EventStatus::Untag, &img.id, &normalized(n));
-    }
+    storage(&rt)?;
+    rt.untag_image(&args.image, &args.names)?;
     Ok(())
-}
-
-/// The stored name a reference picked (for `Untagged:` lines).
-fn matched_name(reference: &str, img: &ImageRecord) -> Option<String> {
-    let full = normalized(reference);
-    if img.names.iter().any(|n| *n == reference) {
-        return Some(reference.to_string());
-    }
-    if img.names.contains(&full) {
-        return Some(full);
-    }
-    let tagged = if reference
-        .rsplit('/')
-        .next()
-        .is_some_and(|l| l.contains(':'))
-    {
-        reference.to_string()
-    } else {
-        format!("{reference}:latest")
-    };
-    img.names
-        .iter()
-        .find(|n| n.ends_with(&format!("/{tagged}")))
-        .cloned()
-}
-
-/// Why one image could not be removed.
-enum RmError {
-    Unknown(Error),
-    InUse(Error),
-    Other(CliError),
-}
-
-impl RmError {
-    fn text(&self) -> String {
-        match self {
-            RmError::Unknown(e) | RmError::InUse(e) => e.to_string(),
-            RmError::Other(e) => e.to_string(),
-        }
-    }
-}
-
-fn classify(e: Error) -> RmError {
-    if is_image_unknown(&e) {
-        RmError::Unknown(e)
-    } else if is_image_in_use(&e) {
-        RmError::InUse(e)
-    } else {
-        RmError::Other(e.into())
-    }
-}
-
-/// Removes one image (or one of its names); returns the output lines.
-fn remove_one(
-    rt: &rpod_runtime_core::runtime::Runtime,
-    store: &dyn Storage,
-    reference: &str,
-    force: bool,
-) -> Result<Vec<String>, RmError> {
-    let img = store.lookup_image(reference).map_err(classify)?;
-    let by_id = refers_by_id(reference, &img.id);
-    let mut lines = Vec::new();
-    if !by_id
-        && img.names.len() > 1
-        && let Some(name) = matched_name(reference, &img)
-    {
-        store.untag_image(&img.id, &name).map_err(classify)?;
-        emit(rt, EventStatus::Untag, &img.id, &name);
-        lines.push(format!("Untagged: {name}"));
-        return Ok(lines);
-    }
-    if by_id && img.names.len() > 1 && !force {
-        return Err(RmError::Other(CliError::Usage(format!(
-            "unable to delete image {:?} by ID with more than one tag ([{}]): please force removal",
-            img.id,
-            img.names.join(" ")
-        ))));
-    }
-    if force {
-        // Podman's `rmi -f` removes the containers that use the image first.
-        let users = rt
-            .containers_for_listing()
-            .map_err(|e| RmError::Other(e.into()))?
-            .into_iter()
-            .filter(|c| c.config().rootfs_image_id == img.id);
-        for mut c in users {
-            let opts = rpod_runtime_core::container::RemoveOptions {
-                force: true,
-                volumes: false,
-                timeout: None,
-            };
-            match c.remove(opts) {
-                Ok(()) => {}
-                Err(e) if e.is(&rpod_runtime_core::Error::CtrRemoved) => {}
-                Err(e) => return Err(RmError::Other(e.into())),
-            }
-        }
-    }
-    store.remove_image(&img.id).map_err(classify)?;
-    for n in &img.names {
-        emit(rt, EventStatus::Untag, &img.id, n);
-        lines.push(format!("Untagged: {n}"));
-    }
-    emit(
-        rt,
-        EventStatus::Remove,
-        &img.id,
-        img.names.first().map(String::as_str).unwrap_or(""),
-    );
-    lines.push(format!("Deleted: {}", img.id));
-    Ok(lines)
 }
 
 /// Removes images: `Untagged:`/`Deleted:` lines; exit 1 when only missing
@@ -190,56 +41,30 @@ pub fn rmi(args: &RmiArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         ));
     }
     let rt = ctx.runtime()?;
-    let store = storage(&rt)?;
-    let targets: Vec<String> = if args.all {
-        let mut all = list_all(store)?;
-        // Children before parents.
-        all.sort_by_key(|l| std::cmp::Reverse(l.rec.created));
-        all.into_iter().map(|l| l.rec.id).collect()
-    } else {
-        args.images.clone()
-    };
-    let ignore = args.ignore || args.force;
-    let mut errors: Vec<RmError> = Vec::new();
-    let mut untagged = Vec::new();
-    let mut deleted = Vec::new();
-    for t in &targets {
-        match remove_one(&rt, store, t, args.force) {
-            Ok(lines) => {
-                for l in lines {
-                    if l.starts_with("Untagged:") {
-                        untagged.push(l);
-                    } else {
-                        deleted.push(l);
-                    }
-                }
-            }
-            Err(RmError::Unknown(_)) if ignore => {}
-            Err(e) => errors.push(e),
-        }
-    }
+    storage(&rt)?;
+    let (report, errors) = rt.remove_images(
+        &args.images,
+        &ImageRemoveOptions {
+            all: args.all,
+            force: args.force,
+            ignore: args.ignore,
+        },
+    )?;
     let mut text = String::new();
-    for l in untagged.iter().chain(deleted.iter()) {
-        text.push_str(l);
-        text.push('\n');
+    for n in &report.untagged {
+        text.push_str(&format!("Untagged: {n}\n"));
+    }
+    for id in &report.deleted {
+        text.push_str(&format!("Deleted: {id}\n"));
     }
     ctx.write(&text)?;
     if errors.is_empty() {
         return Ok(());
     }
-    let in_use = errors.iter().any(|e| matches!(e, RmError::InUse(_)));
-    let all_unknown = errors.iter().all(|e| matches!(e, RmError::Unknown(_)));
-    let code = if in_use {
-        2
-    } else if all_unknown {
-        1
-    } else {
-        125
-    };
     for e in &errors {
-        print_error(&e.text());
+        print_error(e);
     }
-    Err(CliError::Exit(code))
+    Err(CliError::Exit(report.exit_code))
 }
 
 /// Asks Podman's prune question on the terminal; false when declined.
@@ -280,39 +105,15 @@ pub fn prune(args: &ImagePruneArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         }
     }
     let rt = ctx.runtime()?;
-    let store = storage(&rt)?;
-    let mut removed = Vec::new();
-    loop {
-        let mut progress = false;
-        for l in list_all(store)? {
-            let wanted = l.containers == 0
-                && !l.intermediate
-                && (args.all || l.rec.names.is_empty())
-                && filters.iter().all(|(k, v)| {
-                    let has = match v.split_once('=') {
-                        Some((lk, lv)) => l.labels.get(lk).is_some_and(|x| x == lv),
-                        None => l.labels.contains_key(v.as_str()),
-                    };
-                    if k == "label" { has } else { !has }
-                });
-            if !wanted {
-                continue;
-            }
-            match store.remove_image(&l.rec.id) {
-                Ok(()) => {
-                    emit(&rt, EventStatus::Remove, &l.rec.id, "");
-                    removed.push(l.rec.id.clone());
-                    progress = true;
-                }
-                Err(e) if is_image_in_use(&e) || is_image_unknown(&e) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-        if !progress {
-            break;
-        }
-    }
-    let text: String = removed.iter().map(|id| format!("{id}\n")).collect();
+    storage(&rt)?;
+    let removed = rt.prune_images(&ImagePruneOptions {
+        all: args.all,
+        labels: filters
+            .iter()
+            .map(|(k, v)| LabelFilter::parse(v, k == "label!"))
+            .collect(),
+    })?;
+    let text: String = removed.iter().map(|r| format!("{}\n", r.id)).collect();
     ctx.write(&text)
 }
 
@@ -338,9 +139,7 @@ pub fn mount(args: &ImageMountArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     };
     let mut text = String::new();
     for n in &names {
-        let img = store.lookup_image(n)?;
-        let path = store.mount_image(&img.id)?;
-        emit(&rt, EventStatus::Mount, &img.id, n);
+        let (_, path) = rt.mount_image(n)?;
         if names.len() == 1 && !args.all {
             text.push_str(&format!("{}\n", path.display()));
         } else {
@@ -366,25 +165,10 @@ pub fn unmount(args: &ImageUnmountArgs, ctx: &mut Ctx<'_>) -> Result<(), CliErro
     };
     let mut text = String::new();
     for n in &names {
-        let img = store.lookup_image(n)?;
-        store.unmount_image(&img.id, args.force || args.all)?;
-        emit(&rt, EventStatus::Unmount, &img.id, n);
+        let id = rt.unmount_image(n, args.force || args.all)?;
         if !args.all {
-            text.push_str(&format!("{}\n", img.id));
+            text.push_str(&format!("{id}\n"));
         }
     }
     ctx.write(&text)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_normalize_for_messages() {
-        assert_eq!(normalized("x"), "localhost/x:latest");
-        assert_eq!(normalized("bar:v1"), "localhost/bar:v1");
-        assert_eq!(normalized("quay.io/a/b"), "quay.io/a/b:latest");
-        assert_eq!(normalized("localhost:5000/x:1"), "localhost:5000/x:1");
-    }
 }

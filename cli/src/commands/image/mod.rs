@@ -14,8 +14,6 @@ pub use inspect::inspect_image_records;
 
 use std::io::Write;
 
-use rpod_runtime_core::Error;
-use rpod_runtime_core::events::{Event, EventStatus, EventType};
 use rpod_runtime_core::runtime::Runtime;
 use rpod_runtime_core::storage::Storage;
 
@@ -101,46 +99,9 @@ pub(crate) fn size_text(n: u64) -> String {
     }
 }
 
-/// Splits a stored name into repository and tag (`<none>` when it has
-/// only a digest).
-pub(crate) fn split_name(name: &str) -> (String, String) {
-    if let Some((repo, _)) = name.split_once('@') {
-        return (repo.to_string(), "<none>".to_string());
-    }
-    let slash = name.rfind('/').map_or(0, |i| i + 1);
-    match name[slash..].rfind(':') {
-        Some(i) => (
-            name[..slash + i].to_string(),
-            name[slash + i + 1..].to_string(),
-        ),
-        None => (name.to_string(), "latest".to_string()),
-    }
-}
+pub(crate) use rpod_runtime_core::image::split_name;
 
-/// True when `e` says the image does not exist (`...: image not known`).
-pub(crate) fn is_image_unknown(e: &Error) -> bool {
-    let s = e.to_string();
-    s.ends_with("image not known") || s.ends_with("layer not known")
-}
-
-/// True when `e` says the image is used by a container.
-pub(crate) fn is_image_in_use(e: &Error) -> bool {
-    e.to_string().contains("image is in use by a container")
-}
-
-/// True when the reference names the image by its ID (or an ID prefix).
-pub(crate) fn refers_by_id(reference: &str, id: &str) -> bool {
-    let r = reference.strip_prefix("sha256:").unwrap_or(reference);
-    !r.is_empty() && r.bytes().all(|b| b.is_ascii_hexdigit()) && id.starts_with(r)
-}
-
-/// Records an image event.
-pub(crate) fn emit(rt: &Runtime, status: EventStatus, id: &str, name: &str) {
-    let mut e = Event::new(EventType::Image, status);
-    e.id = id.to_string();
-    e.name = name.to_string();
-    rt.emit(e);
-}
+pub(crate) use rpod_runtime_core::image::is_image_unknown;
 
 /// Prints `Error: <e>` to standard error (for all failures but the last
 /// of a multi-object command, as Podman does).
@@ -162,34 +123,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_split_into_repository_and_tag() {
-        assert_eq!(
-            split_name("localhost/x:latest"),
-            ("localhost/x".into(), "latest".into())
-        );
-        assert_eq!(
-            split_name("localhost:5000/a/b:v1"),
-            ("localhost:5000/a/b".into(), "v1".into())
-        );
-        assert_eq!(
-            split_name("quay.io/a@sha256:abc"),
-            ("quay.io/a".into(), "<none>".into())
-        );
-    }
-
-    #[test]
     fn sizes_have_a_space_before_the_unit() {
         assert_eq!(size_text(1997911), "2 MB");
         assert_eq!(size_text(4096), "4.1 kB");
         assert_eq!(size_text(12), "12 B");
-    }
-
-    #[test]
-    fn id_references() {
-        let id = "404cfa933f9359daa1b471d31cd26a88113ed15e585a9adda6bf59bffd4b8225";
-        assert!(refers_by_id("404cfa", id));
-        assert!(refers_by_id(&format!("sha256:{id}"), id));
-        assert!(!refers_by_id("busybox", id));
-        assert!(!refers_by_id("405", id));
     }
 }

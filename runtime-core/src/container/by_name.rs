@@ -1,0 +1,147 @@
+//! Verbs front ends address by name, with their multi-container rules:
+//! `rm` (looked up, then removed together) and `container cleanup`
+//! (conmon's exit command).
+
+use super::{Container, RemoveOptions};
+use crate::error::{Error, Result};
+use crate::runtime::Runtime;
+
+/// Options of `rm`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ContainerRmOptions {
+    /// Every container (`-a`; no names then).
+    pub all: bool,
+    /// Stop running containers first (`-f`); also skips missing ones.
+    pub force: bool,
+    /// Skip missing containers (`-i`).
+    pub ignore: bool,
+    /// Remove anonymous volumes too (`-v`).
+    pub volumes: bool,
+    /// Seconds to wait for a stop (`-t`).
+    pub timeout: Option<u32>,
+}
+
+/// The outcome of `rm` for one container.
+#[derive(Debug)]
+pub struct RmReport {
+    /// The full ID, or the name given when the lookup failed.
+    pub id: String,
+    /// Why it was not removed.
+    pub err: Option<Error>,
+}
+
+/// Options of `container cleanup`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CleanupOptions {
+    /// Clean up this exec session instead of the container.
+    pub exec: Option<String>,
+    /// Remove the container afterwards (`--rm`; not with `exec`).
+    pub remove: bool,
+}
+
+impl Runtime {
+    /// Removes the containers `names` name (every one with `all`), all
+    /// found ones in one batch ([`Container::remove_many`]); reports come
+    /// in the order of the names. With `force` or `ignore`, missing
+    /// containers, and ones removed by someone else meanwhile, are left
+    /// out of the reports.
+    pub fn remove_containers(
+        &self,
+        names: &[String],
+        opts: &ContainerRmOptions,
+    ) -> Result<Vec<RmReport>> {
+        let skip_missing = opts.force || opts.ignore;
+        let mut found: Vec<Container> = Vec::new();
+        // Per target: the index into `found`, or the failed lookup.
+        let mut outcomes: Vec<std::result::Result<usize, RmReport>> = Vec::new();
+        let targets: Vec<(String, Result<Container>)> = if opts.all {
+            self.containers()?
+                .into_iter()
+                .map(|c| (String::new(), Ok(c)))
+                .collect()
+        } else {
+            names
+                .iter()
+                .map(|n| (n.clone(), self.lookup_container(n)))
+                .collect()
+        };
+        for (name, target) in targets {
+            match target {
+                Ok(c) => {
+                    outcomes.push(Ok(found.len()));
+                    found.push(c);
+                }
+                Err(e) if skip_missing && e.is(&Error::NoSuchCtr) => {}
+                Err(e) => outcomes.push(Err(RmReport {
+                    id: name,
+                    err: Some(e),
+                })),
+            }
+        }
+        let remove = RemoveOptions {
+            force: opts.force,
+            volumes: opts.volumes,
+            timeout: opts.timeout,
+        };
+        let mut results: Vec<Option<Result<()>>> = Container::remove_many(&mut found, remove)
+            .into_iter()
+            .map(Some)
+            .collect();
+        let mut reports = Vec::with_capacity(outcomes.len());
+        for outcome in outcomes {
+            let i = match outcome {
+                Ok(i) => i,
+                Err(report) => {
+                    reports.push(report);
+                    continue;
+                }
+            };
+            let id = found[i].id().to_string();
+            match results[i].take().unwrap_or(Ok(())) {
+                Ok(()) => reports.push(RmReport { id, err: None }),
+                // Removed by someone else since it was looked up.
+                Err(e) if skip_missing && e.is(&Error::CtrRemoved) => {}
+                Err(e) => reports.push(RmReport { id, err: Some(e) }),
+            }
+        }
+        Ok(reports)
+    }
+
+    /// conmon's exit command for the container `name`: cleans it up (or
+    /// one exec session) and, with `remove`, removes it. Returns the
+    /// container's ID when the container itself was cleaned up, `None`
+    /// when it was already gone or only an exec session was cleaned.
+    pub fn cleanup_container(&self, name: &str, opts: &CleanupOptions) -> Result<Option<String>> {
+        let mut c = match self.lookup_container(name) {
+            Ok(c) => c,
+            // Already removed (e.g. by `run --rm`): nothing to do.
+            Err(e) if e.is(&Error::NoSuchCtr) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let cleaned = match &opts.exec {
+            Some(session) => c.cleanup_exec(session),
+            None => c.cleanup(),
+        };
+        match cleaned {
+            Ok(()) => {}
+            Err(e) if e.is(&Error::CtrRemoved) => return Ok(None),
+            Err(e) => return Err(e),
+        }
+        if opts.exec.is_some() {
+            return Ok(None);
+        }
+        if opts.remove {
+            let remove = RemoveOptions {
+                force: true,
+                volumes: true,
+                timeout: Some(0),
+            };
+            match c.remove(remove) {
+                Ok(()) => {}
+                Err(e) if e.is(&Error::CtrRemoved) || e.is(&Error::NoSuchCtr) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(Some(c.id().to_string()))
+    }
+}

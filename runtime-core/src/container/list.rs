@@ -1,0 +1,187 @@
+//! `ps`: which containers a listing shows. Filters of one key are
+//! alternatives, filters of different keys must all pass (Podman's rule).
+
+use super::{Container, ContainerRecord, ContainerStatus};
+use crate::error::{Error, Result};
+use crate::image::LabelFilter;
+use crate::runtime::Runtime;
+
+/// The statuses a `status=` filter accepts.
+const STATUSES: [&str; 10] = [
+    "created",
+    "configured",
+    "initialized",
+    "exited",
+    "paused",
+    "running",
+    "stopped",
+    "stopping",
+    "removing",
+    "unknown",
+];
+
+/// One container filter (`key=value`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContainerFilter {
+    /// `id=PREFIX`.
+    Id(String),
+    /// `name=PART`: the name contains it.
+    Name(String),
+    /// `status=STATUS`.
+    Status(String),
+    /// `label=KEY[=VALUE]`.
+    Label(LabelFilter),
+    /// `exited=CODE`: exited with that code (a value that is no number
+    /// matches nothing).
+    Exited(Option<i32>),
+    /// `ancestor=PART`: made from an image whose name contains it.
+    Ancestor(String),
+}
+
+impl ContainerFilter {
+    /// Parses `key=value` (key case-insensitive), with Podman's messages.
+    pub fn parse(spec: &str) -> Result<ContainerFilter> {
+        let (k, v) = spec
+            .split_once('=')
+            .ok_or_else(|| Error::msg(format!("invalid filter {spec:?}")))?;
+        let value = v.to_string();
+        Ok(match k.to_ascii_lowercase().as_str() {
+            "id" => ContainerFilter::Id(value),
+            "name" => ContainerFilter::Name(value),
+            "status" if STATUSES.contains(&v) => ContainerFilter::Status(value),
+            "status" => return Err(Error::msg(format!("{v} is not a valid status"))),
+            "label" => ContainerFilter::Label(LabelFilter::parse(v, false)),
+            "exited" => ContainerFilter::Exited(v.parse().ok()),
+            "ancestor" => ContainerFilter::Ancestor(value),
+            other => return Err(Error::msg(format!("{other} is an invalid filter"))),
+        })
+    }
+
+    /// The filter's key: filters of one key are alternatives.
+    pub fn key(&self) -> &'static str {
+        match self {
+            ContainerFilter::Id(_) => "id",
+            ContainerFilter::Name(_) => "name",
+            ContainerFilter::Status(_) => "status",
+            ContainerFilter::Label(_) => "label",
+            ContainerFilter::Exited(_) => "exited",
+            ContainerFilter::Ancestor(_) => "ancestor",
+        }
+    }
+
+    /// True when the container passes this filter.
+    pub fn matches(&self, rec: &ContainerRecord) -> bool {
+        let (cfg, st) = (&rec.config, &rec.state);
+        match self {
+            ContainerFilter::Id(p) => cfg.id.starts_with(p.as_str()),
+            ContainerFilter::Name(p) => cfg.name.contains(p.as_str()),
+            ContainerFilter::Status(s) => {
+                st.state.as_str() == s
+                    || (s == "configured" && st.state == ContainerStatus::Configured)
+            }
+            ContainerFilter::Label(f) => f.passes(&cfg.labels),
+            ContainerFilter::Exited(code) => st.exited && *code == Some(st.exit_code),
+            ContainerFilter::Ancestor(p) => {
+                !cfg.rootfs_image_name.is_empty() && cfg.rootfs_image_name.contains(p.as_str())
+            }
+        }
+    }
+}
+
+/// True when `rec` passes `filters`: for each key, at least one filter.
+pub fn passes_filters(rec: &ContainerRecord, filters: &[ContainerFilter]) -> bool {
+    filters.iter().all(|f| {
+        filters
+            .iter()
+            .filter(|g| g.key() == f.key())
+            .any(|g| g.matches(rec))
+    })
+}
+
+/// Options of `ps`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContainerListOptions {
+    /// Every container, not only running ones (also implied by `last`,
+    /// `latest` and any filter).
+    pub all: bool,
+    /// Only the newest this many.
+    pub last: Option<usize>,
+    /// Only the newest one.
+    pub latest: bool,
+    /// Filters every container shown passes.
+    pub filters: Vec<ContainerFilter>,
+}
+
+impl Runtime {
+    /// The containers `opts` selects, newest first, as listing handles
+    /// ([`Runtime::containers_for_listing`]); those that should be running
+    /// are synced first, so exits no cleanup recorded yet show.
+    pub fn list_containers(&self, opts: &ContainerListOptions) -> Result<Vec<Container>> {
+        let mut ctrs = self.containers_for_listing()?;
+        for c in ctrs.iter_mut() {
+            if matches!(
+                c.state().state,
+                ContainerStatus::Running | ContainerStatus::Paused | ContainerStatus::Stopping
+            ) && let Err(e) = c.refresh_state()
+            {
+                tracing::debug!("syncing container {} for a listing: {e}", c.id());
+            }
+        }
+        let all = opts.all || opts.last.is_some() || opts.latest || !opts.filters.is_empty();
+        let mut list: Vec<Container> = ctrs
+            .into_iter()
+            .filter(|c| all || c.state().state == ContainerStatus::Running)
+            .filter(|c| passes_filters(c.record(), &opts.filters))
+            .collect();
+        list.sort_by_key(|c| std::cmp::Reverse(c.config().created_time));
+        if opts.latest {
+            list.truncate(1);
+        } else if let Some(n) = opts.last {
+            list.truncate(n);
+        }
+        Ok(list)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::container::ContainerConfig;
+
+    fn record(name: &str, status: ContainerStatus, code: i32) -> ContainerRecord {
+        let mut rec = ContainerRecord::new(ContainerConfig::new(format!("{name}-id"), name, 1));
+        rec.state.state = status;
+        rec.state.exited = status == ContainerStatus::Exited;
+        rec.state.exit_code = code;
+        rec.config.labels.insert("tier".into(), "web".into());
+        rec
+    }
+
+    fn parse(specs: &[&str]) -> Vec<ContainerFilter> {
+        specs
+            .iter()
+            .map(|s| ContainerFilter::parse(s).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn one_key_is_any_of_several_keys_are_all_of() {
+        let web = record("web", ContainerStatus::Running, 0);
+        let db = record("db", ContainerStatus::Exited, 3);
+        let names = parse(&["name=web", "name=db"]);
+        assert!(passes_filters(&web, &names) && passes_filters(&db, &names));
+        let both = parse(&["name=web", "status=exited"]);
+        assert!(!passes_filters(&web, &both) && !passes_filters(&db, &both));
+        assert!(passes_filters(&db, &parse(&["exited=3", "label=tier=web"])));
+        assert!(!passes_filters(&db, &parse(&["exited=x"])));
+        assert!(passes_filters(&web, &parse(&["ID=web"])));
+    }
+
+    #[test]
+    fn bad_filters_say_why() {
+        let msg = |s: &str| ContainerFilter::parse(s).unwrap_err().to_string();
+        assert_eq!(msg("nokey"), "invalid filter \"nokey\"");
+        assert_eq!(msg("colour=red"), "colour is an invalid filter");
+        assert_eq!(msg("status=sleepy"), "sleepy is not a valid status");
+    }
+}

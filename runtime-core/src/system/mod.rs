@@ -1,0 +1,10 @@
+//! Engine-wide reports and clean-ups: `system df` ([`DfReport`]) and the
+//! prunes of containers, volumes and the whole system, and `system reset`.
+
+mod df;
+mod prune;
+mod reset;
+
+pub use df::{DfItem, DfReport, DfSummary, dir_size};
+pub use prune::{SystemPruneOptions, SystemPruneReport};
+pub use reset::{ResetOptions, safe_to_delete};
