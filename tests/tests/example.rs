@@ -56,8 +56,7 @@ fn the_compose_engine_example_runs_a_container() {
     );
     // The example's own event logger saw the container's life, in order.
     assert_eq!(
-        lines[4],
-        "events: create init start exec_died stop remove",
+        lines[4], "events: create init start exec_died stop remove",
         "{stdout}"
     );
     assert_eq!(lines[5], "removed");
