@@ -258,9 +258,39 @@ enum Found {
     Empty,
     /// An rpod database at this schema version.
     Version(i64),
+    /// rpod's application ID, but no schema version row.
+    NoVersionRow,
+    /// Another program's application ID.
+    ForeignId(i32),
+    /// No application ID, but tables: another program's database.
+    ForeignTables,
+}
+
+impl Found {
+    /// The verdict as an error, for everything but a usable database.
+    fn refusal(self) -> DbResult<()> {
+        match self {
+            Found::Empty => Ok(()),
+            Found::Version(v) => refuse_version(v),
+            Found::NoVersionRow => Err(Error::msg("the schema version row is missing").into()),
+            Found::ForeignId(id) => Err(Error::msg(format!(
+                "not an rpod state database (application ID {id:#010x})"
+            ))
+            .into()),
+            Found::ForeignTables => Err(Error::msg(
+                "not an rpod state database (it holds tables of another program)",
+            )
+            .into()),
+        }
+    }
 }
 
 /// Reads the application ID and schema version without writing anything.
+///
+/// Its reads are several statements: run it inside a transaction, so that
+/// they all see one snapshot. Outside one, each statement takes its own, and
+/// another opener that creates the schema between the header read and the
+/// table count makes a new file look like another program's.
 fn check(conn: &Connection) -> DbResult<Found> {
     let app_id: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
     if app_id == APPLICATION_ID {
@@ -269,23 +299,25 @@ fn check(conn: &Connection) -> DbResult<Found> {
                 r.get(0)
             })
             .optional()?;
-        return match v {
-            Some(v) => Ok(Found::Version(v)),
-            None => Err(Error::msg("the schema version row is missing").into()),
-        };
+        return Ok(v.map_or(Found::NoVersionRow, Found::Version));
     }
     if app_id != 0 {
-        return Err(Error::msg(format!(
-            "not an rpod state database (application ID {app_id:#010x})"
-        ))
-        .into());
+        return Ok(Found::ForeignId(app_id));
     }
     let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
-    if tables == 0 {
-        Ok(Found::Empty)
+    Ok(if tables == 0 {
+        Found::Empty
     } else {
-        Err(Error::msg("not an rpod state database (it holds tables of another program)").into())
-    }
+        Found::ForeignTables
+    })
+}
+
+/// [`check`] in a read transaction of its own.
+fn check_snapshot(conn: &mut Connection) -> DbResult<Found> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+    let found = check(&tx)?;
+    tx.commit()?;
+    Ok(found)
 }
 
 fn refuse_version(v: i64) -> DbResult<()> {
@@ -304,17 +336,23 @@ fn refuse_version(v: i64) -> DbResult<()> {
 /// Makes sure the database holds the current schema: creates it in an empty
 /// file, migrates an older one forward, refuses a newer or foreign one.
 ///
-/// The fast path (schema current) only reads.
+/// The fast path (schema current) only reads. Safe when several processes
+/// open one new file at once: exactly one creates the schema, in one
+/// exclusive transaction, and the others use it. Only a verdict reached
+/// under the exclusive lock refuses a file, so a file is never judged while
+/// another opener is halfway through making it.
 pub(crate) fn ensure(conn: &mut Connection) -> DbResult<()> {
-    match check(conn)? {
+    match check_snapshot(conn)? {
         Found::Version(SCHEMA_VERSION) => return Ok(()),
         Found::Version(v) => refuse_version(v)?,
-        Found::Empty => {}
+        // Empty, or looking foreign: look again under the exclusive lock.
+        _ => {}
     }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
     // Another process may have created or migrated it meanwhile: look again
-    // under the exclusive lock.
-    match check(&tx)? {
+    // under the exclusive lock, where no writer is halfway through.
+    let found = check(&tx)?;
+    match found {
         Found::Empty => {
             tx.execute_batch(SCHEMA_V1)?;
             tx.execute_batch(LISTING_V2)?;
@@ -328,32 +366,40 @@ pub(crate) fn ensure(conn: &mut Connection) -> DbResult<()> {
         Found::Version(SCHEMA_VERSION) => {}
         Found::Version(v) => {
             refuse_version(v)?;
-            for m in MIGRATIONS.iter().filter(|m| m.from >= v) {
-                (m.run)(&tx).map_err(|e| {
-                    let cause = match e {
-                        DbError::Core(c) => c,
-                        DbError::Sqlite(s) => Error::msg(s.to_string()),
-                        DbError::Json(j) => Error::Json(j),
-                    };
-                    DbError::Core(cause.context(format!(
-                        "migrating from schema version {} to {}",
-                        m.from,
-                        m.from + 1
-                    )))
-                })?;
-                tracing::info!(
-                    "migrated state database from schema version {} to {}",
-                    m.from,
-                    m.from + 1
-                );
-            }
-            tx.execute(
-                "UPDATE DBConfig SET SchemaVersion = ?1 WHERE ID = 1",
-                [SCHEMA_VERSION],
-            )?;
+            migrate(&tx, v)?;
         }
+        refused => refused.refusal()?,
     }
     tx.commit()?;
+    Ok(())
+}
+
+/// Runs every migration from version `v` on, then records the current
+/// version; inside the caller's exclusive transaction.
+fn migrate(tx: &Connection, v: i64) -> DbResult<()> {
+    for m in MIGRATIONS.iter().filter(|m| m.from >= v) {
+        (m.run)(tx).map_err(|e| {
+            let cause = match e {
+                DbError::Core(c) => c,
+                DbError::Sqlite(s) => Error::msg(s.to_string()),
+                DbError::Json(j) => Error::Json(j),
+            };
+            DbError::Core(cause.context(format!(
+                "migrating from schema version {} to {}",
+                m.from,
+                m.from + 1
+            )))
+        })?;
+        tracing::info!(
+            "migrated state database from schema version {} to {}",
+            m.from,
+            m.from + 1
+        );
+    }
+    tx.execute(
+        "UPDATE DBConfig SET SchemaVersion = ?1 WHERE ID = 1",
+        [SCHEMA_VERSION],
+    )?;
     Ok(())
 }
 

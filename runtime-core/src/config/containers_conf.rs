@@ -30,7 +30,10 @@ pub struct ContainersSection {
     pub default_capabilities: Vec<String>,
     /// Ulimits every container gets, as `name=soft[:hard]`.
     pub default_ulimits: Vec<String>,
-    /// The seccomp profile (JSON file).
+    /// The seccomp profile: a JSON file in containers-common's format, which
+    /// must exist and be valid, or `unconfined` for none. Empty means the
+    /// default, `/usr/share/containers/seccomp.json`; when that file is not
+    /// installed, rpod's built-in copy of it is used.
     pub seccomp_profile: String,
     /// Log driver (`k8s-file`, `journald`, `none`).
     pub log_driver: String,

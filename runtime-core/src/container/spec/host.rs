@@ -1,5 +1,8 @@
 //! What the host decides about a spec (grantable capabilities, cgroup
-//! version, architecture, kernel version), read once so tests can pin it.
+//! version, architecture, kernel version, where the default seccomp profile
+//! lives), read once so tests can pin it.
+
+use std::path::PathBuf;
 
 use caps::Capability;
 
@@ -16,6 +19,8 @@ pub(crate) struct Host {
     pub arch: &'static str,
     /// Kernel (major, minor).
     pub kernel: (u32, u32),
+    /// containers-common's default seccomp profile (which may be absent).
+    pub seccomp_default: PathBuf,
 }
 
 impl Host {
@@ -33,6 +38,7 @@ impl Host {
             cgroup2,
             arch: seccomp::native_arch(),
             kernel,
+            seccomp_default: PathBuf::from(seccomp::DEFAULT_PROFILE_PATH),
         }
     }
 }

@@ -115,15 +115,12 @@ pub(crate) fn generate_for_host(opts: &SpecOptions, config: &Config, host: &Host
     // Podman writes `readonly` only when it is set.
     root.set_readonly(opts.read_only.then_some(true));
 
-    let seccomp = if opts.privileged {
-        None
-    } else {
-        seccomp::load(
-            std::path::Path::new(&config.conf.containers.seccomp_profile),
-            &proc.bounding,
-            host,
-        )?
-    };
+    let seccomp = seccomp::for_container(
+        opts.privileged,
+        &config.conf.containers.seccomp_profile,
+        &proc.bounding,
+        host,
+    )?;
     let linux = linux::build(opts, config, host, seccomp)?;
 
     SpecBuilder::default()

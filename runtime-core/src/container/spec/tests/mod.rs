@@ -12,18 +12,23 @@ use serde_json::{Value, json};
 
 use super::*;
 
-/// A config that reads no file from the machine.
+/// A config that reads no file from the machine; it names no seccomp
+/// profile, so containers get the default one.
 pub(crate) fn test_config() -> Config {
-    Config::load(&crate::config::ConfigEnv::isolated(None, None)).unwrap()
+    let mut c = Config::load(&crate::config::ConfigEnv::isolated(None, None)).unwrap();
+    c.conf.containers.seccomp_profile = String::new();
+    c
 }
 
-/// A cgroup v1 x86_64 host that can grant all 41 capabilities.
+/// A cgroup v1 x86_64 host that can grant all 41 capabilities and has no
+/// seccomp profile installed (containers get the built-in default).
 pub(crate) fn test_host() -> Host {
     Host {
         grantable: capabilities::sorted(caps::all()),
         cgroup2: false,
         arch: "amd64",
         kernel: (6, 1),
+        seccomp_default: PathBuf::from("/nonexistent/containers/seccomp.json"),
     }
 }
 
@@ -102,7 +107,7 @@ fn spec_matches_podmans_shape_for_network_none() {
     let d = tempfile::tempdir().unwrap();
     let opts = test_opts(d.path());
     let mut config = test_config();
-    config.conf.containers.seccomp_profile = "/nonexistent/seccomp.json".into();
+    config.conf.containers.seccomp_profile = "unconfined".into();
     let s = generated(&opts, &config, &test_host());
 
     let keys: Vec<&String> = s.as_object().unwrap().keys().collect();
@@ -229,7 +234,7 @@ fn spec_matches_podmans_shape_for_network_none() {
         json!([{"allow": false, "access": "rwm"}])
     );
     assert_eq!(l["sysctl"]["net.ipv4.ping_group_range"], "0 0");
-    assert!(l.get("seccomp").is_none(), "missing profile: no seccomp");
+    assert!(l.get("seccomp").is_none(), "unconfined: no seccomp");
 }
 
 #[test]

@@ -72,7 +72,7 @@ fn runc_runs_the_generated_spec() {
     opts.cgroups_disabled = true;
     opts.network = NetworkMode::Private;
     opts.command = vec!["true".into()];
-    // The default config points at the real profile from containers-common.
+    // The config names no profile: containers-common's if installed, else the built-in one.
     runc_runs(&opts, &test_config(), None);
 
     opts.user = "alice".into();

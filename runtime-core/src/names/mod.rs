@@ -2,9 +2,14 @@
 //!
 //! * IDs are 32 random bytes as 64 lowercase hex characters; the 12-character
 //!   short form is never all digits (it would be mistaken for a number).
-//! * Generated names are `adjective_surname` from rpod's own word lists.
+//! * Generated names are `adjective_surname` from rpod's own word lists
+//!   (`words.rs`), re-drawn while the name is taken.
 //! * Lookup of a user-supplied string goes exact ID, then exact name, then
 //!   unique ID prefix ([`resolve`]), with Podman's error texts.
+
+mod words;
+
+use words::{ADJECTIVES, SURNAMES};
 
 use crate::error::{Error, Result};
 
@@ -68,132 +73,6 @@ pub fn validate_name(name: &str) -> Result<()> {
     }
 }
 
-const ADJECTIVES: &[&str] = &[
-    "agile", "amber", "ample", "ardent", "azure", "balmy", "bold", "brave", "breezy", "bright",
-    "brisk", "calm", "candid", "careful", "cheerful", "civil", "clever", "cosmic", "cozy", "crisp",
-    "curious", "daring", "deft", "devoted", "diligent", "dreamy", "eager", "earnest", "elated",
-    "eloquent", "epic", "fair", "fearless", "festive", "fervent", "fond", "frank", "friendly",
-    "gallant", "gentle", "gifted", "glad", "golden", "graceful", "grand", "happy", "hardy",
-    "hearty", "honest", "humble", "jolly", "jovial", "keen", "kind", "lively", "loyal", "lucid",
-    "lucky", "mellow", "merry", "mighty", "modest", "nimble", "noble", "patient", "peaceful",
-    "plucky", "polite", "proud", "quick", "quiet", "radiant", "rapid", "ready", "resolute",
-    "robust", "serene", "sharp", "shiny", "sincere", "smart", "snappy", "sober", "solid", "spry",
-    "stable", "steady", "stoic", "sturdy", "sunny", "swift", "tender", "thrifty", "tidy",
-    "tranquil", "trusty", "upbeat", "valiant", "vivid", "warm", "wise", "witty", "zealous",
-    "zesty",
-];
-
-const SURNAMES: &[&str] = &[
-    "abel",
-    "agnesi",
-    "ampere",
-    "archimedes",
-    "avogadro",
-    "babbage",
-    "banach",
-    "bardeen",
-    "bernoulli",
-    "bessel",
-    "bohr",
-    "boltzmann",
-    "boole",
-    "born",
-    "bose",
-    "brahe",
-    "cantor",
-    "cauchy",
-    "cavendish",
-    "chandrasekhar",
-    "chebyshev",
-    "clausius",
-    "copernicus",
-    "coulomb",
-    "curie",
-    "dalton",
-    "darwin",
-    "dedekind",
-    "descartes",
-    "dijkstra",
-    "dirac",
-    "doppler",
-    "einstein",
-    "euclid",
-    "euler",
-    "faraday",
-    "fermat",
-    "fermi",
-    "feynman",
-    "fibonacci",
-    "fourier",
-    "franklin",
-    "fresnel",
-    "galileo",
-    "galois",
-    "gauss",
-    "germain",
-    "gibbs",
-    "godel",
-    "goodall",
-    "hamilton",
-    "hawking",
-    "heisenberg",
-    "helmholtz",
-    "hertz",
-    "hilbert",
-    "hopper",
-    "hubble",
-    "huygens",
-    "hypatia",
-    "jacobi",
-    "joule",
-    "kelvin",
-    "kepler",
-    "kirchhoff",
-    "knuth",
-    "kolmogorov",
-    "kovalevskaya",
-    "lagrange",
-    "lamarr",
-    "laplace",
-    "lavoisier",
-    "leavitt",
-    "legendre",
-    "leibniz",
-    "lorentz",
-    "lovelace",
-    "maxwell",
-    "meitner",
-    "mendel",
-    "mendeleev",
-    "minkowski",
-    "mirzakhani",
-    "newton",
-    "nightingale",
-    "noether",
-    "ohm",
-    "pascal",
-    "pasteur",
-    "pauli",
-    "planck",
-    "poincare",
-    "ramanujan",
-    "riemann",
-    "ritchie",
-    "rutherford",
-    "sagan",
-    "schrodinger",
-    "shannon",
-    "somerville",
-    "stokes",
-    "tesla",
-    "thompson",
-    "turing",
-    "volta",
-    "wiles",
-    "wu",
-    "yalow",
-];
-
 /// A random `adjective_surname` name (not checked for uniqueness).
 pub fn random_name() -> Result<String> {
     let a = ADJECTIVES[random_below(ADJECTIVES.len())?];
@@ -201,24 +80,40 @@ pub fn random_name() -> Result<String> {
     Ok(format!("{a}_{s}"))
 }
 
-/// Generates a name for which `taken` returns false, re-rolling as needed.
+/// Draws of a plain `adjective_surname` before [`generate_unique_name`]
+/// appends a number to each draw.
+pub const PLAIN_NAME_ATTEMPTS: u32 = 64;
+
+/// Draws [`generate_unique_name`] makes before it gives up.
+pub const MAX_NAME_ATTEMPTS: u32 = 10_000;
+
+/// How many distinct plain `adjective_surname` names there are.
+pub fn name_combinations() -> usize {
+    ADJECTIVES.len() * SURNAMES.len()
+}
+
+/// Generates a name for which `taken` returns false, re-drawing on every
+/// collision.
 ///
-/// `taken` must check both containers and pods (names are one namespace).
-/// After many collisions a random digit suffix is added, so the loop ends
-/// even when most combinations are used.
+/// `taken` must check both containers and pods (names are one namespace);
+/// its errors are returned as they are. After [`PLAIN_NAME_ATTEMPTS`]
+/// collisions each draw gets a random number appended, so a free name is
+/// found even when most combinations are used; after [`MAX_NAME_ATTEMPTS`]
+/// draws it is an error.
 pub fn generate_unique_name(mut taken: impl FnMut(&str) -> Result<bool>) -> Result<String> {
-    for attempt in 0..10_000u32 {
+    for attempt in 0..MAX_NAME_ATTEMPTS {
         let mut name = random_name()?;
-        if attempt >= 64 {
+        if attempt >= PLAIN_NAME_ATTEMPTS {
             name.push_str(&random_below(10_000)?.to_string());
         }
         if !taken(&name)? {
             return Ok(name);
         }
+        tracing::debug!("generated name {name} is taken, drawing another");
     }
-    Err(Error::msg(
-        "could not generate a unique name after 10000 attempts",
-    ))
+    Err(Error::msg(format!(
+        "could not generate a unique name after {MAX_NAME_ATTEMPTS} attempts"
+    )))
 }
 
 /// Which kind of object is being looked up, for error texts.
@@ -332,15 +227,81 @@ mod tests {
     }
 
     #[test]
-    fn unique_name_rerolls_until_free() {
-        let mut calls = 0;
-        let n = generate_unique_name(|_| {
-            calls += 1;
-            Ok(calls < 5)
+    fn there_are_more_names_than_podman_has() {
+        // Podman draws from about 108 adjectives and 237 surnames.
+        assert!(ADJECTIVES.len() >= 108, "{}", ADJECTIVES.len());
+        assert!(SURNAMES.len() >= 237, "{}", SURNAMES.len());
+        assert_eq!(name_combinations(), ADJECTIVES.len() * SURNAMES.len());
+        assert!(name_combinations() >= 25_600, "{}", name_combinations());
+    }
+
+    #[test]
+    fn words_are_unique_sorted_lowercase_and_make_valid_names() {
+        for list in [ADJECTIVES, SURNAMES] {
+            for pair in list.windows(2) {
+                assert!(pair[0] < pair[1], "not sorted or repeated: {pair:?}");
+            }
+            for w in list {
+                assert!(
+                    !w.is_empty() && w.bytes().all(|c| c.is_ascii_lowercase()),
+                    "{w:?}"
+                );
+            }
+        }
+        let both: Vec<&&str> = ADJECTIVES.iter().filter(|a| SURNAMES.contains(a)).collect();
+        assert!(both.is_empty(), "in both lists: {both:?}");
+        for (a, s) in ADJECTIVES.iter().zip(SURNAMES.iter().rev()) {
+            validate_name(&format!("{a}_{s}")).unwrap();
+        }
+    }
+
+    #[test]
+    fn random_names_spread_over_the_lists() {
+        let drawn: std::collections::BTreeSet<String> =
+            (0..2000).map(|_| random_name().unwrap()).collect();
+        // 2000 draws from 25,000+ names repeat a few at most.
+        assert!(drawn.len() > 1900, "{}", drawn.len());
+    }
+
+    #[test]
+    fn a_taken_name_is_drawn_again_until_a_free_one_comes() {
+        const TAKEN: usize = 100;
+        let mut offered: Vec<String> = Vec::new();
+        let name = generate_unique_name(|n| {
+            offered.push(n.to_string());
+            Ok(offered.len() <= TAKEN)
         })
         .unwrap();
-        assert_eq!(calls, 5);
-        assert!(n.contains('_'));
+        assert_eq!(offered.len(), TAKEN + 1, "one draw per collision");
+        assert_eq!(offered.last(), Some(&name));
+        let plain = PLAIN_NAME_ATTEMPTS as usize;
+        let ends_in_digit = |n: &String| n.bytes().last().is_some_and(|c| c.is_ascii_digit());
+        assert!(!offered[..plain].iter().any(ends_in_digit), "{offered:?}");
+        assert!(offered[plain..].iter().all(ends_in_digit), "{offered:?}");
+        for n in &offered {
+            validate_name(n).unwrap();
+            let (a, s) = n.split_once('_').unwrap();
+            assert!(ADJECTIVES.contains(&a), "{n}");
+            assert!(SURNAMES.contains(&s.trim_end_matches(|c: char| c.is_ascii_digit())));
+        }
+    }
+
+    #[test]
+    fn drawing_gives_up_after_the_bound_and_passes_lookup_errors_on() {
+        let mut calls = 0u32;
+        let e = generate_unique_name(|_| {
+            calls += 1;
+            Ok(true)
+        })
+        .unwrap_err();
+        assert_eq!(calls, MAX_NAME_ATTEMPTS);
+        assert_eq!(
+            e.to_string(),
+            "could not generate a unique name after 10000 attempts"
+        );
+
+        let e = generate_unique_name(|_| Err(Error::DbClosed)).unwrap_err();
+        assert!(e.is(&Error::DbClosed), "{e}");
     }
 
     #[test]

@@ -2,11 +2,10 @@
 //! action, `archMap` or `architectures`, syscall groups with
 //! `includes`/`excludes` on capabilities, architectures and minimum kernel)
 //! into the OCI `linux.seccomp` object for this host and this container.
+//! Which profile a container gets is the parent module's business.
 //!
 //! Capability conditions are checked against the container's *bounding*
 //! set, as containers/common does.
-
-use std::path::Path;
 
 use caps::Capability;
 use oci_spec::runtime::{
@@ -15,9 +14,8 @@ use oci_spec::runtime::{
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use super::Host;
-use super::oci_error;
-use crate::error::{Error, Result, ResultExt};
+use super::super::{Host, oci_error};
+use crate::error::{Error, Result};
 
 #[derive(Debug, Deserialize)]
 struct Profile {
@@ -178,15 +176,20 @@ fn rule(call: &Syscall, names: Vec<String>) -> Result<LinuxSyscall> {
         .iter()
         .flatten()
         .map(|a| {
-            LinuxSeccompArgBuilder::default()
+            let b = LinuxSeccompArgBuilder::default()
                 .index(a.index as usize)
-                .value(a.value)
-                .value_two(a.value_two)
-                .op(scmp::<oci_spec::runtime::LinuxSeccompOperator>(
-                    &a.op, "operator",
-                )?)
-                .build()
-                .map_err(oci_error)
+                .value(a.value);
+            // Podman leaves a zero `valueTwo` out of the spec.
+            let b = if a.value_two == 0 {
+                b
+            } else {
+                b.value_two(a.value_two)
+            };
+            b.op(scmp::<oci_spec::runtime::LinuxSeccompOperator>(
+                &a.op, "operator",
+            )?)
+            .build()
+            .map_err(oci_error)
         })
         .collect::<Result<Vec<_>>>()?;
     let mut b = LinuxSyscallBuilder::default().names(names).action(scmp::<
@@ -273,215 +276,14 @@ fn compile(profile: Profile, bounding: &[Capability], host: &Host) -> Result<Opt
     s.build().map(Some).map_err(oci_error)
 }
 
-/// Loads and compiles the profile at `path`. A missing file means no
-/// seccomp filter (with a warning), as an unconfined container.
-pub(crate) fn load(
-    path: &Path,
+/// Parses a profile's JSON text and compiles it; `None` when the profile is
+/// empty.
+pub(super) fn compile_text(
+    text: &str,
     bounding: &[Capability],
     host: &Host,
 ) -> Result<Option<LinuxSeccomp>> {
-    if path.as_os_str().is_empty() {
-        tracing::warn!("no seccomp profile configured: running without seccomp");
-        return Ok(None);
-    }
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            tracing::warn!(
-                "seccomp profile {} does not exist: running without seccomp",
-                path.display()
-            );
-            return Ok(None);
-        }
-        Err(e) => return Err(Error::io(path, e)),
-    };
-    let profile: Profile = serde_json::from_str(&text)
-        .with_context(|| format!("decoding seccomp profile {} failed", path.display()))?;
+    let profile: Profile = serde_json::from_str(text)
+        .map_err(|e| Error::msg(format!("decoding seccomp profile failed: {e}")))?;
     compile(profile, bounding, host)
-        .with_context(|| format!("loading seccomp profile {}", path.display()))
-}
-
-#[cfg(test)]
-pub(crate) mod tests {
-    use serde_json::{Value, json};
-
-    use super::super::tests::test_host;
-    use super::*;
-
-    /// A small profile in containers-common's format.
-    pub(crate) const SAMPLE_PROFILE: &str = r#"{
-        "defaultAction": "SCMP_ACT_ERRNO",
-        "defaultErrnoRet": 38,
-        "archMap": [
-            {"architecture": "SCMP_ARCH_X86_64", "subArchitectures": ["SCMP_ARCH_X86", "SCMP_ARCH_X32"]},
-            {"architecture": "SCMP_ARCH_AARCH64", "subArchitectures": ["SCMP_ARCH_ARM"]}
-        ],
-        "syscalls": [
-            {"names": ["kexec_load", "vmsplice"], "action": "SCMP_ACT_ERRNO", "args": [], "comment": "",
-             "includes": {}, "excludes": {}, "errnoRet": 1, "errno": "EPERM"},
-            {"names": ["read", "write", "exit_group"], "action": "SCMP_ACT_ALLOW", "args": [],
-             "includes": {}, "excludes": {}},
-            {"names": ["personality"], "action": "SCMP_ACT_ALLOW",
-             "args": [{"index": 0, "value": 8, "valueTwo": 0, "op": "SCMP_CMP_EQ"}],
-             "includes": {}, "excludes": {}},
-            {"names": ["arch_prctl"], "action": "SCMP_ACT_ALLOW", "args": [],
-             "includes": {"arches": ["amd64", "x32"]}, "excludes": {}},
-            {"names": ["set_tls"], "action": "SCMP_ACT_ALLOW", "args": [],
-             "includes": {"arches": ["arm", "arm64"]}, "excludes": {}},
-            {"names": ["chroot"], "action": "SCMP_ACT_ALLOW", "args": [],
-             "includes": {"caps": ["CAP_SYS_CHROOT"]}, "excludes": {}},
-            {"names": ["chroot"], "action": "SCMP_ACT_ERRNO", "args": [],
-             "includes": {}, "excludes": {"caps": ["CAP_SYS_CHROOT"]}, "errnoRet": 1},
-            {"names": ["bpf"], "action": "SCMP_ACT_ALLOW", "args": [],
-             "includes": {"caps": ["CAP_SYS_ADMIN"]}, "excludes": {}},
-            {"names": ["bpf"], "action": "SCMP_ACT_ERRNO", "args": [],
-             "includes": {}, "excludes": {"caps": ["CAP_SYS_ADMIN"]}, "errnoRet": 1},
-            {"names": ["socket"], "action": "SCMP_ACT_ALLOW", "args": null,
-             "includes": {"caps": ["CAP_AUDIT_WRITE"]}, "excludes": {}},
-            {"names": ["clone3"], "action": "SCMP_ACT_ALLOW", "args": [],
-             "includes": {"minKernel": "5.3"}, "excludes": {}}
-        ]
-    }"#;
-
-    fn compiled(bounding: &[&str], host: &Host) -> Value {
-        let b: Vec<Capability> = bounding.iter().map(|s| s.parse().unwrap()).collect();
-        let s = compile(serde_json::from_str(SAMPLE_PROFILE).unwrap(), &b, host)
-            .unwrap()
-            .unwrap();
-        serde_json::to_value(s).unwrap()
-    }
-
-    fn rule_names(v: &Value) -> Vec<String> {
-        v["syscalls"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| {
-                format!(
-                    "{}:{}",
-                    r["names"][0].as_str().unwrap(),
-                    r["action"].as_str().unwrap()
-                )
-            })
-            .collect()
-    }
-
-    #[test]
-    fn profile_compiles_for_the_host_and_caps() {
-        let host = test_host();
-        let v = compiled(&["CAP_SYS_CHROOT", "CAP_KILL"], &host);
-        assert_eq!(v["defaultAction"], "SCMP_ACT_ERRNO");
-        assert_eq!(v["defaultErrnoRet"], 38);
-        assert_eq!(
-            v["architectures"],
-            json!(["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"])
-        );
-        assert_eq!(
-            rule_names(&v),
-            [
-                "kexec_load:SCMP_ACT_ERRNO",
-                "read:SCMP_ACT_ALLOW",
-                "personality:SCMP_ACT_ALLOW",
-                "arch_prctl:SCMP_ACT_ALLOW",
-                "chroot:SCMP_ACT_ALLOW",
-                "bpf:SCMP_ACT_ERRNO",
-                "clone3:SCMP_ACT_ALLOW",
-            ]
-        );
-        let rules = v["syscalls"].as_array().unwrap();
-        assert_eq!(rules[0]["errnoRet"], 1);
-        assert!(rules[1].get("args").is_none() && rules[1].get("errnoRet").is_none());
-        assert_eq!(
-            rules[2]["args"],
-            json!([{"index": 0, "value": 8, "valueTwo": 0, "op": "SCMP_CMP_EQ"}])
-        );
-
-        // Other capabilities, another arch, an old kernel.
-        let host = Host {
-            arch: "arm64",
-            kernel: (4, 19),
-            ..test_host()
-        };
-        let v = compiled(&["CAP_SYS_ADMIN", "CAP_AUDIT_WRITE"], &host);
-        assert_eq!(
-            v["architectures"],
-            json!(["SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"])
-        );
-        assert_eq!(
-            rule_names(&v),
-            [
-                "kexec_load:SCMP_ACT_ERRNO",
-                "read:SCMP_ACT_ALLOW",
-                "personality:SCMP_ACT_ALLOW",
-                "set_tls:SCMP_ACT_ALLOW",
-                "chroot:SCMP_ACT_ERRNO",
-                "bpf:SCMP_ACT_ALLOW",
-                "socket:SCMP_ACT_ALLOW",
-            ]
-        );
-    }
-
-    #[test]
-    fn containers_common_profile_gives_podmans_22_rules() {
-        let path = Path::new("/usr/share/containers/seccomp.json");
-        if !path.exists() {
-            return;
-        }
-        let defaults: Vec<Capability> = crate::config::DEFAULT_CAPABILITIES
-            .iter()
-            .map(|c| format!("CAP_{c}").parse().unwrap())
-            .collect();
-        let v = load(path, &defaults, &test_host()).unwrap().unwrap();
-        let v = serde_json::to_value(v).unwrap();
-        let rules = v["syscalls"].as_array().unwrap();
-        assert_eq!(rules.len(), 22, "{}", rule_names(&v).join("\n"));
-        assert_eq!(v["defaultErrnoRet"], 38);
-        let personality = rules
-            .iter()
-            .filter(|r| r["names"][0] == "personality")
-            .count();
-        assert_eq!(personality, 5);
-    }
-
-    #[test]
-    fn missing_empty_and_bad_profiles() {
-        let host = test_host();
-        assert!(
-            load(Path::new("/nonexistent/x.json"), &[], &host)
-                .unwrap()
-                .is_none()
-        );
-        assert!(load(Path::new(""), &[], &host).unwrap().is_none());
-        let d = tempfile::tempdir().unwrap();
-        let p = d.path().join("p.json");
-        std::fs::write(&p, "{}").unwrap();
-        assert!(
-            load(&p, &[], &host).unwrap().is_none(),
-            "empty profile: disabled"
-        );
-        std::fs::write(&p, "{not json").unwrap();
-        let e = load(&p, &[], &host).unwrap_err();
-        assert!(e.to_string().contains("decoding seccomp profile"), "{e}");
-        std::fs::write(
-            &p,
-            r#"{"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_X86"],"archMap":[{"architecture":"SCMP_ARCH_X86_64"}]}"#,
-        )
-        .unwrap();
-        assert!(load(&p, &[], &host).is_err());
-        std::fs::write(&p, r#"{"defaultAction":"SCMP_ACT_MAYBE"}"#).unwrap();
-        let e = load(&p, &[], &host).unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("seccomp profile: unknown action \"SCMP_ACT_MAYBE\""),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn kernel_versions_parse() {
-        assert_eq!(parse_kernel_version("6.18.44-fc-v657"), Some((6, 18)));
-        assert_eq!(parse_kernel_version("5.3"), Some((5, 3)));
-        assert_eq!(parse_kernel_version("4"), Some((4, 0)));
-        assert_eq!(parse_kernel_version("x"), None);
-    }
 }
