@@ -122,11 +122,6 @@ pub fn layer_chain(store: &dyn Storage, top: &str) -> Result<Vec<(String, u64)>>
 }
 
 impl Runtime {
-    /// The image store, or the error naming the cargo feature that provides it.
-    pub fn image_store(&self) -> Result<&dyn Storage> {
-        self.storage_or_err()
-    }
-
     /// Every image with its parent, labels and container count.
     pub fn image_summaries(&self) -> Result<Vec<ImageSummary>> {
         image_summaries(self.storage_or_err()?)
