@@ -4,10 +4,28 @@
 
 use rpod_runtime_core::backend::BackendRegistry;
 
+/// Every backend this binary knows of, with the cargo feature that compiles
+/// it in: asking for one that was left out names the feature.
+const FEATURES: [(&str, &str, &str); 11] = [
+    ("database", "sqlite", "state-sqlite"),
+    ("database", "boltdb", "state-bolt"),
+    ("lock", "shm", "lock-shm"),
+    ("lock", "file", "lock-file"),
+    ("events", "file", "events"),
+    ("events", "journald", "events"),
+    ("events", "none", "events"),
+    ("OCI runtime", "conmon", "oci-conmon"),
+    ("storage", "overlay", "storage"),
+    ("storage", "vfs", "storage"),
+    ("network", "netavark", "network-netavark"),
+];
+
 /// The registry with every compiled-in backend.
 pub fn registry() -> BackendRegistry {
-    #[allow(unused_mut)]
     let mut r = BackendRegistry::new();
+    for (kind, name, feature) in FEATURES {
+        r.declare_feature(kind, name, feature);
+    }
     #[cfg(feature = "events")]
     rpod_events::register(&mut r);
     #[cfg(feature = "state-sqlite")]

@@ -80,21 +80,6 @@ pub type StorageCtor = Arc<dyn Fn(&BackendContext) -> Result<Box<dyn Storage>> +
 pub type NetworkCtor =
     Arc<dyn Fn(&BackendContext) -> Result<Box<dyn NetworkBackend>> + Send + Sync>;
 
-/// Backends rpod knows of, with the `rpod` cargo feature that compiles each in.
-const KNOWN: &[(&str, &str, &str)] = &[
-    ("database", "sqlite", "state-sqlite"),
-    ("database", "boltdb", "state-bolt"),
-    ("lock", "shm", "lock-shm"),
-    ("lock", "file", "lock-file"),
-    ("events", "file", "events"),
-    ("events", "journald", "events"),
-    ("events", "none", "events"),
-    ("OCI runtime", "conmon", "oci-conmon"),
-    ("storage", "overlay", "storage"),
-    ("storage", "vfs", "storage"),
-    ("network", "netavark", "network-netavark"),
-];
-
 /// Name → constructor for every trait.
 #[derive(Clone, Default)]
 pub struct BackendRegistry {
@@ -104,6 +89,11 @@ pub struct BackendRegistry {
     oci: BTreeMap<String, OciCtor>,
     storage: BTreeMap<String, StorageCtor>,
     network: BTreeMap<String, NetworkCtor>,
+    /// (kind, name, cargo feature) of backends the binary knows of but
+    /// may have left out.
+    features: Vec<(&'static str, String, &'static str)>,
+    /// The storage backend used when storage.conf names no driver.
+    default_storage: Option<String>,
 }
 
 impl fmt::Debug for BackendRegistry {
@@ -115,12 +105,20 @@ impl fmt::Debug for BackendRegistry {
             .field("oci", &self.oci.keys().collect::<Vec<_>>())
             .field("storage", &self.storage.keys().collect::<Vec<_>>())
             .field("network", &self.network.keys().collect::<Vec<_>>())
-            .finish()
+            .field("default_storage", &self.default_storage)
+            .finish_non_exhaustive()
     }
 }
 
-fn missing(kind: &'static str, name: &str, registered: Vec<&String>) -> Error {
-    if let Some((_, _, feature)) = KNOWN.iter().find(|(k, n, _)| *k == kind && *n == name) {
+/// The error for a backend that is not registered: the feature that
+/// provides it when the binary declared one, else the names it knows.
+fn missing(
+    features: &[(&'static str, String, &'static str)],
+    kind: &'static str,
+    name: &str,
+    registered: Vec<&String>,
+) -> Error {
+    if let Some((_, _, feature)) = features.iter().find(|(k, n, _)| *k == kind && n == name) {
         return Error::BackendNotCompiled {
             kind,
             name: name.to_string(),
@@ -129,10 +127,10 @@ fn missing(kind: &'static str, name: &str, registered: Vec<&String>) -> Error {
     }
     let mut known: Vec<String> = registered.into_iter().cloned().collect();
     known.extend(
-        KNOWN
+        features
             .iter()
             .filter(|(k, _, _)| *k == kind)
-            .map(|(_, n, _)| n.to_string()),
+            .map(|(_, n, _)| n.clone()),
     );
     known.sort();
     known.dedup();
@@ -160,7 +158,12 @@ macro_rules! registry_kind {
         pub fn $make(&self, name: &str, ctx: &BackendContext) -> Result<$out> {
             match self.$field.get(name) {
                 Some(ctor) => ctor(ctx),
-                None => Err(missing($kind, name, self.$field.keys().collect())),
+                None => Err(missing(
+                    &self.features,
+                    $kind,
+                    name,
+                    self.$field.keys().collect(),
+                )),
             }
         }
     };
@@ -182,6 +185,33 @@ impl BackendRegistry {
             }),
         );
         r
+    }
+
+    /// Records that the backend `name` of `kind` (`database`, `lock`,
+    /// `events`, `storage`, `network`, `OCI runtime`) comes with the
+    /// binary's cargo feature `feature`, so that asking for it when it was
+    /// left out is [`Error::BackendNotCompiled`] naming that feature.
+    pub fn declare_feature(
+        &mut self,
+        kind: &'static str,
+        name: &str,
+        feature: &'static str,
+    ) -> &mut Self {
+        self.features.push((kind, name.to_string(), feature));
+        self
+    }
+
+    /// Makes `name` the storage backend used when storage.conf names no
+    /// driver (a storage crate's `register` sets its own default).
+    pub fn set_default_storage(&mut self, name: &str) -> &mut Self {
+        self.default_storage = Some(name.to_string());
+        self
+    }
+
+    /// The storage backend used when storage.conf names no driver, if any
+    /// was set.
+    pub fn default_storage(&self) -> Option<&str> {
+        self.default_storage.as_deref()
     }
 
     registry_kind!(
@@ -245,7 +275,7 @@ impl BackendRegistry {
         if has {
             Ok(())
         } else {
-            Err(missing(kind, name, names))
+            Err(missing(&self.features, kind, name, names))
         }
     }
 
@@ -269,7 +299,12 @@ impl BackendRegistry {
     ) -> Result<Box<dyn OciRuntime>> {
         match self.oci.get(name) {
             Some(ctor) => ctor(ctx, target),
-            None => Err(missing("OCI runtime", name, self.oci.keys().collect())),
+            None => Err(missing(
+                &self.features,
+                "OCI runtime",
+                name,
+                self.oci.keys().collect(),
+            )),
         }
     }
 }
@@ -280,7 +315,9 @@ mod tests {
 
     #[test]
     fn missing_known_backend_names_the_feature() {
-        let r = BackendRegistry::new();
+        let mut r = BackendRegistry::new();
+        r.declare_feature("database", "sqlite", "state-sqlite")
+            .declare_feature("lock", "file", "lock-file");
         let e = r.state("sqlite", &BackendContext::default()).unwrap_err();
         assert_eq!(
             e.to_string(),
@@ -294,12 +331,25 @@ mod tests {
 
     #[test]
     fn unknown_backend_lists_the_known_ones() {
-        let r = BackendRegistry::new();
+        let mut r = BackendRegistry::new();
+        r.declare_feature("database", "sqlite", "state-sqlite")
+            .declare_feature("database", "boltdb", "state-bolt");
         let e = r.state("postgres", &BackendContext::default()).unwrap_err();
         assert_eq!(
             e.to_string(),
             "unknown database backend \"postgres\" (known: boltdb, memory, sqlite)"
         );
+    }
+
+    #[test]
+    fn without_declared_features_a_missing_backend_is_unknown() {
+        let r = BackendRegistry::new();
+        let e = r.state("sqlite", &BackendContext::default()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "unknown database backend \"sqlite\" (known: memory)"
+        );
+        assert_eq!(r.default_storage(), None);
     }
 
     #[test]

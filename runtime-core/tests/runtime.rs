@@ -96,6 +96,9 @@ impl Host {
 
     fn registry(&self) -> BackendRegistry {
         let mut r = BackendRegistry::new();
+        // As the rpod binary declares them: left-out backends name their feature.
+        r.declare_feature("lock", "shm", "lock-shm")
+            .declare_feature("events", "file", "events");
         let state = self.state.handle();
         r.register_state(
             "shared",

@@ -57,4 +57,5 @@ pub fn register(registry: &mut BackendRegistry) {
             Ok(Box::new(Store::open(&ctx.graph_root, &ctx.run_root, "vfs")?) as Box<dyn Storage>)
         }),
     );
+    registry.set_default_storage("overlay");
 }

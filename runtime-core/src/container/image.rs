@@ -52,11 +52,20 @@ fn signal_number(s: &str) -> Option<u32> {
 
 impl Runtime {
     pub(crate) fn storage_or_err(&self) -> Result<&dyn Storage> {
-        self.storage()?.ok_or_else(|| Error::BackendNotCompiled {
-            kind: "storage",
-            name: "overlay".into(),
-            feature: "storage",
-        })
+        if let Some(storage) = self.storage()? {
+            return Ok(storage);
+        }
+        // Say why there is none: the registry names the missing backend and
+        // the feature that provides it; else the runtime was built storeless.
+        let registry = self.registry();
+        let configured = &self.paths()?.storage_driver;
+        let driver = if configured.is_empty() {
+            registry.default_storage().unwrap_or_default()
+        } else {
+            configured.as_str()
+        };
+        registry.check("storage", driver)?;
+        Err(Error::NotSupported.context("this runtime was built without image storage"))
     }
 
     /// Resolves the image, merges its config into `opts` (CLI values win),

@@ -248,11 +248,14 @@ impl RuntimeBuilder {
         }
 
         let storage = if !self.no_store {
-            let driver = non_empty_or(&paths.storage_driver, "overlay");
-            if self.registry.has_storage(&driver) {
-                Some(self.registry.storage(&driver, &ctx)?)
+            let driver = if paths.storage_driver.is_empty() {
+                self.registry.default_storage().map(str::to_string)
             } else {
-                None
+                Some(paths.storage_driver.clone())
+            };
+            match driver {
+                Some(d) if self.registry.has_storage(&d) => Some(self.registry.storage(&d, &ctx)?),
+                _ => None,
             }
         } else {
             None

@@ -116,15 +116,7 @@ impl Runtime {
                     s.images().map_or(0, |i| i.len()),
                 )
             }
-            None => (
-                if paths.storage_driver.is_empty() {
-                    "overlay".to_string()
-                } else {
-                    paths.storage_driver.clone()
-                },
-                json!({}),
-                0,
-            ),
+            None => (paths.storage_driver.clone(), json!({}), 0),
         };
         let (allocated, used) = fs_usage(&paths.graph_root);
         Ok(json!({

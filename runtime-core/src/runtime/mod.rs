@@ -176,6 +176,11 @@ impl Runtime {
         Ok(&self.inner.oci_runtimes)
     }
 
+    /// The backend registry the runtime was built from.
+    pub(crate) fn registry(&self) -> &BackendRegistry {
+        &self.inner.registry
+    }
+
     /// The storage backend, unless built with `no_store` or none is compiled in.
     pub fn storage(&self) -> Result<Option<&dyn Storage>> {
         self.check_valid()?;
