@@ -19,6 +19,7 @@ use std::sync::{Arc, Mutex};
 
 use rpod_runtime_core::backend::BackendRegistry;
 use rpod_runtime_core::config::{Config, ConfigEnv};
+use rpod_runtime_core::container::spec::ContainerSettings;
 use rpod_runtime_core::container::{CreateOptions, ExecConfig, RemoveOptions};
 use rpod_runtime_core::events::{Event, Eventer, ReadControl, ReadOptions};
 use rpod_runtime_core::oci::AttachIo;
@@ -126,7 +127,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut ctr = rt.create_container(CreateOptions {
         name: "composed".into(),
         image: "localhost/composed:latest".into(),
-        command: vec!["sleep".into(), "1000".into()],
+        settings: ContainerSettings {
+            command: vec!["sleep".into(), "1000".into()],
+            ..Default::default()
+        },
         ..Default::default()
     })?;
     ctr.start()?;

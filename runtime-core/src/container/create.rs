@@ -6,7 +6,7 @@ use std::os::unix::fs::DirBuilderExt;
 use std::path::PathBuf;
 
 use super::image::ImageSetup;
-use super::spec::{self, BindMount, CapName, NetworkMode, SpecOptions};
+use super::spec::{self, ContainerSettings, NetworkMode, SpecOptions};
 use super::{Container, ContainerConfig, ContainerRecord, ContainerState};
 use crate::error::{Error, IoResultExt, Result, ResultExt};
 use crate::events::EventStatus;
@@ -23,53 +23,18 @@ pub struct CreateOptions {
     pub rootfs: PathBuf,
     /// Image name as typed (recorded; image storage resolves it).
     pub image: String,
-    /// Entrypoint (`None`: the image's; `Some` replaces it and drops the image's CMD).
+    /// Entrypoint (`None`: the image's; `Some` replaces it and drops the
+    /// image's CMD). Not in [`ContainerSettings`]: it needs the `None` the
+    /// spec, which gets the merged list, has no use for.
     pub entrypoint: Option<Vec<String>>,
-    /// Command.
-    pub command: Vec<String>,
-    /// Environment `K=V`.
-    pub env: Vec<String>,
-    /// Allocate a terminal (`-t`).
-    pub terminal: bool,
     /// Keep stdin open (`-i`).
     pub stdin: bool,
-    /// `user[:group]`.
-    pub user: String,
-    /// Working directory.
-    pub workdir: String,
-    /// Hostname.
-    pub hostname: String,
-    /// Capabilities to add (`ALL` or one capability each).
-    pub cap_add: Vec<CapName>,
-    /// Capabilities to drop.
-    pub cap_drop: Vec<CapName>,
-    /// `--privileged`.
-    pub privileged: bool,
-    /// `--read-only`.
-    pub read_only: bool,
-    /// `--security-opt no-new-privileges`.
-    pub no_new_privileges: bool,
-    /// `-v HOST:CTR[:opts]`.
-    pub binds: Vec<BindMount>,
-    /// `--tmpfs DEST[:opts]`.
-    pub tmpfs: Vec<(String, String)>,
-    /// `--ulimit`.
-    pub ulimits: Vec<String>,
-    /// `--memory` in bytes.
-    pub memory: Option<i64>,
-    /// `--cpus`.
-    pub cpus: Option<f64>,
-    /// `--pids-limit`.
-    pub pids_limit: Option<i64>,
-    /// `--cgroups disabled`.
-    pub cgroups_disabled: bool,
-    /// `--network`.
-    pub network: NetworkMode,
-    /// `--init`.
-    pub init: bool,
+    /// The settings the spec takes as they are, once the image's config is
+    /// merged in.
+    pub settings: ContainerSettings,
     /// Labels.
     pub labels: BTreeMap<String, String>,
-    /// Stop signal number (default 15).
+    /// Stop signal number (`None`: the image's, else 15).
     pub stop_signal: Option<u32>,
     /// Stop timeout seconds (default from containers.conf).
     pub stop_timeout: Option<u32>,
@@ -107,7 +72,7 @@ impl Runtime {
             // Fails early for an unknown runtime.
             self.oci_for(&opts.runtime)?;
         }
-        spec::check_add_drop(&opts.cap_add, &opts.cap_drop)?;
+        spec::check_add_drop(&opts.settings.cap_add, &opts.settings.cap_drop)?;
         let id = generate_id()?;
         let image = if opts.rootfs.as_os_str().is_empty() {
             if opts.image.is_empty() {
@@ -156,28 +121,9 @@ impl Runtime {
             bundle: bundle.clone(),
             run_dir: run_dir.clone(),
             entrypoint: opts.entrypoint.clone().unwrap_or_default(),
-            command: opts.command.clone(),
-            env: opts.env.clone(),
-            terminal: opts.terminal,
-            user: opts.user.clone(),
-            workdir: opts.workdir.clone(),
-            hostname: opts.hostname.clone(),
-            cap_add: opts.cap_add.clone(),
-            cap_drop: opts.cap_drop.clone(),
-            privileged: opts.privileged,
-            read_only: opts.read_only,
-            no_new_privileges: opts.no_new_privileges,
-            binds: opts.binds.clone(),
-            tmpfs: opts.tmpfs.clone(),
-            ulimits: opts.ulimits.clone(),
-            memory: opts.memory,
-            cpus: opts.cpus,
-            pids_limit: opts.pids_limit,
-            cgroups_disabled: opts.cgroups_disabled,
+            settings: opts.settings.clone(),
             cgroup_parent: String::new(),
             cgroup_manager: config.conf.engine.cgroup_manager.clone(),
-            network: opts.network,
-            init: opts.init,
             annotations: BTreeMap::new(),
             stop_signal,
             created: chrono::Utc::now(),
@@ -213,8 +159,8 @@ impl Runtime {
         cfg.stop_timeout = opts.stop_timeout.unwrap_or(config.conf.engine.stop_timeout);
         cfg.stdin = opts.stdin;
         cfg.auto_remove = opts.auto_remove;
-        cfg.privileged = opts.privileged;
-        cfg.net_mode = match opts.network {
+        cfg.privileged = opts.settings.privileged;
+        cfg.net_mode = match opts.settings.network {
             NetworkMode::Private => "private",
             NetworkMode::None => "none",
             NetworkMode::Host => "host",

@@ -86,26 +86,26 @@ impl Runtime {
             Some(e) => e,
             None => {
                 let e = strings(&c["Entrypoint"]);
-                if opts.command.is_empty() {
-                    opts.command = strings(&c["Cmd"]);
+                if opts.settings.command.is_empty() {
+                    opts.settings.command = strings(&c["Cmd"]);
                 }
                 e
             }
         };
-        if entrypoint.is_empty() && opts.command.is_empty() {
+        if entrypoint.is_empty() && opts.settings.command.is_empty() {
             return Err(Error::InvalidArg.context(
                 "no command or entrypoint provided, and no CMD or ENTRYPOINT from image",
             ));
         }
         opts.entrypoint = Some(entrypoint);
         let mut env = strings(&c["Env"]);
-        env.append(&mut opts.env);
-        opts.env = env;
-        if opts.workdir.is_empty() {
-            opts.workdir = c["WorkingDir"].as_str().unwrap_or_default().to_string();
+        env.append(&mut opts.settings.env);
+        opts.settings.env = env;
+        if opts.settings.workdir.is_empty() {
+            opts.settings.workdir = c["WorkingDir"].as_str().unwrap_or_default().to_string();
         }
-        if opts.user.is_empty() {
-            opts.user = c["User"].as_str().unwrap_or_default().to_string();
+        if opts.settings.user.is_empty() {
+            opts.settings.user = c["User"].as_str().unwrap_or_default().to_string();
         }
         if opts.stop_signal.is_none() {
             opts.stop_signal = c["StopSignal"].as_str().and_then(signal_number);
@@ -118,11 +118,11 @@ impl Runtime {
         let mut volumes = Vec::new();
         if let Some(vols) = c["Volumes"].as_object() {
             for dest in vols.keys() {
-                if opts.binds.iter().any(|b| &b.destination == dest) {
+                if opts.settings.binds.iter().any(|b| &b.destination == dest) {
                     continue;
                 }
                 let v = self.new_volume(NewVolume::default())?;
-                opts.binds.push(BindMount {
+                opts.settings.binds.push(BindMount {
                     source: PathBuf::from(&v.config.mount_point),
                     destination: dest.clone(),
                     options: vec!["rw".into()],

@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use rpod_runtime_core::Error;
-use rpod_runtime_core::container::spec::{BindMount, NetworkMode, parse_cap_names};
+use rpod_runtime_core::container::spec::{
+    BindMount, ContainerSettings, NetworkMode, parse_cap_names,
+};
 use rpod_runtime_core::container::{Container, CreateOptions, RemoveOptions};
 use rpod_runtime_core::oci::AttachEnd;
 
@@ -150,31 +152,33 @@ pub(crate) fn create_options(f: &CreateFlags, argv: &[String]) -> Result<CreateO
             f.image.clone()
         },
         entrypoint,
-        command: f.command.clone(),
-        env,
-        terminal: f.tty,
         stdin: f.interactive,
-        user: f.user.clone().unwrap_or_default(),
-        workdir: f.workdir.clone().unwrap_or_default(),
-        hostname: f.hostname.clone().unwrap_or_default(),
-        cap_add: parse_cap_names(&f.cap_add)?,
-        cap_drop: parse_cap_names(&f.cap_drop)?,
-        privileged: f.privileged,
-        read_only: f.read_only,
-        no_new_privileges,
-        binds: f
-            .volumes
-            .iter()
-            .map(|v| parse_bind(v))
-            .collect::<Result<_, _>>()?,
-        tmpfs,
-        ulimits: f.ulimit.clone(),
-        memory: f.memory.as_deref().map(parse_memory).transpose()?,
-        cpus: f.cpus,
-        pids_limit: f.pids_limit,
-        cgroups_disabled,
-        network,
-        init: f.init,
+        settings: ContainerSettings {
+            command: f.command.clone(),
+            env,
+            terminal: f.tty,
+            user: f.user.clone().unwrap_or_default(),
+            workdir: f.workdir.clone().unwrap_or_default(),
+            hostname: f.hostname.clone().unwrap_or_default(),
+            cap_add: parse_cap_names(&f.cap_add)?,
+            cap_drop: parse_cap_names(&f.cap_drop)?,
+            privileged: f.privileged,
+            read_only: f.read_only,
+            no_new_privileges,
+            binds: f
+                .volumes
+                .iter()
+                .map(|v| parse_bind(v))
+                .collect::<Result<_, _>>()?,
+            tmpfs,
+            ulimits: f.ulimit.clone(),
+            memory: f.memory.as_deref().map(parse_memory).transpose()?,
+            cpus: f.cpus,
+            pids_limit: f.pids_limit,
+            cgroups_disabled,
+            network,
+            init: f.init,
+        },
         labels,
         stop_signal: f
             .stop_signal

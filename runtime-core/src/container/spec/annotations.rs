@@ -17,15 +17,18 @@ pub(crate) fn annotations(opts: &SpecOptions) -> HashMap<String, String> {
     let mut a: HashMap<String, String> = [
         ("io.container.manager", "libpod".to_string()),
         ("io.kubernetes.cri-o.Created", rfc3339_nano(&opts.created)),
-        ("io.kubernetes.cri-o.TTY", opts.terminal.to_string()),
+        (
+            "io.kubernetes.cri-o.TTY",
+            opts.settings.terminal.to_string(),
+        ),
         ("io.podman.annotations.autoremove", "FALSE".to_string()),
         (
             "io.podman.annotations.init",
-            bool_annotation(opts.init).to_string(),
+            bool_annotation(opts.settings.init).to_string(),
         ),
         (
             PRIVILEGED_ANNOTATION,
-            bool_annotation(opts.privileged).to_string(),
+            bool_annotation(opts.settings.privileged).to_string(),
         ),
         ("io.podman.annotations.publish-all", "FALSE".to_string()),
         (

@@ -130,8 +130,8 @@ mod tests {
     fn exec_replaces_args_env_cwd_terminal() {
         let d = tempfile::tempdir().unwrap();
         let mut opts = test_opts(d.path());
-        opts.terminal = true;
-        opts.env = vec!["FOO=ctr".into()];
+        opts.settings.terminal = true;
+        opts.settings.env = vec!["FOO=ctr".into()];
         let spec = generate_for_host(&opts, &test_config(), &test_host()).unwrap();
         let spec_json = spec_to_json(&spec).unwrap();
         let mut e = exec_config(&["ls", "-l"]);
@@ -170,8 +170,8 @@ mod tests {
     fn the_containers_own_user_keeps_its_added_caps() {
         let d = tempfile::tempdir().unwrap();
         let mut opts = test_opts(d.path());
-        opts.user = "alice".into();
-        opts.cap_add = super::super::parse_cap_names(&["net_raw"]).unwrap();
+        opts.settings.user = "alice".into();
+        opts.settings.cap_add = super::super::parse_cap_names(&["net_raw"]).unwrap();
         let spec = generate_for_host(&opts, &test_config(), &test_host()).unwrap();
         let p = exec_json(&spec, &exec_config(&["id"]));
         let caps = &p["capabilities"];

@@ -60,8 +60,8 @@ pub fn write_run_files(opts: &SpecOptions) -> Result<()> {
         id: opts.id.clone(),
         image: String::new(),
         image_id: String::new(),
-        network: opts.network,
-        privileged: opts.privileged,
+        network: opts.settings.network,
+        privileged: opts.settings.privileged,
     }
     .write(&HostFiles::default())
 }
@@ -443,9 +443,9 @@ mod tests {
             (NetworkMode::Host, false),
         ] {
             let mut opts = test_opts(d.path());
-            opts.network = network;
-            opts.privileged = privileged;
-            opts.hostname = "named".into();
+            opts.settings.network = network;
+            opts.settings.privileged = privileged;
+            opts.settings.hostname = "named".into();
             let spec =
                 crate::container::spec::generate_for_host(&opts, &config, &test_host()).unwrap();
             let mut cc = ContainerConfig::new(&opts.id, &opts.name, 0);

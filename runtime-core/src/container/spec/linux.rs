@@ -50,7 +50,7 @@ const SKIPPED_DEV_DIRS: [&str; 7] = ["pts", "shm", "fd", "mqueue", ".lxc", ".lxd
 /// The namespaces: pid, network (unless host), ipc, uts, mount, and cgroup on v2.
 pub(crate) fn namespaces(opts: &SpecOptions, host: &Host) -> Result<Vec<LinuxNamespace>> {
     let mut ns = vec![LinuxNamespaceType::Pid];
-    if opts.network != NetworkMode::Host {
+    if opts.settings.network != NetworkMode::Host {
         ns.push(LinuxNamespaceType::Network);
     }
     ns.extend([
@@ -105,8 +105,9 @@ fn device_rule(allow: bool) -> Result<LinuxDeviceCgroup> {
 
 /// `linux.resources`: the device rule, then pids, memory and CPU limits.
 pub(crate) fn resources(opts: &SpecOptions, config: &Config) -> Result<LinuxResources> {
-    let mut r = LinuxResourcesBuilder::default().devices(vec![device_rule(opts.privileged)?]);
-    if let Some(m) = opts.memory.filter(|m| *m > 0) {
+    let set = &opts.settings;
+    let mut r = LinuxResourcesBuilder::default().devices(vec![device_rule(set.privileged)?]);
+    if let Some(m) = set.memory.filter(|m| *m > 0) {
         r = r.memory(
             LinuxMemoryBuilder::default()
                 .limit(m)
@@ -114,7 +115,7 @@ pub(crate) fn resources(opts: &SpecOptions, config: &Config) -> Result<LinuxReso
                 .map_err(oci_error)?,
         );
     }
-    if let Some(c) = opts.cpus.filter(|c| *c > 0.0) {
+    if let Some(c) = set.cpus.filter(|c| *c > 0.0) {
         let quota = (c * CPU_PERIOD as f64).round() as i64;
         r = r.cpu(
             LinuxCpuBuilder::default()
@@ -124,7 +125,7 @@ pub(crate) fn resources(opts: &SpecOptions, config: &Config) -> Result<LinuxReso
                 .map_err(oci_error)?,
         );
     }
-    let pids = opts.pids_limit.unwrap_or(config.conf.containers.pids_limit);
+    let pids = set.pids_limit.unwrap_or(config.conf.containers.pids_limit);
     if pids != 0 {
         r = r.pids(
             LinuxPidsBuilder::default()
@@ -197,17 +198,17 @@ pub(crate) fn build(
     seccomp: Option<LinuxSeccomp>,
 ) -> Result<Linux> {
     let mut l = LinuxBuilder::default().namespaces(namespaces(opts, host)?);
-    if opts.network != NetworkMode::Host {
+    if opts.settings.network != NetworkMode::Host {
         l = l.sysctl(std::collections::HashMap::from([(
             "net.ipv4.ping_group_range".to_string(),
             "0 0".to_string(),
         )]));
     }
     let mut resources = None;
-    if !opts.cgroups_disabled {
+    if !opts.settings.cgroups_disabled {
         resources = Some(self::resources(opts, config)?);
         l = l.cgroups_path(cgroups_path(opts));
-    } else if opts.privileged {
+    } else if opts.settings.privileged {
         // runc still puts the container in a cgroup and, for devices listed
         // in `linux.devices`, drops its default allow rules: without this
         // rule a privileged container could not even open /dev/null.
@@ -218,7 +219,7 @@ pub(crate) fn build(
                 .map_err(oci_error)?,
         );
     }
-    if opts.privileged {
+    if opts.settings.privileged {
         let devices = host_devices(Path::new("/dev"))?;
         if !devices.is_empty() {
             l = l.devices(devices);
@@ -227,7 +228,7 @@ pub(crate) fn build(
     if let Some(s) = seccomp {
         l = l.seccomp(s);
     }
-    if !opts.privileged {
+    if !opts.settings.privileged {
         l = l
             .masked_paths(MASKED_PATHS.map(String::from).to_vec())
             .readonly_paths(READONLY_PATHS.map(String::from).to_vec());
@@ -235,7 +236,7 @@ pub(crate) fn build(
     let mut linux = l.build().map_err(oci_error)?;
     // The builder starts from oci-spec's defaults; keep only what was set.
     linux.set_resources(resources);
-    if opts.privileged {
+    if opts.settings.privileged {
         linux.set_masked_paths(None);
         linux.set_readonly_paths(None);
     }
@@ -269,7 +270,7 @@ mod tests {
             ["pid", "network", "ipc", "uts", "mount"]
         );
         host.cgroup2 = true;
-        opts.network = NetworkMode::Host;
+        opts.settings.network = NetworkMode::Host;
         assert_eq!(
             types(&namespaces(&opts, &host).unwrap()),
             ["pid", "ipc", "uts", "mount", "cgroup"]
@@ -298,14 +299,14 @@ mod tests {
         assert_eq!(r["pids"]["limit"], 2048);
         assert_eq!(r["devices"], json!([{"allow": false, "access": "rwm"}]));
         assert!(r.get("memory").is_none() && r.get("cpu").is_none());
-        opts.pids_limit = Some(0);
-        opts.memory = Some(1 << 30);
-        opts.cpus = Some(0.5);
+        opts.settings.pids_limit = Some(0);
+        opts.settings.memory = Some(1 << 30);
+        opts.settings.cpus = Some(0.5);
         let r = to_json(resources(&opts, &config).unwrap());
         assert!(r.get("pids").is_none(), "0 means no limit");
         assert_eq!(r["memory"]["limit"], 1i64 << 30);
         assert_eq!(r["cpu"], json!({"quota": 50_000, "period": 100_000}));
-        opts.pids_limit = Some(77);
+        opts.settings.pids_limit = Some(77);
         assert_eq!(
             to_json(resources(&opts, &config).unwrap())["pids"]["limit"],
             77
@@ -316,14 +317,14 @@ mod tests {
     fn disabled_cgroups_and_host_network() {
         let d = tempfile::tempdir().unwrap();
         let mut opts = test_opts(d.path());
-        opts.cgroups_disabled = true;
-        opts.network = NetworkMode::Host;
+        opts.settings.cgroups_disabled = true;
+        opts.settings.network = NetworkMode::Host;
         let l = to_json(build(&opts, &test_config(), &test_host(), None).unwrap());
         assert!(l.get("resources").is_none() && l.get("cgroupsPath").is_none());
         assert!(l.get("sysctl").is_none());
         assert_eq!(l["maskedPaths"], json!(MASKED_PATHS));
         assert_eq!(l["readonlyPaths"][4], "/proc/sys");
-        opts.privileged = true;
+        opts.settings.privileged = true;
         let l = to_json(build(&opts, &test_config(), &test_host(), None).unwrap());
         assert!(l.get("cgroupsPath").is_none());
         assert!(l.get("maskedPaths").is_none() && l.get("readonlyPaths").is_none());

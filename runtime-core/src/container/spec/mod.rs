@@ -18,6 +18,7 @@ mod mounts;
 mod options;
 mod process;
 mod seccomp;
+mod settings;
 mod shape;
 mod user;
 
@@ -32,6 +33,7 @@ pub use exec::exec_process;
 pub use files::{write_run_files, write_run_files_from_spec};
 pub(crate) use host::Host;
 pub use options::{BindMount, NetworkMode, SpecOptions};
+pub use settings::ContainerSettings;
 pub use shape::{process_to_json, spec_from_json, spec_to_json, write_config_json};
 
 /// The OCI version string Podman 4.3 writes.
@@ -46,10 +48,10 @@ const DEFAULT_SHM_SIZE: u64 = 65_536_000;
 /// The hostname the container gets: the option, the host's for `--network
 /// host`, else the first 12 characters of the ID.
 pub(crate) fn effective_hostname(opts: &SpecOptions) -> String {
-    if !opts.hostname.is_empty() {
-        return opts.hostname.clone();
+    if !opts.settings.hostname.is_empty() {
+        return opts.settings.hostname.clone();
     }
-    if opts.network == NetworkMode::Host
+    if opts.settings.network == NetworkMode::Host
         && let Some(h) = nix::unistd::gethostname()
             .ok()
             .and_then(|h| h.into_string().ok())
@@ -96,7 +98,7 @@ pub(crate) fn generate_for_host(opts: &SpecOptions, config: &Config, host: &Host
     if opts.id.is_empty() {
         return Err(Error::EmptyId);
     }
-    let init_binary = if opts.init {
+    let init_binary = if opts.settings.init {
         Some(mounts::find_init_binary(config)?)
     } else {
         None
@@ -113,10 +115,10 @@ pub(crate) fn generate_for_host(opts: &SpecOptions, config: &Config, host: &Host
         .build()
         .map_err(oci_error)?;
     // Podman writes `readonly` only when it is set.
-    root.set_readonly(opts.read_only.then_some(true));
+    root.set_readonly(opts.settings.read_only.then_some(true));
 
     let seccomp = seccomp::for_container(
-        opts.privileged,
+        opts.settings.privileged,
         &config.conf.containers.seccomp_profile,
         &proc.bounding,
         host,

@@ -79,7 +79,7 @@ pub(crate) fn find_init_binary(config: &Config) -> Result<PathBuf> {
 
 /// Podman's default mounts, in its order.
 fn defaults(opts: &SpecOptions) -> Vec<Mount> {
-    let rw_or_ro = if opts.privileged { "rw" } else { "ro" };
+    let rw_or_ro = if opts.settings.privileged { "rw" } else { "ro" };
     let mut m = vec![
         Mount::new("/proc", "proc", "proc", &["nosuid", "noexec", "nodev"]),
         Mount::new(
@@ -117,7 +117,7 @@ fn defaults(opts: &SpecOptions) -> Vec<Mount> {
     let bind = ["bind", "rprivate"];
     let run = |f: &str| path_str(&opts.run_dir.join(f));
     m.push(Mount::new("/etc/hostname", "bind", run("hostname"), &bind));
-    if opts.network != NetworkMode::None {
+    if opts.settings.network != NetworkMode::None {
         m.push(Mount::new(
             "/etc/resolv.conf",
             "bind",
@@ -275,7 +275,7 @@ fn check_destination(dest: &str) -> Result<String> {
 /// All mounts of the container, in order.
 pub(crate) fn build(opts: &SpecOptions, init_binary: Option<&Path>) -> Result<Vec<Mount>> {
     let mut user: Vec<Mount> = Vec::new();
-    for b in &opts.binds {
+    for b in &opts.settings.binds {
         let destination = check_destination(&b.destination)?;
         let options = process_options(&b.options, Some(&b.source))?;
         user.push(Mount {
@@ -285,7 +285,7 @@ pub(crate) fn build(opts: &SpecOptions, init_binary: Option<&Path>) -> Result<Ve
             options,
         });
     }
-    for (dest, options) in &opts.tmpfs {
+    for (dest, options) in &opts.settings.tmpfs {
         let destination = check_destination(dest)?;
         let given: Vec<String> = options.split(',').map(String::from).collect();
         user.push(Mount {
@@ -295,7 +295,7 @@ pub(crate) fn build(opts: &SpecOptions, init_binary: Option<&Path>) -> Result<Ve
             options: process_options(&given, None)?,
         });
     }
-    if opts.read_only {
+    if opts.settings.read_only {
         let base = ["rw", "rprivate", "nosuid", "nodev", "tmpcopyup"];
         for dest in ["/tmp", "/var/tmp", "/run"] {
             if user.iter().any(|m| m.destination == dest) {
@@ -349,7 +349,7 @@ mod tests {
     fn default_order_is_podmans() {
         let d = tempfile::tempdir().unwrap();
         let mut opts = test_opts(d.path());
-        opts.network = NetworkMode::Private;
+        opts.settings.network = NetworkMode::Private;
         let m = build(&opts, None).unwrap();
         assert_eq!(
             dests(&m),
@@ -377,7 +377,7 @@ mod tests {
     fn user_mounts_follow_sorted_by_depth_and_replace_defaults() {
         let d = tempfile::tempdir().unwrap();
         let mut opts = test_opts(d.path());
-        opts.binds = vec![
+        opts.settings.binds = vec![
             BindMount {
                 source: d.path().into(),
                 destination: "/a/b/c".into(),
@@ -394,7 +394,7 @@ mod tests {
                 options: vec![],
             },
         ];
-        opts.tmpfs = vec![("/a/b".into(), "size=1m,mode=1777".into())];
+        opts.settings.tmpfs = vec![("/a/b".into(), "size=1m,mode=1777".into())];
         let m = build(&opts, None).unwrap();
         let ds = dests(&m);
         assert_eq!(ds.iter().filter(|d| **d == "/etc/hosts").count(), 1);
@@ -449,9 +449,9 @@ mod tests {
     fn bad_destinations_are_rejected() {
         let d = tempfile::tempdir().unwrap();
         let mut opts = test_opts(d.path());
-        opts.tmpfs = vec![("relative".into(), String::new())];
+        opts.settings.tmpfs = vec![("relative".into(), String::new())];
         assert!(build(&opts, None).unwrap_err().is(&Error::InvalidArg));
-        opts.tmpfs = vec![("/t".into(), String::new()), ("/t/".into(), String::new())];
+        opts.settings.tmpfs = vec![("/t".into(), String::new()), ("/t/".into(), String::new())];
         assert!(build(&opts, None).is_err(), "duplicate destination");
     }
 
@@ -459,8 +459,8 @@ mod tests {
     fn read_only_tmpfs_keeps_user_mounts() {
         let d = tempfile::tempdir().unwrap();
         let mut opts = test_opts(d.path());
-        opts.read_only = true;
-        opts.tmpfs = vec![("/tmp".into(), "size=2m".into())];
+        opts.settings.read_only = true;
+        opts.settings.tmpfs = vec![("/tmp".into(), "size=2m".into())];
         let m = build(&opts, None).unwrap();
         let tmp: Vec<&Mount> = m.iter().filter(|m| m.destination == "/tmp").collect();
         assert_eq!(tmp.len(), 1);

@@ -56,7 +56,7 @@ pub(crate) fn rlimits(config: &Config, opts: &SpecOptions) -> Result<Vec<PosixRl
         .containers
         .default_ulimits
         .iter()
-        .chain(opts.ulimits.iter())
+        .chain(opts.settings.ulimits.iter())
     {
         let u: Ulimit = s.parse()?;
         match limits.iter_mut().find(|l| l.resource == u.resource) {
@@ -117,15 +117,16 @@ pub(crate) struct BuiltProcess {
 /// containers.conf's, the caller's, then `PATH`, `HOSTNAME` and `HOME`
 /// defaults for what is still unset.
 fn environment(opts: &SpecOptions, config: &Config, home: &str) -> Vec<String> {
+    let set = &opts.settings;
     let mut env = Vec::new();
-    if opts.terminal {
+    if set.terminal {
         env.push("TERM=xterm".to_string());
     }
     env.push("container=podman".to_string());
     merge_env(&mut env, &config.conf.containers.env);
-    merge_env(&mut env, &opts.env);
+    merge_env(&mut env, &set.env);
     if !env_has(&env, "PATH") {
-        env.insert(usize::from(opts.terminal) + 1, DEFAULT_PATH.to_string());
+        env.insert(usize::from(set.terminal) + 1, DEFAULT_PATH.to_string());
     }
     if !env_has(&env, "HOSTNAME") {
         env.push(format!("HOSTNAME={}", effective_hostname(opts)));
@@ -138,47 +139,48 @@ fn environment(opts: &SpecOptions, config: &Config, home: &str) -> Vec<String> {
 
 /// Builds the container's `process`.
 pub(crate) fn build(opts: &SpecOptions, config: &Config, host: &Host) -> Result<BuiltProcess> {
+    let set = &opts.settings;
     let mut args: Vec<String> = opts
         .entrypoint
         .iter()
-        .chain(opts.command.iter())
+        .chain(set.command.iter())
         .cloned()
         .collect();
     if args.is_empty() {
         return Err(Error::InvalidArg
             .context("no command or entrypoint provided, and no CMD or ENTRYPOINT from image"));
     }
-    if opts.init {
+    if set.init {
         args.splice(0..0, [INIT_PATH_IN_CONTAINER.to_string(), "--".to_string()]);
     }
 
-    let user = resolve_user(&opts.rootfs, &opts.user)?;
+    let user = resolve_user(&opts.rootfs, &set.user)?;
     let umask = parse_umask(&config.conf.containers.umask)?;
     let env = environment(opts, config, &user.home);
 
     let available = &host.grantable;
-    let caps = if opts.privileged {
+    let caps = if set.privileged {
         available.clone()
     } else {
         let defaults = parse_cap_names(&config.conf.containers.default_capabilities)?;
-        merge_caps(&defaults, &opts.cap_add, &opts.cap_drop, available)?
+        merge_caps(&defaults, &set.cap_add, &set.cap_drop, available)?
     };
     let user_added = if user.uid != 0 {
-        merge_caps(&[], &opts.cap_add, &[], available)?
+        merge_caps(&[], &set.cap_add, &[], available)?
     } else {
         Vec::new()
     };
 
-    let cwd = if opts.workdir.is_empty() {
+    let cwd = if set.workdir.is_empty() {
         "/"
     } else {
-        opts.workdir.as_str()
+        set.workdir.as_str()
     };
     if !cwd.starts_with('/') {
         return Err(Error::InvalidArg.context(format!("workdir {cwd:?} must be an absolute path")));
     }
     let mut process = ProcessBuilder::default()
-        .user(oci_user(&opts.user, &user, umask)?)
+        .user(oci_user(&set.user, &user, umask)?)
         .args(args)
         .env(env)
         .cwd(cwd)
@@ -188,8 +190,8 @@ pub(crate) fn build(opts: &SpecOptions, config: &Config, host: &Host) -> Result<
         .map_err(oci_error)?;
     // The builder starts from oci-spec's defaults (a terminal flag and
     // noNewPrivileges); Podman writes each only when it is set.
-    process.set_terminal(opts.terminal.then_some(true));
-    process.set_no_new_privileges(opts.no_new_privileges.then_some(true));
+    process.set_terminal(set.terminal.then_some(true));
+    process.set_no_new_privileges(set.no_new_privileges.then_some(true));
     Ok(BuiltProcess {
         process,
         bounding: caps,
@@ -215,7 +217,7 @@ mod tests {
     fn non_root_keeps_bounding_only_unless_caps_are_added() {
         let d = tempfile::tempdir().unwrap();
         let mut opts = test_opts(d.path());
-        opts.user = "1000".into();
+        opts.settings.user = "1000".into();
         let p = process_json(&build(&opts, &test_config(), &test_host()).unwrap());
         let caps = p["capabilities"].as_object().unwrap();
         assert_eq!(caps.keys().collect::<Vec<_>>(), ["bounding"]);
@@ -225,7 +227,7 @@ mod tests {
             json!({"uid": 1000, "gid": 1000, "umask": 18, "additionalGids": [1000, 10, 29]})
         );
 
-        opts.cap_add = parse_cap_names(&["NET_ADMIN"]).unwrap();
+        opts.settings.cap_add = parse_cap_names(&["NET_ADMIN"]).unwrap();
         let p = process_json(&build(&opts, &test_config(), &test_host()).unwrap());
         let caps = &p["capabilities"];
         assert_eq!(caps["effective"], json!(["CAP_NET_ADMIN"]));
@@ -251,9 +253,9 @@ mod tests {
     fn env_has_podmans_defaults_and_overrides() {
         let d = tempfile::tempdir().unwrap();
         let mut opts = test_opts(d.path());
-        opts.terminal = true;
-        opts.env = s(&["FOO=1", "PATH=/bin", "FOO=2", "bogus"]);
-        opts.hostname = "box".into();
+        opts.settings.terminal = true;
+        opts.settings.env = s(&["FOO=1", "PATH=/bin", "FOO=2", "bogus"]);
+        opts.settings.hostname = "box".into();
         let p = process_json(&build(&opts, &test_config(), &test_host()).unwrap());
         assert_eq!(
             p["env"],
@@ -268,8 +270,8 @@ mod tests {
         );
 
         // No TERM without a terminal; PATH from containers.conf when the image sets none.
-        opts.terminal = false;
-        opts.env = s(&["HOME=/x", "HOSTNAME=mine"]);
+        opts.settings.terminal = false;
+        opts.settings.env = s(&["HOME=/x", "HOSTNAME=mine"]);
         let mut config = test_config();
         config.conf.containers.env = s(&["A=b"]);
         let p = process_json(&build(&opts, &config, &test_host()).unwrap());
@@ -304,7 +306,7 @@ mod tests {
 
         let mut config = test_config();
         config.conf.containers.default_ulimits = s(&["nofile=500:600", "core=0:0"]);
-        opts.ulimits = s(&["nofile=100:200", "nproc=-1"]);
+        opts.settings.ulimits = s(&["nofile=100:200", "nproc=-1"]);
         let r = serde_json::to_value(rlimits(&config, &opts).unwrap()).unwrap();
         let r = r.as_array().unwrap();
         assert_eq!(r.len(), 3);
@@ -319,7 +321,7 @@ mod tests {
             assert!(l["soft"].as_u64() <= l["hard"].as_u64());
         }
 
-        opts.ulimits = s(&["nofile=x"]);
+        opts.settings.ulimits = s(&["nofile=x"]);
         assert!(rlimits(&config, &opts).is_err());
     }
 
@@ -330,10 +332,10 @@ mod tests {
         assert!(parse_umask("999").is_err());
         let d = tempfile::tempdir().unwrap();
         let mut opts = test_opts(d.path());
-        opts.workdir = "/srv".into();
+        opts.settings.workdir = "/srv".into();
         let p = build(&opts, &test_config(), &test_host()).unwrap();
         assert_eq!(p.process.cwd(), std::path::Path::new("/srv"));
-        opts.workdir = "srv".into();
+        opts.settings.workdir = "srv".into();
         assert!(build(&opts, &test_config(), &test_host()).is_err());
     }
 }

@@ -12,17 +12,17 @@ use super::{strs, test_config, test_host, test_opts};
 /// Options that set every optional part of the spec.
 fn rich_opts(dir: &Path) -> (SpecOptions, Config) {
     let mut opts = test_opts(dir);
-    opts.terminal = true;
-    opts.memory = Some(64 << 20);
-    opts.cpus = Some(1.5);
-    opts.ulimits = vec!["nofile=1024:2048".into()];
-    opts.no_new_privileges = true;
-    opts.read_only = true;
-    opts.user = "alice".into();
-    opts.cap_add = parse_cap_names(&["net_admin"]).unwrap();
-    opts.network = NetworkMode::Private;
-    opts.tmpfs = vec![("/scratch".into(), "size=1m".into())];
-    opts.binds = vec![BindMount {
+    opts.settings.terminal = true;
+    opts.settings.memory = Some(64 << 20);
+    opts.settings.cpus = Some(1.5);
+    opts.settings.ulimits = vec!["nofile=1024:2048".into()];
+    opts.settings.no_new_privileges = true;
+    opts.settings.read_only = true;
+    opts.settings.user = "alice".into();
+    opts.settings.cap_add = parse_cap_names(&["net_admin"]).unwrap();
+    opts.settings.network = NetworkMode::Private;
+    opts.settings.tmpfs = vec![("/scratch".into(), "size=1m".into())];
+    opts.settings.binds = vec![BindMount {
         source: dir.to_path_buf(),
         destination: "/data".into(),
         options: vec!["ro".into()],
@@ -58,7 +58,7 @@ fn spec_round_trips_through_json() {
     let d = tempfile::tempdir().unwrap();
     for privileged in [false, true] {
         let (mut opts, config) = rich_opts(d.path());
-        opts.privileged = privileged;
+        opts.settings.privileged = privileged;
         let spec = generate_for_host(&opts, &config, &test_host()).unwrap();
         let v = spec_to_json(&spec).unwrap();
         // Typed → JSON → typed is lossless ...

@@ -59,28 +59,13 @@ pub(crate) fn test_opts(dir: &Path) -> SpecOptions {
         bundle: dir.join("bundle"),
         run_dir: dir.join("run"),
         entrypoint: vec![],
-        command: vec!["sleep".into(), "120".into()],
-        env: vec![],
-        terminal: false,
-        user: String::new(),
-        workdir: String::new(),
-        hostname: String::new(),
-        cap_add: vec![],
-        cap_drop: vec![],
-        privileged: false,
-        read_only: false,
-        no_new_privileges: false,
-        binds: vec![],
-        tmpfs: vec![],
-        ulimits: vec![],
-        memory: None,
-        cpus: None,
-        pids_limit: None,
-        cgroups_disabled: false,
+        settings: ContainerSettings {
+            command: vec!["sleep".into(), "120".into()],
+            network: NetworkMode::None,
+            ..Default::default()
+        },
         cgroup_parent: String::new(),
         cgroup_manager: "cgroupfs".into(),
-        network: NetworkMode::None,
-        init: false,
         annotations: BTreeMap::new(),
         stop_signal: 15,
         created: DateTime::parse_from_rfc3339("2026-11-28T12:40:17.026069540Z")
@@ -241,7 +226,7 @@ fn spec_matches_podmans_shape_for_network_none() {
 fn privileged_gets_every_cap_no_masks_rw_sys_and_all_devices() {
     let d = tempfile::tempdir().unwrap();
     let mut opts = test_opts(d.path());
-    opts.privileged = true;
+    opts.settings.privileged = true;
     let mut host = test_host();
     // No CAP_SYS_RESOURCE, as on this machine.
     host.grantable
@@ -273,7 +258,7 @@ fn privileged_gets_every_cap_no_masks_rw_sys_and_all_devices() {
 fn read_only_sets_root_readonly_and_tmpfs_mounts() {
     let d = tempfile::tempdir().unwrap();
     let mut opts = test_opts(d.path());
-    opts.read_only = true;
+    opts.settings.read_only = true;
     let s = generated(&opts, &test_config(), &test_host());
     assert_eq!(s["root"]["readonly"], true);
     for dest in ["/tmp", "/var/tmp", "/run"] {
@@ -291,7 +276,7 @@ fn read_only_sets_root_readonly_and_tmpfs_mounts() {
 fn init_runs_the_init_binary_first() {
     let d = tempfile::tempdir().unwrap();
     let mut opts = test_opts(d.path());
-    opts.init = true;
+    opts.settings.init = true;
     let fake_init = d.path().join("catatonit");
     std::fs::write(&fake_init, "").unwrap();
     let mut config = test_config();
@@ -319,7 +304,7 @@ fn init_runs_the_init_binary_first() {
 fn empty_command_is_an_error() {
     let d = tempfile::tempdir().unwrap();
     let mut opts = test_opts(d.path());
-    opts.command.clear();
+    opts.settings.command.clear();
     let e = generate_for_host(&opts, &test_config(), &test_host()).unwrap_err();
     assert!(e.is(&Error::InvalidArg), "{e}");
 }

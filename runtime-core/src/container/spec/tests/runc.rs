@@ -69,14 +69,14 @@ fn runc_runs_the_generated_spec() {
         return;
     }
     opts.id = unique_id();
-    opts.cgroups_disabled = true;
-    opts.network = NetworkMode::Private;
-    opts.command = vec!["true".into()];
+    opts.settings.cgroups_disabled = true;
+    opts.settings.network = NetworkMode::Private;
+    opts.settings.command = vec!["true".into()];
     // The config names no profile: containers-common's if installed, else the built-in one.
     runc_runs(&opts, &test_config(), None);
 
-    opts.user = "alice".into();
-    opts.command = vec!["id".into()];
+    opts.settings.user = "alice".into();
+    opts.settings.command = vec!["id".into()];
     runc_runs(
         &opts,
         &test_config(),
@@ -95,9 +95,9 @@ fn runc_runs_a_privileged_read_only_spec() {
         return;
     }
     opts.id = unique_id();
-    opts.cgroups_disabled = true;
-    opts.privileged = true;
-    opts.read_only = true;
-    opts.command = vec!["sh".into(), "-c".into(), "cat /etc/hostname".into()];
+    opts.settings.cgroups_disabled = true;
+    opts.settings.privileged = true;
+    opts.settings.read_only = true;
+    opts.settings.command = vec!["sh".into(), "-c".into(), "cat /etc/hostname".into()];
     runc_runs(&opts, &test_config(), Some(&opts.id[..12]));
 }
