@@ -8,7 +8,6 @@
 //! does not gate: missed targets still exit 0.
 
 mod engine;
-mod json;
 mod report;
 mod scenarios;
 mod stats;
@@ -166,7 +165,9 @@ pub(crate) fn run(args: &[String]) -> Result {
     ];
     let json = report::json(&results, &plan, &image, &environment, elapsed);
     let out = bench_dir.join("results.json");
-    let written = std::fs::write(&out, json.pretty());
+    let written = serde_json::to_string_pretty(&json)
+        .map_err(std::io::Error::other)
+        .and_then(|text| std::fs::write(&out, text + "\n"));
 
     for e in &engines {
         e.destroy();

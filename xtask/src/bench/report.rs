@@ -1,10 +1,9 @@
 //! The report: one aligned table for the terminal and every sample as JSON.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use serde_json::{Map, Value, json};
 
 use super::Plan;
 use super::engine::Image;
-use super::json::Json;
 use super::scenarios::{Measured, Samples};
 
 const HEADER: [&str; 6] = [
@@ -126,125 +125,69 @@ pub(crate) fn json(
     image: &Image,
     environment: &[(&str, String)],
     elapsed_s: f64,
-) -> Json {
-    let count = |n: usize| Json::Num(n as f64);
-    Json::obj([
-        ("date", Json::str(utc_timestamp(SystemTime::now()))),
-        ("mode", Json::str(plan.mode)),
-        ("elapsed_s", Json::Num(elapsed_s)),
-        ("image", Json::str(image.shown())),
-        (
-            "settings",
-            Json::str(
-                "runc, --network none, cgroupfs, file locks, file events, overlay storage, private roots",
-            ),
-        ),
-        (
-            "plan",
-            Json::obj([
-                ("warmup", count(plan.warmup)),
-                ("rounds", count(plan.rounds)),
-                ("bulk_rounds", count(plan.bulk_rounds)),
-                ("batch_rounds", count(plan.batch_rounds)),
-                ("n_create", count(plan.n_create)),
-                ("n_population", count(plan.n_population)),
-                ("n_rm", count(plan.n_rm)),
-                ("batch_total", count(plan.batch_total)),
-                ("batch_width", count(plan.batch_width)),
-            ]),
-        ),
-        (
-            "environment",
-            Json::obj(environment.iter().map(|(k, v)| (*k, Json::str(v.clone())))),
-        ),
-        ("scenarios", Json::Arr(rows.iter().map(row_json).collect())),
-    ])
+) -> Value {
+    let environment: Map<String, Value> = environment
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), Value::from(v.as_str())))
+        .collect();
+    json!({
+        "date": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "mode": plan.mode,
+        "elapsed_s": elapsed_s,
+        "image": image.shown(),
+        "settings": "runc, --network none, cgroupfs, file locks, file events, overlay storage, private roots",
+        "plan": {
+            "warmup": plan.warmup,
+            "rounds": plan.rounds,
+            "bulk_rounds": plan.bulk_rounds,
+            "batch_rounds": plan.batch_rounds,
+            "n_create": plan.n_create,
+            "n_population": plan.n_population,
+            "n_rm": plan.n_rm,
+            "batch_total": plan.batch_total,
+            "batch_width": plan.batch_width,
+        },
+        "environment": environment,
+        "scenarios": rows.iter().map(row_json).collect::<Vec<_>>(),
+    })
 }
 
-fn row_json(m: &Measured) -> Json {
-    let mut pairs = vec![
-        ("key", Json::str(m.key)),
-        ("scenario", Json::str(m.label.clone())),
-        ("sample", Json::str(m.unit.clone())),
-    ];
+fn row_json(m: &Measured) -> Value {
+    let mut row = json!({
+        "key": m.key,
+        "scenario": m.label,
+        "sample": m.unit,
+    });
     if m.target.is_some() {
-        pairs.extend([
-            ("target_ratio", Json::opt_num(m.target)),
-            ("ratio", Json::opt_num(m.ratio())),
-            ("pass", m.pass().map_or(Json::Null, Json::Bool)),
-            ("podman", samples_json(&m.podman)),
-            ("rpod", samples_json(&m.rpod)),
-        ]);
+        row["target_ratio"] = json!(m.target);
+        row["ratio"] = json!(m.ratio());
+        row["pass"] = json!(m.pass());
+        row["podman"] = samples_json(&m.podman);
+        row["rpod"] = samples_json(&m.rpod);
     } else {
-        pairs.push(("runc", samples_json(&m.rpod)));
+        row["runc"] = samples_json(&m.rpod);
     }
-    pairs.push((
-        "error",
-        m.error
-            .as_ref()
-            .map_or(Json::Null, |e| Json::str(e.clone())),
-    ));
-    Json::obj(pairs)
+    row["error"] = json!(m.error);
+    row
 }
 
-fn samples_json(s: &Samples) -> Json {
+fn samples_json(s: &Samples) -> Value {
     let sum = s.summary();
-    Json::obj([
-        ("n", Json::Num(s.ms.len() as f64)),
-        ("median_ms", Json::opt_num(sum.map(|s| s.median))),
-        ("min_ms", Json::opt_num(sum.map(|s| s.min))),
-        ("max_ms", Json::opt_num(sum.map(|s| s.max))),
-        ("mean_ms", Json::opt_num(sum.map(|s| s.mean))),
-        ("failures", Json::Num(s.failures as f64)),
-        (
-            "first_error",
-            s.first_error
-                .as_ref()
-                .map_or(Json::Null, |e| Json::str(e.clone())),
-        ),
-        (
-            "samples_ms",
-            Json::Arr(s.ms.iter().map(|v| Json::Num(*v)).collect()),
-        ),
-    ])
-}
-
-/// `YYYY-MM-DDTHH:MM:SSZ` for `t`.
-fn utc_timestamp(t: SystemTime) -> String {
-    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Civil date from days since 1970-01-01 (proleptic Gregorian calendar),
-    // counted in 400-year eras starting on March 1st.
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    json!({
+        "n": s.ms.len(),
+        "median_ms": sum.map(|s| s.median),
+        "min_ms": sum.map(|s| s.min),
+        "max_ms": sum.map(|s| s.max),
+        "mean_ms": sum.map(|s| s.mean),
+        "failures": s.failures,
+        "first_error": s.first_error,
+        "samples_ms": s.ms,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
-
-    #[test]
-    fn timestamps_are_utc_calendar_dates() {
-        let at = |s| utc_timestamp(UNIX_EPOCH + Duration::from_secs(s));
-        assert_eq!(at(0), "1970-01-01T00:00:00Z");
-        assert_eq!(at(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(at(1_700_000_000), "2023-11-14T22:13:20Z");
-        assert_eq!(at(4_102_444_799), "2099-12-31T23:59:59Z");
-    }
 
     #[test]
     fn columns_line_up_whatever_the_cell_widths() {
@@ -325,10 +268,11 @@ mod tests {
 
     #[test]
     fn json_keeps_every_sample() {
-        let text = row_json(&measured(Some(0.3), &[100.0, 120.0], &[10.0, 11.5], 0)).pretty();
-        assert!(text.contains("\"samples_ms\": [100, 120]"), "{text}");
-        assert!(text.contains("\"samples_ms\": [10, 11.5]"), "{text}");
-        assert!(text.contains("\"ratio\": 0.098"), "{text}");
-        assert!(text.contains("\"pass\": true"), "{text}");
+        let row = row_json(&measured(Some(0.3), &[100.0, 120.0], &[10.0, 11.5], 0));
+        assert_eq!(row["podman"]["samples_ms"], json!([100.0, 120.0]));
+        assert_eq!(row["rpod"]["samples_ms"], json!([10.0, 11.5]));
+        let ratio = row["ratio"].as_f64().unwrap();
+        assert!((ratio - 0.0982).abs() < 0.001, "{row}");
+        assert_eq!(row["pass"], json!(true));
     }
 }
