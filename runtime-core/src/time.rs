@@ -5,7 +5,9 @@
 //!
 //! Every formatter here takes a UTC time and writes the zone as `Z`.
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, SecondsFormat, TimeZone, Utc};
+use chrono::{
+    DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, SecondsFormat, TimeZone, Utc,
+};
 
 use crate::error::{Error, Result};
 
@@ -52,6 +54,13 @@ pub fn rfc3339_nano(t: &DateTime<Utc>) -> String {
 /// the `created` stamp rpod writes into image configs it makes.
 pub fn rfc3339_nano_fixed(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Nanos, true)
+}
+
+/// RFC 3339 with all nine fraction digits and the numeric offset
+/// (`2026-11-28T12:40:17.017097170+00:00`), the form of the timestamps in
+/// a k8s-file log and of `logs --timestamps`.
+pub fn rfc3339_nano_with_offset(t: &DateTime<FixedOffset>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Nanos, false)
 }
 
 /// RFC 3339 to the whole second (`2026-11-28T12:40:17Z`), Go's `time.RFC3339`.

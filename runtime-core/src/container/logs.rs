@@ -104,11 +104,7 @@ fn emit(line: &LogLine, opts: &LogOptions, out: &mut dyn Write, err: &mut dyn Wr
     }
     let mut s = opts.prefix.clone();
     if opts.timestamps {
-        s.push_str(
-            &line
-                .time
-                .to_rfc3339_opts(chrono::SecondsFormat::Nanos, false),
-        );
+        s.push_str(&crate::time::rfc3339_nano_with_offset(&line.time));
         s.push(' ');
     }
     s.push_str(&line.text);

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use rpod_runtime_core::image::{MISSING_ID, is_image_unknown};
 use rpod_runtime_core::runtime::Runtime;
-use rpod_runtime_core::time::go_time_string;
+use rpod_runtime_core::time::{go_time_string, rfc3339_secs, rfc3339_si};
 
 use crate::args::{HistoryArgs, ImageInspectArgs};
 use crate::commands::Ctx;
@@ -87,7 +87,7 @@ pub fn history(args: &HistoryArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
             .map(|r| {
                 let mut v = json!({
                     "id": r.id,
-                    "created": r.created.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+                    "created": r.created.as_ref().map(rfc3339_si),
                     "CreatedBy": r.created_by,
                     "size": r.size,
                     "comment": r.comment,
@@ -112,10 +112,7 @@ pub fn history(args: &HistoryArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
             }
             let (created, created_at) = match &r.created {
                 Some(t) if args.human => (ago(t), go_time_string(t)),
-                Some(t) => (
-                    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                    go_time_string(t),
-                ),
+                Some(t) => (rfc3339_secs(t), go_time_string(t)),
                 None => (String::new(), String::new()),
             };
             json!({

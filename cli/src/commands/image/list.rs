@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use rpod_runtime_core::image::{ImageFilter, ImageListOptions, ImageSummary};
-use rpod_runtime_core::time::go_time_string;
+use rpod_runtime_core::time::{go_time_string, rfc3339_secs};
 
 use crate::args::ImagesArgs;
 use crate::commands::Ctx;
@@ -69,10 +69,7 @@ fn json_record(l: &ImageSummary) -> Value {
             m.insert("History".into(), json!(r.names));
         }
         m.insert("Created".into(), json!(r.created.timestamp()));
-        m.insert(
-            "CreatedAt".into(),
-            json!(r.created.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-        );
+        m.insert("CreatedAt".into(), json!(rfc3339_secs(&r.created)));
     }
     v
 }
