@@ -1,4 +1,4 @@
-//! rpod's default [`State`](rpod_runtime_core::state::State) backend: one
+//! rpod's default [`State`] backend: one
 //! SQLite file, `db.sql`, in the libpod static directory, shared by every
 //! `rpod` process.
 //!
