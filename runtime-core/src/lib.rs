@@ -28,6 +28,7 @@ pub mod oci;
 pub mod pod;
 pub mod runtime;
 pub mod serde_util;
+pub mod signal;
 pub mod state;
 pub mod storage;
 pub mod system;

@@ -10,21 +10,8 @@ use crate::exit::CliError;
 
 /// Parses a signal given as a name (`TERM`, `SIGTERM`, case-insensitive) or number.
 pub fn parse_signal(s: &str) -> Result<i32, CliError> {
-    if let Ok(n) = s.parse::<i32>() {
-        if (1..=64).contains(&n) {
-            return Ok(n);
-        }
-        return Err(CliError::Usage(format!("invalid signal: {s}")));
-    }
-    let upper = s.to_ascii_uppercase();
-    let name = if upper.starts_with("SIG") {
-        upper
-    } else {
-        format!("SIG{upper}")
-    };
-    name.parse::<nix::sys::signal::Signal>()
-        .map(|sig| sig as i32)
-        .map_err(|_| CliError::Usage(format!("invalid signal: {s}")))
+    rpod_runtime_core::signal::signal_number(s)
+        .ok_or_else(|| CliError::Usage(format!("invalid signal: {s}")))
 }
 
 /// Parses a memory size (`512m`, `1g`, `1024`; binary units as Podman).

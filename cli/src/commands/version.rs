@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use rpod_runtime_core::runtime::{VERSION, go_arch};
+use rpod_runtime_core::runtime::{VERSION, go_arch, version_report};
 
 use crate::args::VersionArgs;
 use crate::commands::Ctx;
@@ -12,16 +12,7 @@ use crate::output::{self, OutputFormat};
 /// Prints the version, Podman's way (`Version:`, `API Version:` ...).
 pub fn run(args: &VersionArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let os_arch = format!("{}/{}", std::env::consts::OS, go_arch());
-    let client = json!({
-        "APIVersion": VERSION,
-        "Version": VERSION,
-        "GoVersion": format!("rust {}", env!("CARGO_PKG_RUST_VERSION")),
-        "GitCommit": "",
-        "BuiltTime": "",
-        "Built": 0,
-        "OsArch": os_arch,
-        "Os": std::env::consts::OS,
-    });
+    let client = version_report();
     let data = json!({ "Client": client });
     let text = match OutputFormat::parse(args.format.as_deref())? {
         OutputFormat::Default => format!(

@@ -34,22 +34,6 @@ fn strings(v: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// A signal name or number from an image's `StopSignal`.
-fn signal_number(s: &str) -> Option<u32> {
-    if let Ok(n) = s.parse() {
-        return Some(n);
-    }
-    let upper = s.to_ascii_uppercase();
-    let name = if upper.starts_with("SIG") {
-        upper
-    } else {
-        format!("SIG{upper}")
-    };
-    name.parse::<nix::sys::signal::Signal>()
-        .ok()
-        .map(|s| s as u32)
-}
-
 impl Runtime {
     pub(crate) fn storage_or_err(&self) -> Result<&dyn Storage> {
         if let Some(storage) = self.storage()? {
@@ -108,7 +92,10 @@ impl Runtime {
             opts.settings.user = c["User"].as_str().unwrap_or_default().to_string();
         }
         if opts.stop_signal.is_none() {
-            opts.stop_signal = c["StopSignal"].as_str().and_then(signal_number);
+            opts.stop_signal = c["StopSignal"]
+                .as_str()
+                .and_then(crate::signal::signal_number)
+                .and_then(|n| u32::try_from(n).ok());
         }
         let mut labels = crate::storage::image_labels(&cfg);
         labels.append(&mut opts.labels);

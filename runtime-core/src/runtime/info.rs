@@ -29,7 +29,7 @@ impl Runtime {
                 "log": ["k8s-file", "none", "passthrough", "journald"],
                 "authorization": null,
             },
-            "version": version_info(),
+            "version": version_report(),
         }))
     }
 
@@ -141,7 +141,10 @@ impl Runtime {
     }
 }
 
-fn version_info() -> Value {
+/// The engine's version block, with Podman's keys (`APIVersion`,
+/// `Version`, `GoVersion`, `OsArch` ...): `info`'s `version` and
+/// `version`'s `Client`.
+pub fn version_report() -> Value {
     json!({
         "APIVersion": VERSION,
         "Version": VERSION,

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 pub use builder::RuntimeBuilder;
-pub use info::{VERSION, go_arch};
+pub use info::{VERSION, go_arch, version_report};
 pub use objects::{NewContainer, NewPod, NewVolume};
 pub use paths::RuntimePaths;
 

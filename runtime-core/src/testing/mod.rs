@@ -14,6 +14,7 @@
 //! Each macro expands to one `#[test]` per property, so a failure names the
 //! broken rule.
 
+pub mod cross_process;
 pub mod lock;
 pub mod state;
 
