@@ -34,22 +34,10 @@ fn fixture() -> &'static Fixture {
 }
 
 fn spec(name: &str) -> serde_json::Value {
-    let caps: Vec<String> = [
-        "CHOWN",
-        "DAC_OVERRIDE",
-        "FOWNER",
-        "FSETID",
-        "KILL",
-        "NET_BIND_SERVICE",
-        "SETFCAP",
-        "SETGID",
-        "SETPCAP",
-        "SETUID",
-        "SYS_CHROOT",
-    ]
-    .iter()
-    .map(|c| format!("CAP_{c}"))
-    .collect();
+    let caps: Vec<String> = rpod_runtime_core::config::DEFAULT_CAPABILITIES
+        .iter()
+        .map(|c| format!("CAP_{c}"))
+        .collect();
     let mounts: Vec<serde_json::Value> = [
         ("/proc", "proc"),
         ("/dev", "tmpfs"),
