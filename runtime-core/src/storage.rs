@@ -126,6 +126,12 @@ pub trait Storage: Send + Sync + Debug {
     /// `localhost/busybox:latest`, ...), full ID, or unique ID prefix
     /// (`NoSuchObject`-style error with Podman's text when missing).
     fn lookup_image(&self, name_or_id: &str) -> Result<ImageRecord>;
+    /// The digest of the image's manifest (`sha256:...`), found as
+    /// [`lookup_image`](Storage::lookup_image) finds the image. A store can
+    /// answer this without sizing the image's layers, as inspect needs.
+    fn image_digest(&self, name_or_id: &str) -> Result<String> {
+        self.lookup_image(name_or_id).map(|i| i.digest)
+    }
     /// The image's OCI config JSON (`config.Entrypoint`, `Cmd`, `Env`, ...).
     fn image_config(&self, id: &str) -> Result<serde_json::Value>;
     /// The image's history entries (OCI config `history`).

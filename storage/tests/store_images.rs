@@ -52,7 +52,12 @@ fn import_builds_an_oci_config_with_changes_and_history() {
         &format!("sha256:{}", img.id),
     ] {
         assert_eq!(s.lookup_image(q).unwrap().id, img.id, "{q}");
+        // The cheap digest answer is the full record's.
+        let digest = s.image_digest(q).unwrap();
+        assert!(digest.starts_with("sha256:"), "{digest}");
+        assert_eq!(digest, s.lookup_image(q).unwrap().digest, "{q}");
     }
+    assert!(s.image_digest("nope").is_err());
     assert_eq!(
         s.lookup_image("nope").unwrap_err().to_string(),
         "nope: image not known"

@@ -253,8 +253,7 @@ impl Runtime {
         let storage = self.storage()?;
         let image_digest = match storage {
             Some(s) if !rec.config.rootfs_image_id.is_empty() => s
-                .lookup_image(&rec.config.rootfs_image_id)
-                .map(|i| i.digest)
+                .image_digest(&rec.config.rootfs_image_id)
                 .unwrap_or_default(),
             _ => String::new(),
         };

@@ -59,6 +59,10 @@ impl rpod_runtime_core::storage::Storage for Store {
         Ok(self.record_of(&img, &self.layer_records()?))
     }
 
+    fn image_digest(&self, name_or_id: &str) -> Result<String> {
+        Ok(self.find_image(name_or_id)?.digest)
+    }
+
     fn image_config(&self, id: &str) -> Result<Value> {
         let img = self.find_image(id)?;
         Ok(serde_json::from_slice(
