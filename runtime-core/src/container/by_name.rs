@@ -2,7 +2,7 @@
 //! `rm` (looked up, then removed together) and `container cleanup`
 //! (conmon's exit command).
 
-use super::{Container, RemoveOptions};
+use super::{Container, ExternalRemoval, RemoveOptions};
 use crate::error::{Error, Result};
 use crate::runtime::Runtime;
 
@@ -44,7 +44,9 @@ impl Runtime {
     /// found ones in one batch ([`Container::remove_many`]); reports come
     /// in the order of the names. With `force` or `ignore`, missing
     /// containers, and ones removed by someone else meanwhile, are left
-    /// out of the reports.
+    /// out of the reports. A name the State does not know but the store
+    /// does (an external container, [`Runtime::remove_external_container`])
+    /// is removed from the store; `all` leaves external containers alone.
     pub fn remove_containers(
         &self,
         names: &[String],
@@ -66,6 +68,25 @@ impl Runtime {
                 .collect()
         };
         for (name, target) in targets {
+            // A name the State does not know may be an external container's
+            // (Podman looks in the store first; the State wins a tie, as a
+            // State container's storage is never external).
+            let target = match target {
+                Err(e) if e.is(&Error::NoSuchCtr) => {
+                    match self.remove_external_container(&name, opts.force) {
+                        Ok(ExternalRemoval::Removed) => {
+                            outcomes.push(Err(RmReport {
+                                id: name,
+                                err: None,
+                            }));
+                            continue;
+                        }
+                        Ok(ExternalRemoval::NotExternal) => Err(e),
+                        Err(e) => Err(e),
+                    }
+                }
+                other => other,
+            };
             match target {
                 Ok(c) => {
                     outcomes.push(Ok(found.len()));

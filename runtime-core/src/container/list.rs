@@ -1,6 +1,9 @@
 //! `ps`: which containers a listing shows. Filters of one key are
 //! alternatives, filters of different keys must all pass (Podman's rule).
 
+use chrono::{DateTime, Utc};
+
+use super::external::ExternalContainer;
 use super::{Container, ContainerRecord, ContainerStatus};
 use crate::error::{Error, Result};
 use crate::image::LabelFilter;
@@ -110,13 +113,45 @@ pub struct ContainerListOptions {
     pub latest: bool,
     /// Filters every container shown passes.
     pub filters: Vec<ContainerFilter>,
+    /// Also the store's containers the State has no record of
+    /// ([`ExternalContainer`]), whatever `all` and the filters say.
+    pub external: bool,
+}
+
+/// One row of a listing.
+#[derive(Debug)]
+pub enum ListedContainer {
+    /// A container the engine manages.
+    Engine(Box<Container>),
+    /// A storage container without a State record (`--external`).
+    External(ExternalContainer),
+}
+
+impl ListedContainer {
+    /// Full ID.
+    pub fn id(&self) -> &str {
+        match self {
+            ListedContainer::Engine(c) => c.id(),
+            ListedContainer::External(e) => &e.id,
+        }
+    }
+
+    /// When it was made.
+    pub fn created(&self) -> DateTime<Utc> {
+        match self {
+            ListedContainer::Engine(c) => c.config().created_time,
+            ListedContainer::External(e) => e.created,
+        }
+    }
 }
 
 impl Runtime {
     /// The containers `opts` selects, newest first, as listing handles
     /// ([`Runtime::containers_for_listing`]); those that should be running
-    /// are synced first, so exits no cleanup recorded yet show.
-    pub fn list_containers(&self, opts: &ContainerListOptions) -> Result<Vec<Container>> {
+    /// are synced first, so exits no cleanup recorded yet show. With
+    /// `external`, the external containers join the list before `last`
+    /// cuts it (Podman's order).
+    pub fn list_containers(&self, opts: &ContainerListOptions) -> Result<Vec<ListedContainer>> {
         let mut ctrs = self.containers_for_listing()?;
         for c in ctrs.iter_mut() {
             if matches!(
@@ -136,10 +171,23 @@ impl Runtime {
         list.sort_by_key(|c| std::cmp::Reverse(c.config().created_time));
         if opts.latest {
             list.truncate(1);
-        } else if let Some(n) = opts.last {
-            list.truncate(n);
         }
-        Ok(list)
+        let mut rows: Vec<ListedContainer> = list
+            .into_iter()
+            .map(|c| ListedContainer::Engine(Box::new(c)))
+            .collect();
+        if opts.external {
+            rows.extend(
+                self.external_containers()?
+                    .into_iter()
+                    .map(ListedContainer::External),
+            );
+            rows.sort_by_key(|c| std::cmp::Reverse(c.created()));
+        }
+        if let Some(n) = opts.last.filter(|_| !opts.latest) {
+            rows.truncate(n);
+        }
+        Ok(rows)
     }
 }
 

@@ -278,7 +278,13 @@ pub fn exists(args: &ExistsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let rt = ctx.runtime()?;
     match rt.lookup_container(&args.container) {
         Ok(_) => Ok(()),
-        Err(e) if e.is(&Error::NoSuchCtr) => Err(CliError::Exit(1)),
+        Err(e) if e.is(&Error::NoSuchCtr) => {
+            if args.external && rt.external_container_exists(&args.container)? {
+                Ok(())
+            } else {
+                Err(CliError::Exit(1))
+            }
+        }
         Err(e) => Err(e.into()),
     }
 }
