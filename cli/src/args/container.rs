@@ -314,6 +314,9 @@ pub struct PsArgs {
     /// Show containers in storage not controlled by rpod.
     #[arg(long)]
     pub external: bool,
+    /// Do not print headers.
+    #[arg(long)]
+    pub noheading: bool,
 }
 
 /// `rpod inspect` / `rpod container inspect`.

@@ -79,8 +79,14 @@ impl ContainerFilter {
             ContainerFilter::Id(p) => cfg.id.starts_with(p.as_str()),
             ContainerFilter::Name(p) => cfg.name.contains(p.as_str()),
             ContainerFilter::Status(s) => {
-                st.state.as_str() == s
-                    || (s == "configured" && st.state == ContainerStatus::Configured)
+                // Podman's names: a configured container counts as
+                // created, and stopped is another word for exited.
+                let state = match st.state {
+                    ContainerStatus::Configured => "created",
+                    ContainerStatus::Stopped => "exited",
+                    other => other.as_str(),
+                };
+                state == if s == "stopped" { "exited" } else { s.as_str() }
             }
             ContainerFilter::Label(f) => f.passes(&cfg.labels),
             ContainerFilter::Exited(code) => st.exited && *code == Some(st.exit_code),
@@ -104,8 +110,8 @@ pub fn passes_filters(rec: &ContainerRecord, filters: &[ContainerFilter]) -> boo
 /// Options of `ps`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ContainerListOptions {
-    /// Every container, not only running ones (also implied by `last`,
-    /// `latest` and any filter).
+    /// Every container, not only running ones (also implied by a positive
+    /// `last`, by `latest` and by a `status=` filter).
     pub all: bool,
     /// Only the newest this many.
     pub last: Option<usize>,
@@ -162,7 +168,15 @@ impl Runtime {
                 tracing::debug!("syncing container {} for a listing: {e}", c.id());
             }
         }
-        let all = opts.all || opts.last.is_some() || opts.latest || !opts.filters.is_empty();
+        // Podman's rule: only a status filter widens the listing past
+        // running containers; other filters narrow what `all` selects.
+        let all = opts.all
+            || opts.last.is_some_and(|n| n > 0)
+            || opts.latest
+            || opts
+                .filters
+                .iter()
+                .any(|f| matches!(f, ContainerFilter::Status(_)));
         let mut list: Vec<Container> = ctrs
             .into_iter()
             .filter(|c| all || c.state().state == ContainerStatus::Running)
@@ -223,6 +237,19 @@ mod tests {
         assert!(passes_filters(&db, &parse(&["exited=3", "label=tier=web"])));
         assert!(!passes_filters(&db, &parse(&["exited=x"])));
         assert!(passes_filters(&web, &parse(&["ID=web"])));
+    }
+
+    #[test]
+    fn status_filters_use_podmans_names() {
+        let created = record("c", ContainerStatus::Configured, 0);
+        let stopped = record("s", ContainerStatus::Stopped, 0);
+        let exited = record("e", ContainerStatus::Exited, 0);
+        assert!(passes_filters(&created, &parse(&["status=created"])));
+        assert!(!passes_filters(&created, &parse(&["status=configured"])));
+        for rec in [&stopped, &exited] {
+            assert!(passes_filters(rec, &parse(&["status=stopped"])));
+            assert!(passes_filters(rec, &parse(&["status=exited"])));
+        }
     }
 
     #[test]

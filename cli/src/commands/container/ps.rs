@@ -331,7 +331,8 @@ pub fn ps(args: &PsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
                 })
                 .collect();
             if format::is_table(&src) {
-                format::render_table(&src, &rows, Some(HEADERS))
+                let headers = if args.noheading { None } else { Some(HEADERS) };
+                format::render_table(&src, &rows, headers)
                     .map_err(|e| CliError::Usage(e.to_string()))?
             } else {
                 format::render_each(&src, &rows).map_err(|e| CliError::Usage(e.to_string()))?
