@@ -119,3 +119,30 @@ fn ps_external_lists_storage_only_containers_and_rm_frees_their_names() {
     let missing = env.rpod(&["rm", "nobody"]);
     assert_eq!(missing.code, 1, "{}", missing.stderr);
 }
+
+#[test]
+fn rm_prints_each_container_as_it_was_named() {
+    let env = TestEnv::new();
+    base_image(&env);
+    let id = env
+        .rpod(&["create", "--name", "by-name", "base", "true"])
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
+    let other = env
+        .rpod(&["create", "--name", "by-id", "base", "true"])
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
+    let r = env.rpod(&["rm", "by-name", &other[..12]]).ok();
+    assert_eq!(r.stdout, format!("by-name\n{}\n", &other[..12]));
+    assert!(!r.stdout.contains(&id));
+    // -a has no names to echo: full IDs.
+    let last = env
+        .rpod(&["create", "--name", "last", "base", "true"])
+        .ok()
+        .stdout;
+    assert_eq!(env.rpod(&["rm", "-a"]).ok().stdout, last);
+}
