@@ -1,6 +1,6 @@
-//! Which containers `ps` shows: filters narrow the running ones unless
-//! `-a` (only a `status=` filter widens the listing), Podman's status
-//! names, and `--noheading`.
+//! Which containers `ps` shows and in what order: filters narrow the
+//! running ones unless `-a` (only a `status=` filter widens the listing),
+//! Podman's status names, oldest first, and `--noheading`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use rpod_tests::TestEnv;
@@ -29,6 +29,17 @@ fn filters_narrow_the_running_containers_unless_all_or_status() {
     assert_eq!(names(&["--filter", "status=exited"]), "done\n");
     assert_eq!(names(&["--filter", "status=created"]), "fresh\n");
     assert_eq!(names(&["--filter", "status=configured"]), "");
+
+    // Oldest first, as Podman lists; --last and --latest keep the newest.
+    let order = |args: &[&str]| {
+        let mut all = vec!["ps", "--format", "{{.Names}}"];
+        all.extend_from_slice(args);
+        env.rpod(&all).ok().stdout
+    };
+    assert_eq!(order(&["-a"]), "up\ndone\nfresh\n");
+    assert_eq!(order(&["-a", "--sort", "created"]), "up\ndone\nfresh\n");
+    assert_eq!(order(&["-n", "2"]), "done\nfresh\n");
+    assert_eq!(order(&["--latest"]), "fresh\n");
 
     let bare = env.rpod(&["ps", "--noheading"]).ok().stdout;
     assert_eq!(bare.lines().count(), 1, "{bare}");

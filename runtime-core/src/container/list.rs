@@ -152,11 +152,12 @@ impl ListedContainer {
 }
 
 impl Runtime {
-    /// The containers `opts` selects, newest first, as listing handles
+    /// The containers `opts` selects, oldest first as Podman lists them
+    /// (`last` and `latest` keep the newest), as listing handles
     /// ([`Runtime::containers_for_listing`]); those that should be running
     /// are synced first, so exits no cleanup recorded yet show. With
     /// `external`, the external containers join the list before `last`
-    /// cuts it (Podman's order).
+    /// cuts it.
     pub fn list_containers(&self, opts: &ContainerListOptions) -> Result<Vec<ListedContainer>> {
         let mut ctrs = self.containers_for_listing()?;
         for c in ctrs.iter_mut() {
@@ -201,6 +202,7 @@ impl Runtime {
         if let Some(n) = opts.last.filter(|_| !opts.latest) {
             rows.truncate(n);
         }
+        rows.reverse();
         Ok(rows)
     }
 }
