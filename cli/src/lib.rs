@@ -12,39 +12,17 @@ pub mod exit;
 pub mod format;
 pub mod logging;
 pub mod output;
+pub mod usage;
 
 use std::ffi::OsString;
 use std::io::Write;
 
 use clap::Parser;
-use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::error::ErrorKind;
 
 use crate::args::Cli;
 use crate::commands::Ctx;
 use crate::exit::{CliError, ENGINE_ERROR};
-
-/// Turns a clap error into Podman's wording (`Error: unknown flag: --x`).
-fn usage_error(e: &clap::Error) -> String {
-    let arg = match e.get(ContextKind::InvalidArg) {
-        Some(ContextValue::String(s)) => s.clone(),
-        _ => String::new(),
-    };
-    match e.kind() {
-        ErrorKind::UnknownArgument if arg.starts_with('-') => format!("unknown flag: {arg}"),
-        ErrorKind::InvalidSubcommand => format!("unrecognized command `rpod {arg}`"),
-        _ => {
-            let text = e.kind().as_str().unwrap_or("invalid arguments").to_string();
-            let detail = e.to_string();
-
-            detail
-                .lines()
-                .next()
-                .unwrap_or(&text)
-                .trim_start_matches("error: ")
-                .to_string()
-        }
-    }
-}
 
 /// Runs `rpod` with `argv`, writing to `out` and `err`; returns the exit code.
 pub fn run<I, T>(argv: I, out: &mut dyn Write, err: &mut dyn Write) -> i32
@@ -52,18 +30,23 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(argv) {
+    let argv: Vec<T> = argv.into_iter().collect();
+    let cli = match Cli::try_parse_from(argv.iter().cloned()) {
         Ok(c) => c,
         Err(e) => match e.kind() {
-            ErrorKind::DisplayHelp
-            | ErrorKind::DisplayVersion
-            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
                 let _ = write!(out, "{}", e.render());
                 return 0;
             }
             _ => {
-                let _ = writeln!(err, "Error: {}", usage_error(&e));
-                let _ = writeln!(err, "See 'rpod --help'");
+                let u = usage::usage_error(&e, &argv);
+                if let Some(help) = &u.help {
+                    let _ = write!(out, "{help}");
+                }
+                let _ = writeln!(err, "Error: {}", u.message);
+                if let Some(hint) = &u.hint {
+                    let _ = writeln!(err, "{hint}");
+                }
                 return ENGINE_ERROR;
             }
         },

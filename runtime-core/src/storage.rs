@@ -62,6 +62,9 @@ pub struct StorageContainer {
     pub layer: String,
     /// Free-form metadata.
     pub metadata: String,
+    /// When the store made it (`None` when the record does not say).
+    #[serde(default)]
+    pub created: Option<DateTime<Utc>>,
 }
 
 /// Where one container's own files live, as the store decides: the engine
@@ -178,6 +181,10 @@ pub trait Storage: Send + Sync + Debug {
     fn delete_containers(&self, ids: &[String]) -> Result<()>;
     /// Every storage container.
     fn containers(&self) -> Result<Vec<StorageContainer>>;
+    /// True when the container's root filesystem is mounted (by anyone:
+    /// the engine, `mount`, or another tool sharing the store); an error
+    /// for an unknown ID or name.
+    fn container_mounted(&self, id: &str) -> Result<bool>;
     /// The per-container directory of a container the store holds (an
     /// error for an unknown ID).
     fn container_dir(&self, id: &str) -> Result<PathBuf>;

@@ -41,6 +41,7 @@ impl Container {
             image: self.image.clone(),
             layer: self.layer.clone(),
             metadata: self.metadata.clone(),
+            created: self.created,
         }
     }
 }

@@ -209,6 +209,10 @@ pub struct RmArgs {
     /// Seconds to wait for stop before killing the container.
     #[arg(short = 't', long = "time")]
     pub time: Option<u32>,
+    /// Remove container from storage library (kept for compatibility: a
+    /// name the engine does not know is always looked up in storage).
+    #[arg(long, hide = true)]
+    pub storage: bool,
     /// Containers.
     pub containers: Vec<String>,
 }
@@ -307,6 +311,12 @@ pub struct PsArgs {
     /// Display the total file sizes.
     #[arg(short = 's', long)]
     pub size: bool,
+    /// Show containers in storage not controlled by rpod.
+    #[arg(long)]
+    pub external: bool,
+    /// Do not print headers.
+    #[arg(long)]
+    pub noheading: bool,
 }
 
 /// `rpod inspect` / `rpod container inspect`.
@@ -370,6 +380,9 @@ pub struct CleanupArgs {
 /// `rpod container exists`.
 #[derive(Debug, Args)]
 pub struct ExistsArgs {
+    /// Check external storage containers as well as rpod containers.
+    #[arg(long)]
+    pub external: bool,
     /// The container.
     pub container: String,
 }

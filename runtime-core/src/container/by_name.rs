@@ -2,7 +2,7 @@
 //! `rm` (looked up, then removed together) and `container cleanup`
 //! (conmon's exit command).
 
-use super::{Container, RemoveOptions};
+use super::{Container, ExternalRemoval, RemoveOptions};
 use crate::error::{Error, Result};
 use crate::runtime::Runtime;
 
@@ -26,6 +26,9 @@ pub struct ContainerRmOptions {
 pub struct RmReport {
     /// The full ID, or the name given when the lookup failed.
     pub id: String,
+    /// The name or ID as the caller gave it (empty with `all`): what
+    /// Podman prints for a removed container.
+    pub input: String,
     /// Why it was not removed.
     pub err: Option<Error>,
 }
@@ -44,7 +47,9 @@ impl Runtime {
     /// found ones in one batch ([`Container::remove_many`]); reports come
     /// in the order of the names. With `force` or `ignore`, missing
     /// containers, and ones removed by someone else meanwhile, are left
-    /// out of the reports.
+    /// out of the reports. A name the State does not know but the store
+    /// does (an external container, [`Runtime::remove_external_container`])
+    /// is removed from the store; `all` leaves external containers alone.
     pub fn remove_containers(
         &self,
         names: &[String],
@@ -52,8 +57,9 @@ impl Runtime {
     ) -> Result<Vec<RmReport>> {
         let skip_missing = opts.force || opts.ignore;
         let mut found: Vec<Container> = Vec::new();
-        // Per target: the index into `found`, or the failed lookup.
-        let mut outcomes: Vec<std::result::Result<usize, RmReport>> = Vec::new();
+        // Per target: the index into `found` with the name given, or a
+        // finished report (a failed lookup, an external container removed).
+        let mut outcomes: Vec<std::result::Result<(usize, String), RmReport>> = Vec::new();
         let targets: Vec<(String, Result<Container>)> = if opts.all {
             self.containers()?
                 .into_iter()
@@ -66,14 +72,35 @@ impl Runtime {
                 .collect()
         };
         for (name, target) in targets {
+            // A name the State does not know may be an external container's
+            // (Podman looks in the store first; the State wins a tie, as a
+            // State container's storage is never external).
+            let target = match target {
+                Err(e) if e.is(&Error::NoSuchCtr) => {
+                    match self.remove_external_container(&name, opts.force) {
+                        Ok(ExternalRemoval::Removed) => {
+                            outcomes.push(Err(RmReport {
+                                id: name.clone(),
+                                input: name,
+                                err: None,
+                            }));
+                            continue;
+                        }
+                        Ok(ExternalRemoval::NotExternal) => Err(e),
+                        Err(e) => Err(e),
+                    }
+                }
+                other => other,
+            };
             match target {
                 Ok(c) => {
-                    outcomes.push(Ok(found.len()));
+                    outcomes.push(Ok((found.len(), name)));
                     found.push(c);
                 }
                 Err(e) if skip_missing && e.is(&Error::NoSuchCtr) => {}
                 Err(e) => outcomes.push(Err(RmReport {
-                    id: name,
+                    id: name.clone(),
+                    input: name,
                     err: Some(e),
                 })),
             }
@@ -89,8 +116,8 @@ impl Runtime {
             .collect();
         let mut reports = Vec::with_capacity(outcomes.len());
         for outcome in outcomes {
-            let i = match outcome {
-                Ok(i) => i,
+            let (i, input) = match outcome {
+                Ok(found_at) => found_at,
                 Err(report) => {
                     reports.push(report);
                     continue;
@@ -98,10 +125,18 @@ impl Runtime {
             };
             let id = found[i].id().to_string();
             match results[i].take().unwrap_or(Ok(())) {
-                Ok(()) => reports.push(RmReport { id, err: None }),
+                Ok(()) => reports.push(RmReport {
+                    id,
+                    input,
+                    err: None,
+                }),
                 // Removed by someone else since it was looked up.
                 Err(e) if skip_missing && e.is(&Error::CtrRemoved) => {}
-                Err(e) => reports.push(RmReport { id, err: Some(e) }),
+                Err(e) => reports.push(RmReport {
+                    id,
+                    input,
+                    err: Some(e),
+                }),
             }
         }
         Ok(reports)

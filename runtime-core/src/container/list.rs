@@ -1,6 +1,9 @@
 //! `ps`: which containers a listing shows. Filters of one key are
 //! alternatives, filters of different keys must all pass (Podman's rule).
 
+use chrono::{DateTime, Utc};
+
+use super::external::ExternalContainer;
 use super::{Container, ContainerRecord, ContainerStatus};
 use crate::error::{Error, Result};
 use crate::image::LabelFilter;
@@ -76,8 +79,14 @@ impl ContainerFilter {
             ContainerFilter::Id(p) => cfg.id.starts_with(p.as_str()),
             ContainerFilter::Name(p) => cfg.name.contains(p.as_str()),
             ContainerFilter::Status(s) => {
-                st.state.as_str() == s
-                    || (s == "configured" && st.state == ContainerStatus::Configured)
+                // Podman's names: a configured container counts as
+                // created, and stopped is another word for exited.
+                let state = match st.state {
+                    ContainerStatus::Configured => "created",
+                    ContainerStatus::Stopped => "exited",
+                    other => other.as_str(),
+                };
+                state == if s == "stopped" { "exited" } else { s.as_str() }
             }
             ContainerFilter::Label(f) => f.passes(&cfg.labels),
             ContainerFilter::Exited(code) => st.exited && *code == Some(st.exit_code),
@@ -101,8 +110,8 @@ pub fn passes_filters(rec: &ContainerRecord, filters: &[ContainerFilter]) -> boo
 /// Options of `ps`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ContainerListOptions {
-    /// Every container, not only running ones (also implied by `last`,
-    /// `latest` and any filter).
+    /// Every container, not only running ones (also implied by a positive
+    /// `last`, by `latest` and by a `status=` filter).
     pub all: bool,
     /// Only the newest this many.
     pub last: Option<usize>,
@@ -110,13 +119,46 @@ pub struct ContainerListOptions {
     pub latest: bool,
     /// Filters every container shown passes.
     pub filters: Vec<ContainerFilter>,
+    /// Also the store's containers the State has no record of
+    /// ([`ExternalContainer`]), whatever `all` and the filters say.
+    pub external: bool,
+}
+
+/// One row of a listing.
+#[derive(Debug)]
+pub enum ListedContainer {
+    /// A container the engine manages.
+    Engine(Box<Container>),
+    /// A storage container without a State record (`--external`).
+    External(ExternalContainer),
+}
+
+impl ListedContainer {
+    /// Full ID.
+    pub fn id(&self) -> &str {
+        match self {
+            ListedContainer::Engine(c) => c.id(),
+            ListedContainer::External(e) => &e.id,
+        }
+    }
+
+    /// When it was made.
+    pub fn created(&self) -> DateTime<Utc> {
+        match self {
+            ListedContainer::Engine(c) => c.config().created_time,
+            ListedContainer::External(e) => e.created,
+        }
+    }
 }
 
 impl Runtime {
-    /// The containers `opts` selects, newest first, as listing handles
+    /// The containers `opts` selects, oldest first as Podman lists them
+    /// (`last` and `latest` keep the newest), as listing handles
     /// ([`Runtime::containers_for_listing`]); those that should be running
-    /// are synced first, so exits no cleanup recorded yet show.
-    pub fn list_containers(&self, opts: &ContainerListOptions) -> Result<Vec<Container>> {
+    /// are synced first, so exits no cleanup recorded yet show. With
+    /// `external`, the external containers join the list before `last`
+    /// cuts it.
+    pub fn list_containers(&self, opts: &ContainerListOptions) -> Result<Vec<ListedContainer>> {
         let mut ctrs = self.containers_for_listing()?;
         for c in ctrs.iter_mut() {
             if matches!(
@@ -127,7 +169,15 @@ impl Runtime {
                 tracing::debug!("syncing container {} for a listing: {e}", c.id());
             }
         }
-        let all = opts.all || opts.last.is_some() || opts.latest || !opts.filters.is_empty();
+        // Podman's rule: only a status filter widens the listing past
+        // running containers; other filters narrow what `all` selects.
+        let all = opts.all
+            || opts.last.is_some_and(|n| n > 0)
+            || opts.latest
+            || opts
+                .filters
+                .iter()
+                .any(|f| matches!(f, ContainerFilter::Status(_)));
         let mut list: Vec<Container> = ctrs
             .into_iter()
             .filter(|c| all || c.state().state == ContainerStatus::Running)
@@ -136,10 +186,24 @@ impl Runtime {
         list.sort_by_key(|c| std::cmp::Reverse(c.config().created_time));
         if opts.latest {
             list.truncate(1);
-        } else if let Some(n) = opts.last {
-            list.truncate(n);
         }
-        Ok(list)
+        let mut rows: Vec<ListedContainer> = list
+            .into_iter()
+            .map(|c| ListedContainer::Engine(Box::new(c)))
+            .collect();
+        if opts.external {
+            rows.extend(
+                self.external_containers()?
+                    .into_iter()
+                    .map(ListedContainer::External),
+            );
+            rows.sort_by_key(|c| std::cmp::Reverse(c.created()));
+        }
+        if let Some(n) = opts.last.filter(|_| !opts.latest) {
+            rows.truncate(n);
+        }
+        rows.reverse();
+        Ok(rows)
     }
 }
 
@@ -175,6 +239,19 @@ mod tests {
         assert!(passes_filters(&db, &parse(&["exited=3", "label=tier=web"])));
         assert!(!passes_filters(&db, &parse(&["exited=x"])));
         assert!(passes_filters(&web, &parse(&["ID=web"])));
+    }
+
+    #[test]
+    fn status_filters_use_podmans_names() {
+        let created = record("c", ContainerStatus::Configured, 0);
+        let stopped = record("s", ContainerStatus::Stopped, 0);
+        let exited = record("e", ContainerStatus::Exited, 0);
+        assert!(passes_filters(&created, &parse(&["status=created"])));
+        assert!(!passes_filters(&created, &parse(&["status=configured"])));
+        for rec in [&stopped, &exited] {
+            assert!(passes_filters(rec, &parse(&["status=stopped"])));
+            assert!(passes_filters(rec, &parse(&["status=exited"])));
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod config;
 mod create;
 mod exec;
 mod exit_watch;
+mod external;
 mod handle;
 mod image;
 mod inspect;
@@ -30,6 +31,7 @@ pub use by_name::{CleanupOptions, ContainerRmOptions, RmReport};
 pub use commit::{CommitOptions, commit_config};
 pub use config::{ContainerConfig, NamedVolume};
 pub use create::CreateOptions;
+pub use external::{ExternalContainer, ExternalOrigin, ExternalRemoval};
 pub use handle::Container;
 pub use inspect::{InspectContext, build_inspect};
 pub use inspect_types::{
@@ -37,7 +39,7 @@ pub use inspect_types::{
     InspectHostConfig, InspectLogConfig, InspectMount, InspectNetworkSettings,
     InspectRestartPolicy, InspectState,
 };
-pub use list::{ContainerFilter, ContainerListOptions, passes_filters};
+pub use list::{ContainerFilter, ContainerListOptions, ListedContainer, passes_filters};
 pub use remove::RemoveOptions;
 pub use state::{ContainerState, ExecConfig, ExecSession};
 pub use status::ContainerStatus;

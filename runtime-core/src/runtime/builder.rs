@@ -437,7 +437,7 @@ fn make_dir(path: &Path, mode: u32) -> Result<()> {
         .at(path)
 }
 
-fn is_executable(p: &Path) -> bool {
+pub(crate) fn is_executable(p: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
@@ -502,12 +502,10 @@ fn resolve_oci_runtimes(config: &Config, explicit: Option<&str>) -> Result<OciRu
                 Error::InvalidArg.context(format!("default OCI runtime {wanted:?} not found"))
             );
         }
-        let name = p
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| wanted.clone());
-        paths.entry(name.clone()).or_insert_with(|| p.clone());
-        (name, p)
+        // Named by its path, as Podman does: containers record that name,
+        // so later commands without `--runtime` find the same binary.
+        paths.insert(wanted.clone(), p.clone());
+        (wanted.clone(), p)
     } else {
         match paths.get(&wanted) {
             Some(p) => (wanted.clone(), p.clone()),

@@ -123,7 +123,10 @@ impl Runtime {
     }
 
     /// The driver for the OCI runtime `name` (a name from the runtimes
-    /// table or an absolute path; empty means the default).
+    /// table or an absolute path; empty means the default). A path that
+    /// no longer holds a program falls back to the configured runtime of
+    /// the same file name, else the default one, so its containers can
+    /// still be stopped and removed.
     pub fn oci_for(&self, name: &str) -> Result<Arc<dyn OciRuntime>> {
         self.check_valid()?;
         let runtimes = &self.inner.oci_runtimes;
@@ -146,12 +149,7 @@ impl Runtime {
                 path: runtimes.default_path.clone(),
             }
         } else if name.starts_with('/') {
-            let path = PathBuf::from(name);
-            let short = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| name.to_string());
-            OciRuntimeTarget { name: short, path }
+            runtime_by_path(runtimes, name)
         } else {
             let path = runtimes.paths.get(name).cloned().ok_or_else(|| {
                 Error::InvalidArg.context(format!("no OCI runtime named {name:?} is configured"))
@@ -247,5 +245,71 @@ impl Runtime {
             Some(first) => Err(first),
             None => Ok(()),
         }
+    }
+}
+
+/// The runtime for containers that recorded the absolute `path`: that
+/// program while it exists; else the configured runtime of the same file
+/// name; else the default one (runc-like runtimes share their state
+/// directory, so either can still stop and delete the container).
+fn runtime_by_path(runtimes: &OciRuntimes, path: &str) -> OciRuntimeTarget {
+    let wanted = PathBuf::from(path);
+    if builder::is_executable(&wanted) {
+        return OciRuntimeTarget {
+            name: path.to_string(),
+            path: wanted,
+        };
+    }
+    let same_name = wanted
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .and_then(|n| runtimes.paths.get(&n).map(|p| (n, p.clone())));
+    let (name, fallback) =
+        same_name.unwrap_or_else(|| (runtimes.default_name.clone(), runtimes.default_path.clone()));
+    tracing::debug!(
+        "OCI runtime {path} is gone; using {name} ({})",
+        fallback.display()
+    );
+    OciRuntimeTarget {
+        name,
+        path: fallback,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn table(default: &str) -> OciRuntimes {
+        let mut paths = BTreeMap::new();
+        paths.insert("runc".to_string(), PathBuf::from("/usr/bin/runc"));
+        paths.insert("crun".to_string(), PathBuf::from("/usr/bin/crun"));
+        OciRuntimes {
+            default_name: default.into(),
+            default_path: paths[default].clone(),
+            paths,
+        }
+    }
+
+    #[test]
+    fn a_runtime_path_is_used_while_it_exists() {
+        let dir = tempfile::tempdir().unwrap();
+        let prog = dir.path().join("my-runc");
+        std::fs::write(&prog, "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(&prog, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let p = prog.to_str().unwrap();
+        let t = runtime_by_path(&table("crun"), p);
+        assert_eq!((t.name.as_str(), t.path.as_path()), (p, prog.as_path()));
+    }
+
+    #[test]
+    fn a_vanished_runtime_path_falls_back_by_file_name_then_to_the_default() {
+        let t = runtime_by_path(&table("crun"), "/nonexistent/dir/runc");
+        assert_eq!(t.name, "runc");
+        assert_eq!(t.path, PathBuf::from("/usr/bin/runc"));
+        let t = runtime_by_path(&table("crun"), "/nonexistent/dir/other");
+        assert_eq!(t.name, "crun");
+        assert_eq!(t.path, PathBuf::from("/usr/bin/crun"));
     }
 }

@@ -382,6 +382,11 @@ impl rpod_runtime_core::storage::Storage for Store {
             .collect())
     }
 
+    fn container_mounted(&self, id: &str) -> Result<bool> {
+        let c = self.find_container(id)?;
+        Ok(self.mount_count(&c.layer)? > 0)
+    }
+
     fn container_dir(&self, id: &str) -> Result<PathBuf> {
         let c = self.find_container(id)?;
         Ok(self.layout.container_dir(&c.id))

@@ -238,7 +238,9 @@ pub fn remove(args: &RmArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let mut last: Option<CliError> = None;
     for r in reports {
         match r.err {
-            None => ctx.write(&format!("{}\n", r.id))?,
+            // The name as typed, as Podman prints it; IDs for `-a`.
+            None if r.input.is_empty() => ctx.write(&format!("{}\n", r.id))?,
+            None => ctx.write(&format!("{}\n", r.input))?,
             Some(e) => {
                 if let Some(prev) = last.take() {
                     let _ = crate::report(&prev, &mut std::io::stderr());
@@ -278,7 +280,13 @@ pub fn exists(args: &ExistsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let rt = ctx.runtime()?;
     match rt.lookup_container(&args.container) {
         Ok(_) => Ok(()),
-        Err(e) if e.is(&Error::NoSuchCtr) => Err(CliError::Exit(1)),
+        Err(e) if e.is(&Error::NoSuchCtr) => {
+            if args.external && rt.external_container_exists(&args.container)? {
+                Ok(())
+            } else {
+                Err(CliError::Exit(1))
+            }
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -1,5 +1,6 @@
 //! `rpod ps`.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -7,7 +8,7 @@ use serde_json::{Map, Value, json};
 
 use rpod_runtime_core::container::{
     Container, ContainerConfig, ContainerFilter, ContainerListOptions, ContainerState,
-    ContainerStatus,
+    ContainerStatus, ExternalContainer, ListedContainer,
 };
 use rpod_runtime_core::time::{go_time_string, is_go_zero};
 
@@ -94,6 +95,84 @@ fn json_record(c: &Container, size: bool) -> Value {
     })
 }
 
+/// The JSON record Podman prints for an external container: what the store
+/// knows, state `storage`.
+fn json_external(e: &ExternalContainer) -> Value {
+    json!({
+        "AutoRemove": false,
+        "Command": [e.origin.as_str()],
+        "Created": e.created.timestamp(),
+        "CreatedAt": ago(&e.created),
+        "Exited": false,
+        "ExitedAt": 0,
+        "ExitCode": 0,
+        "Id": e.id,
+        "Image": e.image_name,
+        "ImageID": e.image_id,
+        "IsInfra": false,
+        "Labels": null,
+        "Mounts": [],
+        "Names": [e.name],
+        "Namespaces": {},
+        "Networks": [],
+        "Pid": 0,
+        "Pod": "",
+        "PodName": "",
+        "Ports": null,
+        "Size": null,
+        "StartedAt": 0,
+        "State": ExternalContainer::STATE,
+        "Status": "",
+    })
+}
+
+/// A listing row as the template and sort code read it: an engine
+/// container's own config and state, or a stand-in made from what the
+/// store knows of an external one (whose status reads `Storage`).
+struct RowView<'a> {
+    row: &'a ListedContainer,
+    cfg: Cow<'a, ContainerConfig>,
+    st: Cow<'a, ContainerState>,
+}
+
+impl<'a> RowView<'a> {
+    fn of(row: &'a ListedContainer) -> RowView<'a> {
+        match row {
+            ListedContainer::Engine(c) => RowView {
+                row,
+                cfg: Cow::Borrowed(c.config()),
+                st: Cow::Borrowed(c.state()),
+            },
+            ListedContainer::External(e) => {
+                let mut cfg = ContainerConfig::new(e.id.clone(), e.name.clone(), 0);
+                cfg.created_time = e.created;
+                cfg.rootfs_image_id = e.image_id.clone();
+                cfg.rootfs_image_name = e.image_name.clone();
+                cfg.command = vec![e.origin.as_str().to_string()];
+                RowView {
+                    row,
+                    cfg: Cow::Owned(cfg),
+                    st: Cow::Owned(ContainerState::default()),
+                }
+            }
+        }
+    }
+
+    fn status(&self) -> String {
+        match self.row {
+            ListedContainer::External(_) => "Storage".to_string(),
+            ListedContainer::Engine(_) => state_status_text(&self.st),
+        }
+    }
+
+    fn json(&self, size: bool) -> Value {
+        match self.row {
+            ListedContainer::Engine(c) => json_record(c, size),
+            ListedContainer::External(e) => json_external(e),
+        }
+    }
+}
+
 /// The fields of a template record that a format can read
 /// ([`format::fields_read`]): building only those gives the same output and
 /// skips the costly ones (time formatting, label maps) that the default
@@ -120,6 +199,7 @@ impl Wanted {
 fn template_record(
     cfg: &ContainerConfig,
     st: &ContainerState,
+    status: &str,
     no_trunc: bool,
     size: bool,
     want: &Wanted,
@@ -154,8 +234,8 @@ fn template_record(
         Value::String(go_time_string(&cfg.created_time))
     });
     put("RunningFor", &|| Value::String(ago(&cfg.created_time)));
-    put("Status", &|| Value::String(state_status_text(st)));
-    put("State", &|| Value::String(state_status_text(st)));
+    put("Status", &|| Value::String(status.to_string()));
+    put("State", &|| Value::String(status.to_string()));
     put("Ports", &|| json!(""));
     put("Names", &|| json!(cfg.name));
     put("Labels", &|| json!(cfg.labels));
@@ -195,23 +275,21 @@ pub fn ps(args: &PsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let fmt_src = args.format.clone();
     let out_fmt = OutputFormat::parse(fmt_src.as_deref().filter(|f| !format::is_table(f)))?;
     let rt = ctx.runtime()?;
-    let mut list = rt.list_containers(&ContainerListOptions {
+    let list = rt.list_containers(&ContainerListOptions {
         all: args.all,
         last: usize::try_from(args.last).ok(),
         latest: args.latest,
         filters,
+        external: args.external,
     })?;
+    let mut views: Vec<RowView<'_>> = list.iter().map(RowView::of).collect();
     match args.sort.as_str() {
         "created" | "runningfor" => {}
-        "id" => list.sort_by(|a, b| a.id().cmp(b.id())),
-        "names" => list.sort_by(|a, b| a.name().cmp(b.name())),
-        "image" => list.sort_by(|a, b| {
-            a.config()
-                .rootfs_image_name
-                .cmp(&b.config().rootfs_image_name)
-        }),
-        "command" => list.sort_by(|a, b| a.config().command.cmp(&b.config().command)),
-        "status" => list.sort_by_cached_key(status_text),
+        "id" => views.sort_by(|a, b| a.cfg.id.cmp(&b.cfg.id)),
+        "names" => views.sort_by(|a, b| a.cfg.name.cmp(&b.cfg.name)),
+        "image" => views.sort_by(|a, b| a.cfg.rootfs_image_name.cmp(&b.cfg.rootfs_image_name)),
+        "command" => views.sort_by(|a, b| a.cfg.command.cmp(&b.cfg.command)),
+        "status" => views.sort_by_cached_key(RowView::status),
         "size" => {}
         other => {
             return Err(CliError::Usage(format!(
@@ -221,15 +299,20 @@ pub fn ps(args: &PsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     }
     if args.quiet {
         let mut s = String::new();
-        for c in &list {
-            s.push_str(if args.no_trunc { c.id() } else { &c.id()[..12] });
+        for v in &views {
+            let id = v.cfg.id.as_str();
+            s.push_str(if args.no_trunc {
+                id
+            } else {
+                &id[..12.min(id.len())]
+            });
             s.push('\n');
         }
         return ctx.write(&s);
     }
     let text = match (&out_fmt, fmt_src) {
         (OutputFormat::Json, _) => {
-            let recs: Vec<Value> = list.iter().map(|c| json_record(c, args.size)).collect();
+            let recs: Vec<Value> = views.iter().map(|v| v.json(args.size)).collect();
             crate::output::pretty_json(&Value::Array(recs))?
         }
         (_, src) => {
@@ -241,12 +324,15 @@ pub fn ps(args: &PsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
                 }
             });
             let want = Wanted::new(&src);
-            let rows: Vec<Value> = list
+            let rows: Vec<Value> = views
                 .iter()
-                .map(|c| template_record(c.config(), c.state(), args.no_trunc, args.size, &want))
+                .map(|v| {
+                    template_record(&v.cfg, &v.st, &v.status(), args.no_trunc, args.size, &want)
+                })
                 .collect();
             if format::is_table(&src) {
-                format::render_table(&src, &rows, Some(HEADERS))
+                let headers = if args.noheading { None } else { Some(HEADERS) };
+                format::render_table(&src, &rows, headers)
                     .map_err(|e| CliError::Usage(e.to_string()))?
             } else {
                 format::render_each(&src, &rows).map_err(|e| CliError::Usage(e.to_string()))?
@@ -290,7 +376,14 @@ mod tests {
 
     /// Every field, as a format that sees the whole record gets them.
     fn full(cfg: &ContainerConfig, st: &ContainerState, no_trunc: bool) -> Value {
-        template_record(cfg, st, no_trunc, false, &Wanted { names: None })
+        template_record(
+            cfg,
+            st,
+            &state_status_text(st),
+            no_trunc,
+            false,
+            &Wanted { names: None },
+        )
     }
 
     #[test]
@@ -344,7 +437,14 @@ mod tests {
         ] {
             for no_trunc in [false, true] {
                 let want = Wanted::new(src);
-                let some = [template_record(&cfg, &st, no_trunc, false, &want)];
+                let some = [template_record(
+                    &cfg,
+                    &st,
+                    &state_status_text(&st),
+                    no_trunc,
+                    false,
+                    &want,
+                )];
                 let all = [full(&cfg, &st, no_trunc)];
                 let render = |rows: &[Value]| {
                     if format::is_table(src) {
@@ -361,7 +461,14 @@ mod tests {
     #[test]
     fn the_default_table_skips_the_costly_fields() {
         let (cfg, st) = sample();
-        let rec = template_record(&cfg, &st, false, false, &Wanted::new(DEFAULT_TABLE));
+        let rec = template_record(
+            &cfg,
+            &st,
+            &state_status_text(&st),
+            false,
+            false,
+            &Wanted::new(DEFAULT_TABLE),
+        );
         let all = full(&cfg, &st, false);
         let (rec, all) = (rec.as_object().unwrap(), all.as_object().unwrap());
         for key in rec.keys() {
