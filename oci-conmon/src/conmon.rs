@@ -29,11 +29,13 @@ pub(crate) struct Conmon {
 
 impl Conmon {
     /// Spawns `conmon` with `args`; with `attach_pipe`, also passes the exec
-    /// attach pipe.
+    /// attach pipe; with `inherit_stdio`, conmon gets this process's stdin,
+    /// stdout and stderr (the passthrough log driver), else `/dev/null`.
     pub(crate) fn spawn(
         conmon: &Path,
         args: &[OsString],
         attach_pipe: bool,
+        inherit_stdio: bool,
     ) -> Result<Conmon, Error> {
         let (sync, sync_child) = SeqPacket::pair().at("sync pipe")?;
         let (start, start_child) = SeqPacket::pair().at("start pipe")?;
@@ -46,10 +48,17 @@ impl Conmon {
             None
         };
         let mut cmd = Command::new(conmon);
+        let stdio = || {
+            if inherit_stdio {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            }
+        };
         cmd.args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdin(stdio())
+            .stdout(stdio())
+            .stderr(stdio())
             .process_group(0)
             .env("_OCI_SYNCPIPE", sys::FIRST_CHILD_FD.to_string())
             .env("_OCI_STARTPIPE", (sys::FIRST_CHILD_FD + 1).to_string())

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use rpod_runtime_core::container::ContainerRecord;
+use rpod_runtime_core::container::{ContainerRecord, log_config};
 use rpod_runtime_core::error::IoResultExt;
 use rpod_runtime_core::oci::CreateResult;
 use rpod_runtime_core::{Error, Result};
@@ -47,6 +47,7 @@ pub(crate) fn create(rt: &ConmonRuntime, ctr: &ContainerRecord) -> Result<Create
     } else {
         ctr.config.log_path.clone().into()
     };
+    let log_tag = log_config::render_tag(&ctr.config.log_tag, &ctr.config);
     let shared = SharedArgs {
         ctr_id: ctr.id(),
         uuid: ctr.id(),
@@ -58,6 +59,8 @@ pub(crate) fn create(rt: &ConmonRuntime, ctr: &ContainerRecord) -> Result<Create
         systemd_cgroup: rt.systemd_cgroup,
         log: command::log_arg(&ctr.config.log_driver, &log_path),
         log_level: command::conmon_log_level(&rt.exit_command),
+        log_size_max: rt.log_size_max(ctr.config.log_size),
+        log_tag: &log_tag,
         oci_log: &oci_log,
     };
     let conmon_pidfile = run_dir.join("conmon.pid");
@@ -70,7 +73,10 @@ pub(crate) fn create(rt: &ConmonRuntime, ctr: &ContainerRecord) -> Result<Create
         ctr.config.auto_remove,
     );
 
-    let mut conmon = Conmon::spawn(&rt.conmon, &args, false)?;
+    // With the passthrough driver the container gets rpod's own stdio
+    // through conmon.
+    let passthrough = ctr.config.log_driver == log_config::PASSTHROUGH;
+    let mut conmon = Conmon::spawn(&rt.conmon, &args, false, passthrough)?;
     conmon.signal_start()?;
     conmon.wait_middle(&rt.name, &oci_log)?;
     let msg = sync::read(&conmon.sync, CREATE_TIMEOUT, "container create")?;

@@ -2,13 +2,17 @@
 //! (`<RFC3339Nano> <stdout|stderr> <F|P> <content>` per line; `P` chunks
 //! are joined with the following line).
 
-use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
-use std::time::Duration;
+use std::io::Write;
 
 use chrono::{DateTime, FixedOffset};
 
-use super::{Container, ContainerStatus};
 use crate::error::{Error, Result};
+
+pub use super::log_reader::read_logs;
+
+/// Podman's `ErrNoLogs` text: the reason `logs` and `attach` give for the
+/// `none` and `passthrough` drivers.
+pub const NO_LOGS: &str = "this container is not logging output";
 
 /// Which stream a log line came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,12 +72,13 @@ pub fn parse_line(line: &str) -> Option<(DateTime<FixedOffset>, LogStream, bool,
 
 /// Joins partial chunks into lines.
 #[derive(Debug, Default)]
-struct Assembler {
+pub(crate) struct Assembler {
     pending: Option<LogLine>,
 }
 
 impl Assembler {
-    fn push(&mut self, raw: &str) -> Option<LogLine> {
+    /// Takes one raw line; returns a line once it is complete.
+    pub(crate) fn push(&mut self, raw: &str) -> Option<LogLine> {
         let (time, stream, full, text) = parse_line(raw)?;
         let mut line = match self.pending.take() {
             Some(mut p) if p.stream == stream => {
@@ -97,7 +102,9 @@ impl Assembler {
     }
 }
 
-fn emit(line: &LogLine, opts: &LogOptions, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
+/// Writes `line` (when inside the time window) to `out` or `err` by its
+/// stream, with the prefix and timestamp `opts` ask for.
+pub(crate) fn emit(line: &LogLine, opts: &LogOptions, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
     let utc = line.time.with_timezone(&chrono::Utc);
     if opts.since.is_some_and(|s| utc < s) || opts.until.is_some_and(|u| utc > u) {
         return Ok(());
@@ -118,104 +125,6 @@ fn emit(line: &LogLine, opts: &LogOptions, out: &mut dyn Write, err: &mut dyn Wr
     w.write_all(s.as_bytes())
         .and_then(|()| w.flush())
         .map_err(|e| Error::msg(format!("writing logs: {e}")))
-}
-
-impl Container {
-    /// Writes the container's log to `out` (stdout lines) and `err` (stderr lines).
-    pub fn logs(
-        &mut self,
-        opts: &LogOptions,
-        out: &mut dyn Write,
-        err: &mut dyn Write,
-    ) -> Result<()> {
-        let path = std::path::PathBuf::from(&self.rec.config.log_path);
-        let file = match std::fs::File::open(&path) {
-            Ok(f) => Some(f),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(Error::io(&path, e)),
-        };
-        let mut asm = Assembler::default();
-        let mut lines: Vec<LogLine> = Vec::new();
-        let mut reader = file.map(BufReader::new);
-        if let Some(r) = reader.as_mut() {
-            let mut buf = String::new();
-            while r.read_line(&mut buf).map_err(|e| Error::io(&path, e))? > 0 {
-                if buf.ends_with('\n') {
-                    if let Some(l) = asm.push(buf.trim_end_matches('\n')) {
-                        lines.push(l);
-                    }
-                    buf.clear();
-                } else {
-                    // An incomplete last line: re-read it when following.
-                    let back = buf.len() as i64;
-                    r.seek(SeekFrom::Current(-back))
-                        .map_err(|e| Error::io(&path, e))?;
-                    buf.clear();
-                    break;
-                }
-            }
-        }
-        let skip = opts.tail.map_or(0, |n| lines.len().saturating_sub(n));
-        for l in &lines[skip..] {
-            emit(l, opts, out, err)?;
-        }
-        if !opts.follow {
-            return Ok(());
-        }
-        loop {
-            let mut progressed = false;
-            if reader.is_none() {
-                reader = std::fs::File::open(&path).ok().map(BufReader::new);
-            }
-            if let Some(r) = reader.as_mut() {
-                let mut buf = String::new();
-                loop {
-                    let n = r.read_line(&mut buf).map_err(|e| Error::io(&path, e))?;
-                    if n == 0 {
-                        break;
-                    }
-                    if !buf.ends_with('\n') {
-                        let back = buf.len() as i64;
-                        r.seek(SeekFrom::Current(-back))
-                            .map_err(|e| Error::io(&path, e))?;
-                        break;
-                    }
-                    progressed = true;
-                    if let Some(l) = asm.push(buf.trim_end_matches('\n')) {
-                        emit(&l, opts, out, err)?;
-                    }
-                    buf.clear();
-                }
-            }
-            if !progressed {
-                match self.sync() {
-                    Ok(()) => {}
-                    Err(e) if e.is(&Error::CtrRemoved) => return Ok(()),
-                    Err(e) => return Err(e),
-                }
-                if !matches!(
-                    self.rec.state.state,
-                    ContainerStatus::Running
-                        | ContainerStatus::Paused
-                        | ContainerStatus::Stopping
-                        | ContainerStatus::Created
-                ) {
-                    // Drain what conmon wrote last, then stop.
-                    if let Some(r) = reader.as_mut() {
-                        let mut rest = String::new();
-                        while r.read_line(&mut rest).map_err(|e| Error::io(&path, e))? > 0 {
-                            if let Some(l) = asm.push(rest.trim_end_matches('\n')) {
-                                emit(&l, opts, out, err)?;
-                            }
-                            rest.clear();
-                        }
-                    }
-                    return Ok(());
-                }
-                std::thread::sleep(Duration::from_millis(100));
-            }
-        }
-    }
 }
 
 #[cfg(test)]
