@@ -102,6 +102,23 @@ impl Assembler {
     }
 }
 
+/// Go's `time.RFC3339Nano` of a time with its own offset, as Podman prints
+/// `logs --timestamps`: trailing fraction zeros trimmed, `Z` for offset 0.
+fn go_rfc3339_nano(t: &DateTime<FixedOffset>) -> String {
+    let offset = t.offset().local_minus_utc();
+    if offset == 0 {
+        return crate::time::rfc3339_nano(&t.with_timezone(&chrono::Utc));
+    }
+    let base = t.format("%Y-%m-%dT%H:%M:%S");
+    let nanos = t.timestamp_subsec_nanos();
+    let frac = if nanos == 0 {
+        String::new()
+    } else {
+        format!(".{}", format!("{nanos:09}").trim_end_matches('0'))
+    };
+    format!("{base}{frac}{}", t.format("%:z"))
+}
+
 /// Writes `line` (when inside the time window) to `out` or `err` by its
 /// stream, with the prefix and timestamp `opts` ask for.
 pub(crate) fn emit(line: &LogLine, opts: &LogOptions, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
@@ -111,7 +128,7 @@ pub(crate) fn emit(line: &LogLine, opts: &LogOptions, out: &mut dyn Write, err: 
     }
     let mut s = opts.prefix.clone();
     if opts.timestamps {
-        s.push_str(&crate::time::rfc3339_nano_with_offset(&line.time));
+        s.push_str(&go_rfc3339_nano(&line.time));
         s.push(' ');
     }
     s.push_str(&line.text);
@@ -151,6 +168,14 @@ mod tests {
     }
 
     #[test]
+    fn timestamps_print_as_go_does() {
+        let t = |s: &str| go_rfc3339_nano(&DateTime::parse_from_rfc3339(s).unwrap());
+        assert_eq!(t("2026-11-28T12:39:49.198747500+00:00"), "2026-11-28T12:39:49.1987475Z");
+        assert_eq!(t("2026-11-28T12:39:49+02:00"), "2026-11-28T12:39:49+02:00");
+        assert_eq!(t("2026-11-28T12:39:49.5-05:30"), "2026-11-28T12:39:49.5-05:30");
+    }
+
+    #[test]
     fn timestamps_and_windows() {
         let line = LogLine {
             time: DateTime::parse_from_rfc3339("2026-11-28T12:39:49.198747562+00:00").unwrap(),
@@ -166,7 +191,7 @@ mod tests {
         emit(&line, &opts, &mut out, &mut err).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
-            "2026-11-28T12:39:49.198747562+00:00 x\n"
+            "2026-11-28T12:39:49.198747562Z x\n"
         );
         let mut out = Vec::new();
         let opts = LogOptions {

@@ -18,8 +18,12 @@ pub fn logs(args: &LogsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         value
             .as_deref()
             .map(|s| {
-                parse_input_time(s, now)
-                    .map_err(|e| CliError::Usage(format!("parsing --{flag} {s:?}: {e}")))
+                // Podman's text, whatever the parser says.
+                parse_input_time(s, now).map_err(|_| {
+                    CliError::Usage(format!(
+                        "parsing --{flag} {s:?}: unable to interpret time value"
+                    ))
+                })
             })
             .transpose()
     };
