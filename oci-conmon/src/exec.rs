@@ -10,8 +10,8 @@ use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use rpod_runtime_core::container::{ContainerRecord, log_config};
 use rpod_runtime_core::container::spec::process_to_json;
+use rpod_runtime_core::container::{ContainerRecord, log_config};
 use rpod_runtime_core::error::IoResultExt;
 use rpod_runtime_core::names;
 use rpod_runtime_core::oci::{AttachEnd, AttachIo, ExecOptions, ExecResult};

@@ -28,7 +28,15 @@ fn none_keeps_no_log_and_logs_refuses() {
     let rootfs = env.busybox_rootfs_arg();
     let run = env
         .rpod(&[
-            "run", "--name", "quiet", "--log-driver", "none", "--rootfs", &rootfs, "echo", "hi",
+            "run",
+            "--name",
+            "quiet",
+            "--log-driver",
+            "none",
+            "--rootfs",
+            &rootfs,
+            "echo",
+            "hi",
         ])
         .ok();
     // The attached run still shows the output; only the log is missing.
@@ -47,14 +55,21 @@ fn none_keeps_no_log_and_logs_refuses() {
 
 #[test]
 fn journald_without_a_journal_fails_at_create_and_leaves_nothing() {
+    // Only meaningful where no journald listens (as on the test machines).
     if Path::new("/run/systemd/journal/socket").exists() {
-        eprintln!("skipped: this machine runs journald");
         return;
     }
     let env = TestEnv::new();
     let rootfs = env.busybox_rootfs_arg();
     let run = env.rpod(&[
-        "run", "--name", "j", "--log-driver", "journald", "--rootfs", &rootfs, "true",
+        "run",
+        "--name",
+        "j",
+        "--log-driver",
+        "journald",
+        "--rootfs",
+        &rootfs,
+        "true",
     ]);
     assert_eq!(run.code, 125);
     assert_eq!(
@@ -96,7 +111,14 @@ fn passthrough_gives_the_container_rpods_stdio() {
     // Detached, rpod prints no ID: its stdout belongs to the container.
     let detached = env
         .cmd(&[
-            "run", "-d", "--log-driver", "passthrough", "--rootfs", &rootfs, "echo", "hi",
+            "run",
+            "-d",
+            "--log-driver",
+            "passthrough",
+            "--rootfs",
+            &rootfs,
+            "echo",
+            "hi",
         ])
         .stdin(Stdio::null())
         .output()
@@ -105,7 +127,14 @@ fn passthrough_gives_the_container_rpods_stdio() {
     assert_eq!(String::from_utf8_lossy(&detached.stdout), "hi\n");
     let created = env
         .rpod(&[
-            "create", "--name", "pt2", "--log-driver", "passthrough", "--rootfs", &rootfs, "true",
+            "create",
+            "--name",
+            "pt2",
+            "--log-driver",
+            "passthrough",
+            "--rootfs",
+            &rootfs,
+            "true",
         ])
         .ok();
     assert_eq!(created.stdout, "");
@@ -120,8 +149,18 @@ fn log_opts_are_checked_and_stored() {
     let log_s = log.to_string_lossy().into_owned();
     let path_opt = format!("path={log_s}");
     env.rpod(&[
-        "run", "--name", "opt", "--log-opt", &path_opt, "--log-opt", "max-size=10k", "--rootfs",
-        &rootfs, "sh", "-c", "echo to-file",
+        "run",
+        "--name",
+        "opt",
+        "--log-opt",
+        &path_opt,
+        "--log-opt",
+        "max-size=10k",
+        "--rootfs",
+        &rootfs,
+        "sh",
+        "-c",
+        "echo to-file",
     ])
     .ok();
     let cfg = log_config(&env, "opt");
@@ -134,7 +173,14 @@ fn log_opts_are_checked_and_stored() {
     // A tag is stored as typed (conmon's k8s-file writer refuses tags, so
     // the container is only created).
     env.rpod(&[
-        "create", "--name", "tagged", "--log-opt", "tag={{.Name}}", "--rootfs", &rootfs, "true",
+        "create",
+        "--name",
+        "tagged",
+        "--log-opt",
+        "tag={{.Name}}",
+        "--rootfs",
+        &rootfs,
+        "true",
     ])
     .ok();
     assert_eq!(log_config(&env, "tagged")["Tag"], "{{.Name}}");
@@ -170,7 +216,14 @@ fn containers_conf_sets_the_default_driver_and_tag() {
     assert_eq!(cfg["Tag"], "from-conf");
     // The flag wins over the file.
     env.rpod(&[
-        "create", "--name", "k", "--log-driver", "k8s-file", "--rootfs", &rootfs, "true",
+        "create",
+        "--name",
+        "k",
+        "--log-driver",
+        "k8s-file",
+        "--rootfs",
+        &rootfs,
+        "true",
     ])
     .ok();
     assert_eq!(log_config(&env, "k")["Type"], "k8s-file");
@@ -181,7 +234,13 @@ fn stdout_and_stderr_stay_apart() {
     let env = TestEnv::new();
     let rootfs = env.busybox_rootfs_arg();
     env.rpod(&[
-        "run", "--name", "two", "--rootfs", &rootfs, "sh", "-c",
+        "run",
+        "--name",
+        "two",
+        "--rootfs",
+        &rootfs,
+        "sh",
+        "-c",
         "echo o1; echo e1 >&2; echo o2",
     ])
     .ok();
@@ -261,7 +320,14 @@ fn several_containers_are_prefixed_and_followed_together() {
     env.rpod(&["run", "--name", "x", "--rootfs", &rootfs, "echo", "x1"])
         .ok();
     env.rpod(&[
-        "run", "--name", "y", "--rootfs", &rootfs, "sh", "-c", "echo y1 >&2",
+        "run",
+        "--name",
+        "y",
+        "--rootfs",
+        &rootfs,
+        "sh",
+        "-c",
+        "echo y1 >&2",
     ])
     .ok();
     let named = env.rpod(&["logs", "--names", "x", "y"]).ok();
@@ -291,8 +357,17 @@ fn rotation_keeps_the_log_small_and_readable() {
     let script = "i=0; while [ $i -lt 200 ]; do echo line-$i-padding-padding; i=$((i+1)); done";
     // Followed while conmon rotates underneath.
     env.rpod(&[
-        "run", "-d", "--name", "big", "--log-opt", "max-size=1k", "--rootfs", &rootfs, "sh",
-        "-c", &format!("sleep 1; {script}; sleep 1"),
+        "run",
+        "-d",
+        "--name",
+        "big",
+        "--log-opt",
+        "max-size=1k",
+        "--rootfs",
+        &rootfs,
+        "sh",
+        "-c",
+        &format!("sleep 1; {script}; sleep 1"),
     ])
     .ok();
     let followed = env.rpod(&["logs", "-f", "big"]).ok();
@@ -314,9 +389,43 @@ fn rotation_keeps_the_log_small_and_readable() {
     // containers.conf's log_size_max applies when the container sets none.
     let env = TestEnv::with_conf("[containers]\nlog_size_max = 1000\n");
     let rootfs = env.busybox_rootfs_arg();
-    env.rpod(&["run", "--name", "c", "--rootfs", &rootfs, "sh", "-c", script])
-        .ok();
+    env.rpod(&[
+        "run", "--name", "c", "--rootfs", &rootfs, "sh", "-c", script,
+    ])
+    .ok();
     let path = log_config(&env, "c")["Path"].as_str().unwrap().to_string();
     assert!(std::fs::metadata(&path).unwrap().len() <= 1000);
     assert_eq!(log_config(&env, "c")["Size"], "0B");
+}
+
+#[test]
+fn latest_and_missing_names() {
+    let env = TestEnv::new();
+    let none = env.rpod(&["logs", "-l"]);
+    assert_eq!(
+        (none.code, none.stderr.as_str()),
+        (125, "Error: no such container\n")
+    );
+    let empty = env.rpod(&["logs"]);
+    assert_eq!(
+        (empty.code, empty.stderr.as_str()),
+        (
+            125,
+            "Error: specify at least one container name or ID to log\n"
+        )
+    );
+    let rootfs = env.busybox_rootfs_arg();
+    env.rpod(&["run", "--name", "old", "--rootfs", &rootfs, "echo", "old"])
+        .ok();
+    env.rpod(&["run", "--name", "new", "--rootfs", &rootfs, "echo", "new"])
+        .ok();
+    assert_eq!(env.rpod(&["logs", "--latest"]).ok().stdout, "new\n");
+    let both = env.rpod(&["logs", "-l", "old"]);
+    assert_eq!(
+        (both.code, both.stderr.as_str()),
+        (
+            125,
+            "Error: --latest and containers cannot be used together\n"
+        )
+    );
 }

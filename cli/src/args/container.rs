@@ -240,8 +240,10 @@ pub struct LogsArgs {
     /// Output the container name in the log.
     #[arg(short = 'n', long)]
     pub names: bool,
+    /// Act on the latest container.
+    #[arg(short = 'l', long)]
+    pub latest: bool,
     /// Containers.
-    #[arg(required = true)]
     pub containers: Vec<String>,
 }
 

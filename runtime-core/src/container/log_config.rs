@@ -81,22 +81,33 @@ pub struct ResolvedLog {
 /// no driver means `log_driver`; a `log_tag` replaces any `tag` option
 /// (except with `json-file`, where it is ignored with a warning); the log
 /// file defaults to `ctr.log` in `bundle` for the file drivers.
-pub fn resolve(given: &LogSettings, conf: &ContainersSection, bundle: &Path) -> Result<ResolvedLog> {
+pub fn resolve(
+    given: &LogSettings,
+    conf: &ContainersSection,
+    bundle: &Path,
+) -> Result<ResolvedLog> {
     let driver = if given.driver.is_empty() {
         conf.log_driver.clone()
     } else {
         given.driver.clone()
     };
     if driver.is_empty() {
-        return Err(Error::InvalidArg.context("running container create option: log driver must be set"));
+        return Err(
+            Error::InvalidArg.context("running container create option: log driver must be set")
+        );
     }
     if ![K8S_FILE, JSON_FILE, JOURNALD, NONE, PASSTHROUGH].contains(&driver.as_str()) {
-        return Err(Error::InvalidArg.context("running container create option: invalid log driver"));
+        return Err(
+            Error::InvalidArg.context("running container create option: invalid log driver")
+        );
     }
     let mut tag = given.options.get("tag").cloned().unwrap_or_default();
     if !conf.log_tag.is_empty() {
         if driver == JSON_FILE {
-            tracing::warn!("log_tag {:?} is not allowed with {JSON_FILE:?} log_driver", conf.log_tag);
+            tracing::warn!(
+                "log_tag {:?} is not allowed with {JSON_FILE:?} log_driver",
+                conf.log_tag
+            );
         } else {
             tag.clone_from(&conf.log_tag);
         }
@@ -154,7 +165,10 @@ pub fn init_journal(id: &str) -> Result<()> {
         ("PODMAN_ID", id.to_string()),
         ("PODMAN_EVENT", "history".to_string()),
         ("PODMAN_TYPE", "container".to_string()),
-        ("PODMAN_TIME", crate::time::rfc3339_nano(&chrono::Utc::now())),
+        (
+            "PODMAN_TIME",
+            crate::time::rfc3339_nano(&chrono::Utc::now()),
+        ),
     ];
     let payload: String = fields.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
     let sent = std::os::unix::net::UnixDatagram::unbound()
@@ -240,7 +254,12 @@ mod tests {
     fn log_opts_parse_into_settings() {
         let s = LogSettings::from_flags(
             Some("journald"),
-            &strings(&["path=/tmp/x.log", "max-size=10k", "tag={{.Name}}", "foo=bar"]),
+            &strings(&[
+                "path=/tmp/x.log",
+                "max-size=10k",
+                "tag={{.Name}}",
+                "foo=bar",
+            ]),
         )
         .unwrap();
         assert_eq!(s.driver, "journald");
@@ -319,7 +338,10 @@ mod tests {
         cfg.rootfs_image_name = "busybox".into();
         assert_eq!(render_tag("{{.Name}}-{{ .ID }}", &cfg), "web-abc123");
         assert_eq!(render_tag("{{.ImageName}}/x", &cfg), "busybox/x");
-        assert_eq!(render_tag("plain {{.Other}} {{", &cfg), "plain {{.Other}} {{");
+        assert_eq!(
+            render_tag("plain {{.Other}} {{", &cfg),
+            "plain {{.Other}} {{"
+        );
     }
 
     #[test]

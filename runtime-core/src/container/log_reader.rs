@@ -61,7 +61,9 @@ impl LogFile {
         let mut buf = String::new();
         loop {
             buf.clear();
-            let n = r.read_line(&mut buf).map_err(|e| Error::io(&self.path, e))?;
+            let n = r
+                .read_line(&mut buf)
+                .map_err(|e| Error::io(&self.path, e))?;
             if n == 0 {
                 break;
             }
@@ -216,7 +218,10 @@ mod tests {
         let mut f = LogFile::new(path.clone()).unwrap();
         let texts = |v: Vec<LogLine>| v.into_iter().map(|l| l.text).collect::<Vec<_>>();
         assert_eq!(texts(f.read_new().unwrap()), ["one"]);
-        let mut a = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+        let mut a = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
         a.write_all(b"o\n").unwrap();
         assert_eq!(texts(f.read_new().unwrap()), ["two"]);
         assert!(!f.reopen_if_replaced().unwrap());

@@ -121,7 +121,12 @@ fn go_rfc3339_nano(t: &DateTime<FixedOffset>) -> String {
 
 /// Writes `line` (when inside the time window) to `out` or `err` by its
 /// stream, with the prefix and timestamp `opts` ask for.
-pub(crate) fn emit(line: &LogLine, opts: &LogOptions, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
+pub(crate) fn emit(
+    line: &LogLine,
+    opts: &LogOptions,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<()> {
     let utc = line.time.with_timezone(&chrono::Utc);
     if opts.since.is_some_and(|s| utc < s) || opts.until.is_some_and(|u| utc > u) {
         return Ok(());
@@ -170,9 +175,15 @@ mod tests {
     #[test]
     fn timestamps_print_as_go_does() {
         let t = |s: &str| go_rfc3339_nano(&DateTime::parse_from_rfc3339(s).unwrap());
-        assert_eq!(t("2026-11-28T12:39:49.198747500+00:00"), "2026-11-28T12:39:49.1987475Z");
+        assert_eq!(
+            t("2026-11-28T12:39:49.198747500+00:00"),
+            "2026-11-28T12:39:49.1987475Z"
+        );
         assert_eq!(t("2026-11-28T12:39:49+02:00"), "2026-11-28T12:39:49+02:00");
-        assert_eq!(t("2026-11-28T12:39:49.5-05:30"), "2026-11-28T12:39:49.5-05:30");
+        assert_eq!(
+            t("2026-11-28T12:39:49.5-05:30"),
+            "2026-11-28T12:39:49.5-05:30"
+        );
     }
 
     #[test]

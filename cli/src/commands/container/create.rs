@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use rpod_runtime_core::Error;
+use rpod_runtime_core::container::log_config::{self, LogSettings};
 use rpod_runtime_core::container::spec::{
     BindMount, ContainerSettings, NetworkMode, parse_cap_names,
 };
-use rpod_runtime_core::container::log_config::{self, LogSettings};
 use rpod_runtime_core::container::{Container, CreateOptions, RemoveOptions};
 use rpod_runtime_core::oci::AttachEnd;
 

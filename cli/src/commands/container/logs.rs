@@ -2,6 +2,7 @@
 
 use chrono::Utc;
 
+use rpod_runtime_core::Error;
 use rpod_runtime_core::container::logs::{LogOptions, read_logs};
 use rpod_runtime_core::time::parse_input_time;
 
@@ -29,9 +30,25 @@ pub fn logs(args: &LogsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     };
     let since = parse("since", &args.since)?;
     let until = parse("until", &args.until)?;
+    match (args.latest, args.containers.is_empty()) {
+        (true, false) => {
+            return Err(CliError::Usage(
+                "--latest and containers cannot be used together".into(),
+            ));
+        }
+        (false, true) => {
+            return Err(CliError::Usage(
+                "specify at least one container name or ID to log".into(),
+            ));
+        }
+        _ => {}
+    }
     let rt = ctx.runtime()?;
     let many = args.containers.len() > 1;
     let mut ctrs = Vec::new();
+    if args.latest {
+        ctrs.push(rt.latest_container()?.ok_or(Error::NoSuchCtr)?);
+    }
     for name in &args.containers {
         ctrs.push(rt.lookup_container(name)?);
     }
