@@ -10,7 +10,7 @@ use rpod_runtime_core::{Error, Result};
 
 use crate::ConmonRuntime;
 use crate::command::{self, SharedArgs};
-use crate::conmon::Conmon;
+use crate::conmon::{Conmon, ConmonStdio};
 use crate::sync;
 
 /// How long conmon may take to create the container (Podman's
@@ -64,9 +64,10 @@ pub(crate) fn create(rt: &ConmonRuntime, ctr: &ContainerRecord) -> Result<Create
         oci_log: &oci_log,
     };
     let conmon_pidfile = run_dir.join("conmon.pid");
+    let terminal = spec_terminal(ctr);
     let args = command::create_args(
         &shared,
-        spec_terminal(ctr),
+        terminal,
         ctr.config.stdin,
         &conmon_pidfile,
         &rt.exit_command,
@@ -74,9 +75,16 @@ pub(crate) fn create(rt: &ConmonRuntime, ctr: &ContainerRecord) -> Result<Create
     );
 
     // With the passthrough driver the container gets rpod's own stdio
-    // through conmon.
-    let passthrough = ctr.config.log_driver == log_config::PASSTHROUGH;
-    let mut conmon = Conmon::spawn(&rt.conmon, &args, false, passthrough)?;
+    // through conmon; otherwise conmon's own errors reach rpod's stderr
+    // (not with a terminal, as Podman).
+    let stdio = if ctr.config.log_driver == log_config::PASSTHROUGH {
+        ConmonStdio::All
+    } else if terminal {
+        ConmonStdio::Null
+    } else {
+        ConmonStdio::Stderr
+    };
+    let mut conmon = Conmon::spawn(&rt.conmon, &args, false, stdio)?;
     conmon.signal_start()?;
     conmon.wait_middle(&rt.name, &oci_log)?;
     let msg = sync::read(&conmon.sync, CREATE_TIMEOUT, "container create")?;

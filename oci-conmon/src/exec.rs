@@ -18,7 +18,7 @@ use rpod_runtime_core::oci::{AttachEnd, AttachIo, ExecOptions, ExecResult};
 use rpod_runtime_core::{Error, Result};
 
 use crate::command::{self, SharedArgs};
-use crate::conmon::Conmon;
+use crate::conmon::{Conmon, ConmonStdio};
 use crate::{ConmonRuntime, attach, sync};
 
 /// How long conmon may take to start the exec process.
@@ -69,7 +69,7 @@ pub(crate) fn exec(
         exit_delay,
     );
 
-    let mut conmon = Conmon::spawn(&rt.conmon, &args, true, false)?;
+    let mut conmon = Conmon::spawn(&rt.conmon, &args, true, ConmonStdio::Null)?;
     conmon.signal_start()?;
     conmon.wait_middle(&rt.name, &oci_log)?;
     let ready_pipe = conmon

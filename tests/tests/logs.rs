@@ -184,6 +184,14 @@ fn log_opts_are_checked_and_stored() {
     ])
     .ok();
     assert_eq!(log_config(&env, "tagged")["Tag"], "{{.Name}}");
+    // conmon's own error reaches rpod's stderr, as with Podman.
+    let start = env.rpod(&["start", "tagged"]);
+    assert_ne!(start.code, 0);
+    assert!(
+        start.stderr.contains("k8s-file doesn't support --log-tag"),
+        "{}",
+        start.stderr
+    );
 
     let bad = |args: &[&str], msg: &str| {
         let mut all = vec!["create"];
