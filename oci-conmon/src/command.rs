@@ -27,6 +27,10 @@ pub(crate) struct SharedArgs<'a> {
     pub log: OsString,
     /// conmon's own log level.
     pub log_level: &'a str,
+    /// `--log-size-max` (0 or less: not passed).
+    pub log_size_max: i64,
+    /// `--log-tag` (empty: not passed).
+    pub log_tag: &'a str,
     /// runc's JSON error log.
     pub oci_log: &'a Path,
 }
@@ -51,11 +55,14 @@ impl SharedArgs<'_> {
         }
         args.push("-l".into());
         args.push(self.log.clone());
+        push(args, ["--log-level", self.log_level]);
+        if self.log_size_max > 0 {
+            args.push("--log-size-max".into());
+            args.push(self.log_size_max.to_string().into());
+        }
         push(
             args,
             [
-                "--log-level",
-                self.log_level,
                 "--runtime-arg",
                 "--log-format=json",
                 "--runtime-arg",
@@ -65,6 +72,9 @@ impl SharedArgs<'_> {
         let mut oci_log = OsString::from("--runtime-arg=");
         oci_log.push(self.oci_log);
         args.push(oci_log);
+        if !self.log_tag.is_empty() {
+            push(args, ["--log-tag", self.log_tag]);
+        }
     }
 }
 
@@ -219,6 +229,8 @@ mod tests {
             systemd_cgroup: false,
             log: log_arg("k8s-file", &bundle.join("ctr.log")),
             log_level: conmon_log_level(&exit_command()),
+            log_size_max: 0,
+            log_tag: "",
             oci_log: &run.join("oci-log"),
         };
         let args = create_args(
@@ -264,6 +276,8 @@ mod tests {
             systemd_cgroup: true,
             log: log_arg("journald", Path::new("/ignored")),
             log_level: "debug",
+            log_size_max: 0,
+            log_tag: "",
             oci_log: Path::new("/o"),
         };
         let tty = strings(&create_args(
@@ -306,6 +320,8 @@ mod tests {
             systemd_cgroup: false,
             log: log_arg("k8s-file", Path::new("/b/ctr.log")),
             log_level: "warning",
+            log_size_max: 0,
+            log_tag: "",
             oci_log: Path::new("/r/oci-log"),
         };
         let exit = vec!["/usr/bin/rpod".to_string()];
@@ -353,6 +369,8 @@ mod tests {
             systemd_cgroup: false,
             log: log_arg("none", Path::new("")),
             log_level: "warning",
+            log_size_max: 0,
+            log_tag: "",
             oci_log: &sess.join("oci-log"),
         };
         let args = exec_args(
@@ -372,6 +390,43 @@ mod tests {
             --exit-command-arg sess --exit-command-arg ctr --exit-delay 300";
         assert_eq!(
             strings(&args),
+            want.split_whitespace()
+                .map(String::from)
+                .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn log_size_and_tag_follow_podman_order() {
+        let shared = SharedArgs {
+            ctr_id: "c",
+            uuid: "c",
+            runtime: Path::new("/r"),
+            bundle: Path::new("/b"),
+            pid_file: Path::new("/p"),
+            name: "n",
+            exit_dir: Path::new("/e"),
+            systemd_cgroup: false,
+            log: log_arg("journald", Path::new("")),
+            log_level: "warning",
+            log_size_max: 10000,
+            log_tag: "web",
+            oci_log: Path::new("/o"),
+        };
+        let args = strings(&create_args(
+            &shared,
+            false,
+            false,
+            Path::new("/cp"),
+            &[],
+            false,
+        ));
+        let want = "--api-version 1 -c c -u c -r /r -b /b -p /p -n n --exit-dir /e \
+            --full-attach -l journald --log-level warning --log-size-max 10000 \
+            --runtime-arg --log-format=json --runtime-arg --log --runtime-arg=/o \
+            --log-tag web --conmon-pidfile /cp";
+        assert_eq!(
+            args,
             want.split_whitespace()
                 .map(String::from)
                 .collect::<Vec<_>>()

@@ -27,13 +27,27 @@ pub(crate) struct Conmon {
     pub attach: Option<SeqPacket>,
 }
 
+/// Which of this process's standard streams conmon inherits (the others
+/// are `/dev/null`). conmon itself lets go of them once it has forked off,
+/// except with the passthrough log driver, where the container uses them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ConmonStdio {
+    /// None.
+    Null,
+    /// stderr only, so conmon's own errors reach the user, as with Podman.
+    Stderr,
+    /// stdin, stdout and stderr (the passthrough log driver).
+    All,
+}
+
 impl Conmon {
     /// Spawns `conmon` with `args`; with `attach_pipe`, also passes the exec
-    /// attach pipe.
+    /// attach pipe; `stdio` says which of this process's streams conmon gets.
     pub(crate) fn spawn(
         conmon: &Path,
         args: &[OsString],
         attach_pipe: bool,
+        stdio: ConmonStdio,
     ) -> Result<Conmon, Error> {
         let (sync, sync_child) = SeqPacket::pair().at("sync pipe")?;
         let (start, start_child) = SeqPacket::pair().at("start pipe")?;
@@ -46,10 +60,18 @@ impl Conmon {
             None
         };
         let mut cmd = Command::new(conmon);
+        let all = stdio == ConmonStdio::All;
+        let pick = |inherit: bool| {
+            if inherit {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            }
+        };
         cmd.args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdin(pick(all))
+            .stdout(pick(all))
+            .stderr(pick(all || stdio == ConmonStdio::Stderr))
             .process_group(0)
             .env("_OCI_SYNCPIPE", sys::FIRST_CHILD_FD.to_string())
             .env("_OCI_STARTPIPE", (sys::FIRST_CHILD_FD + 1).to_string())

@@ -3,14 +3,14 @@
 use std::path::Path;
 use std::time::Duration;
 
-use rpod_runtime_core::container::ContainerRecord;
+use rpod_runtime_core::container::{ContainerRecord, log_config};
 use rpod_runtime_core::error::IoResultExt;
 use rpod_runtime_core::oci::CreateResult;
 use rpod_runtime_core::{Error, Result};
 
 use crate::ConmonRuntime;
 use crate::command::{self, SharedArgs};
-use crate::conmon::Conmon;
+use crate::conmon::{Conmon, ConmonStdio};
 use crate::sync;
 
 /// How long conmon may take to create the container (Podman's
@@ -47,6 +47,7 @@ pub(crate) fn create(rt: &ConmonRuntime, ctr: &ContainerRecord) -> Result<Create
     } else {
         ctr.config.log_path.clone().into()
     };
+    let log_tag = log_config::render_tag(&ctr.config.log_tag, &ctr.config);
     let shared = SharedArgs {
         ctr_id: ctr.id(),
         uuid: ctr.id(),
@@ -58,19 +59,32 @@ pub(crate) fn create(rt: &ConmonRuntime, ctr: &ContainerRecord) -> Result<Create
         systemd_cgroup: rt.systemd_cgroup,
         log: command::log_arg(&ctr.config.log_driver, &log_path),
         log_level: command::conmon_log_level(&rt.exit_command),
+        log_size_max: rt.log_size_max(ctr.config.log_size),
+        log_tag: &log_tag,
         oci_log: &oci_log,
     };
     let conmon_pidfile = run_dir.join("conmon.pid");
+    let terminal = spec_terminal(ctr);
     let args = command::create_args(
         &shared,
-        spec_terminal(ctr),
+        terminal,
         ctr.config.stdin,
         &conmon_pidfile,
         &rt.exit_command,
         ctr.config.auto_remove,
     );
 
-    let mut conmon = Conmon::spawn(&rt.conmon, &args, false)?;
+    // With the passthrough driver the container gets rpod's own stdio
+    // through conmon; otherwise conmon's own errors reach rpod's stderr
+    // (not with a terminal, as Podman).
+    let stdio = if ctr.config.log_driver == log_config::PASSTHROUGH {
+        ConmonStdio::All
+    } else if terminal {
+        ConmonStdio::Null
+    } else {
+        ConmonStdio::Stderr
+    };
+    let mut conmon = Conmon::spawn(&rt.conmon, &args, false, stdio)?;
     conmon.signal_start()?;
     conmon.wait_middle(&rt.name, &oci_log)?;
     let msg = sync::read(&conmon.sync, CREATE_TIMEOUT, "container create")?;

@@ -10,15 +10,15 @@ use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use rpod_runtime_core::container::ContainerRecord;
 use rpod_runtime_core::container::spec::process_to_json;
+use rpod_runtime_core::container::{ContainerRecord, log_config};
 use rpod_runtime_core::error::IoResultExt;
 use rpod_runtime_core::names;
 use rpod_runtime_core::oci::{AttachEnd, AttachIo, ExecOptions, ExecResult};
 use rpod_runtime_core::{Error, Result};
 
 use crate::command::{self, SharedArgs};
-use crate::conmon::Conmon;
+use crate::conmon::{Conmon, ConmonStdio};
 use crate::{ConmonRuntime, attach, sync};
 
 /// How long conmon may take to start the exec process.
@@ -44,6 +44,7 @@ pub(crate) fn exec(
         (None, delay) if delay > 0 => Some(delay),
         _ => None,
     };
+    let log_tag = log_config::render_tag(&ctr.config.log_tag, &ctr.config);
     let shared = SharedArgs {
         ctr_id: ctr.id(),
         uuid: &opts.session_id,
@@ -55,6 +56,8 @@ pub(crate) fn exec(
         systemd_cgroup: rt.systemd_cgroup,
         log: command::log_arg("none", Path::new("")),
         log_level: command::conmon_log_level(&rt.exit_command),
+        log_size_max: rt.log_size_max(ctr.config.log_size),
+        log_tag: &log_tag,
         oci_log: &oci_log,
     };
     let args = command::exec_args(
@@ -66,7 +69,7 @@ pub(crate) fn exec(
         exit_delay,
     );
 
-    let mut conmon = Conmon::spawn(&rt.conmon, &args, true)?;
+    let mut conmon = Conmon::spawn(&rt.conmon, &args, true, ConmonStdio::Null)?;
     conmon.signal_start()?;
     conmon.wait_middle(&rt.name, &oci_log)?;
     let ready_pipe = conmon

@@ -59,6 +59,7 @@ pub struct ConmonRuntime {
     exit_command: Vec<String>,
     systemd_cgroup: bool,
     exit_delay: u32,
+    log_size_max: i64,
 }
 
 impl ConmonRuntime {
@@ -79,7 +80,18 @@ impl ConmonRuntime {
             exit_command: ctx.exit_command.clone(),
             systemd_cgroup: engine.cgroup_manager == "systemd",
             exit_delay: engine.exit_command_delay,
+            log_size_max: ctx.config.conf.containers.log_size_max,
         })
+    }
+
+    /// conmon's `--log-size-max` for a container: its own size when set,
+    /// else containers.conf's `log_size_max` (0 or less: no rotation).
+    pub(crate) fn log_size_max(&self, ctr_size: i64) -> i64 {
+        if ctr_size > 0 {
+            ctr_size
+        } else {
+            self.log_size_max
+        }
     }
 
     /// `<tmp dir>/exits`.

@@ -94,6 +94,12 @@ pub struct CreateFlags {
     /// Remove container (and pod if created) after exit.
     #[arg(long)]
     pub rm: bool,
+    /// Logging driver for the container (k8s-file, journald, none, passthrough).
+    #[arg(long = "log-driver", value_name = "DRIVER")]
+    pub log_driver: Option<String>,
+    /// Logging driver options (path=, max-size=, tag=).
+    #[arg(long = "log-opt", value_name = "OPTION")]
+    pub log_opt: Vec<String>,
     /// The image (or with --rootfs, the root filesystem directory).
     #[arg(value_name = "IMAGE")]
     pub image: String,
@@ -235,8 +241,13 @@ pub struct LogsArgs {
     /// Output the timestamps in the log.
     #[arg(short = 't', long)]
     pub timestamps: bool,
+    /// Output the container name in the log.
+    #[arg(short = 'n', long)]
+    pub names: bool,
+    /// Act on the latest container.
+    #[arg(short = 'l', long)]
+    pub latest: bool,
     /// Containers.
-    #[arg(required = true)]
     pub containers: Vec<String>,
 }
 

@@ -35,8 +35,14 @@ pub struct ContainersSection {
     /// default, `/usr/share/containers/seccomp.json`; when that file is not
     /// installed, rpod's built-in copy of it is used.
     pub seccomp_profile: String,
-    /// Log driver (`k8s-file`, `journald`, `none`).
+    /// Log driver of new containers (`k8s-file`, `journald`, `none`,
+    /// `passthrough`, `json-file`).
     pub log_driver: String,
+    /// Size at which conmon rotates a container's log file when the
+    /// container sets none of its own (`-1` or `0`: never).
+    pub log_size_max: i64,
+    /// Log tag of new containers (empty: none); it overrides `--log-opt tag`.
+    pub log_tag: String,
     /// Default PID limit (0 for none).
     pub pids_limit: i64,
     /// Size of `/dev/shm`.
@@ -62,6 +68,8 @@ impl Default for ContainersSection {
             default_ulimits: Vec::new(),
             seccomp_profile: "/usr/share/containers/seccomp.json".into(),
             log_driver: "k8s-file".into(),
+            log_size_max: -1,
+            log_tag: String::new(),
             pids_limit: 2048,
             shm_size: "65536k".into(),
             env: vec!["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into()],

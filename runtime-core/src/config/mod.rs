@@ -29,7 +29,7 @@ pub use storage_conf::{
     DEFAULT_GRAPH_ROOT, DEFAULT_RUN_ROOT, DEFAULT_STORAGE_CONF, StorageConf, StorageOptions,
     StorageSection,
 };
-pub use units::{ByteSize, Ulimit};
+pub use units::{ByteSize, Ulimit, human_size};
 
 use crate::error::{Error, Result};
 

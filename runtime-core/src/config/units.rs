@@ -180,6 +180,32 @@ fn resource_of(r: u32) -> nix::sys::resource::Resource {
     }
 }
 
+/// Go's `units.HumanSizeWithPrecision(n, precision)`: decimal units (`B`,
+/// `kB`, `MB`, ...) and `%.<precision>g` digits, trailing zeros dropped
+/// (`HumanSize` is precision 4: 10000 → `10kB`, 0 → `0B`).
+pub fn human_size(n: f64, precision: usize) -> String {
+    const UNITS: [&str; 9] = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
+    let mut v = n;
+    let mut i = 0;
+    while v >= 1000.0 && i < UNITS.len() - 1 {
+        v /= 1000.0;
+        i += 1;
+    }
+    let digits = if v == 0.0 {
+        0
+    } else {
+        (v.abs().log10().floor() as i64).max(0) as usize
+    };
+    let decimals = precision.saturating_sub(digits + 1);
+    let s = format!("{v:.decimals$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        s.as_str()
+    };
+    format!("{s}{}", UNITS[i])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,5 +238,14 @@ mod tests {
         let c = u.capped_to_host();
         assert_eq!(c.hard, host_hard);
         assert!(c.soft <= c.hard);
+    }
+
+    #[test]
+    fn human_size_matches_go_units() {
+        assert_eq!(human_size(0.0, 4), "0B");
+        assert_eq!(human_size(10_000.0, 4), "10kB");
+        assert_eq!(human_size(1_234_567.0, 4), "1.235MB");
+        assert_eq!(human_size(999.0, 4), "999B");
+        assert_eq!(human_size(1_500_000.0, 3), "1.5MB");
     }
 }

@@ -1,5 +1,7 @@
 //! `attach`, and the attached start `run` and `start -a` use.
 
+use super::log_config;
+use super::logs::NO_LOGS;
 use super::{Container, ContainerStatus};
 use crate::error::{Error, Result};
 use crate::events::EventStatus;
@@ -13,6 +15,12 @@ impl Container {
 
     /// Attaches to a running container until its output ends or the user detaches.
     pub fn attach(&mut self, io: AttachIo) -> Result<AttachEnd> {
+        if self.rec.config.log_driver == log_config::PASSTHROUGH {
+            return Err(Error::msg(format!(
+                "this container is using the '{}' log driver, cannot attach: {NO_LOGS}",
+                log_config::PASSTHROUGH
+            )));
+        }
         {
             let _held = self.lock_and_sync()?;
             if !matches!(
@@ -30,8 +38,14 @@ impl Container {
 
     /// Initializes the container, attaches to it, and starts it once
     /// attached, so no output is lost; returns when its output ends or the
-    /// user detaches.
+    /// user detaches. A passthrough container has no output to attach to:
+    /// it is started with this process's stdio and the call returns at once.
     pub fn start_attached(&mut self, io: AttachIo) -> Result<AttachEnd> {
+        if self.rec.config.log_driver == log_config::PASSTHROUGH {
+            drop(io);
+            self.start()?;
+            return Ok(AttachEnd::Ended);
+        }
         {
             let _held = self.lock_and_sync()?;
             match self.rec.state.state {

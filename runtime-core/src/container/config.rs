@@ -131,7 +131,19 @@ pub struct ContainerConfig {
         skip_serializing_if = "String::is_empty"
     )]
     pub log_path: String,
-    /// Log driver (`k8s-file`, `journald`, `none`).
+    /// Log tag given to conmon (`--log-opt tag=` or containers.conf's
+    /// `log_tag`), as typed; empty for none.
+    #[serde(
+        rename = "logTag",
+        default,
+        deserialize_with = "crate::serde_util::null_default"
+    )]
+    pub log_tag: String,
+    /// Size in bytes at which conmon rotates the log (`--log-opt max-size`);
+    /// 0 when not given (containers.conf's `log_size_max` applies then).
+    #[serde(rename = "logSize", default)]
+    pub log_size: i64,
+    /// Log driver (`k8s-file`, `journald`, `none`, `passthrough`, `json-file`).
     #[serde(
         rename = "logDriver",
         default,
@@ -279,6 +291,8 @@ impl ContainerConfig {
             stop_timeout: default_stop_timeout(),
             log_path: String::new(),
             log_driver: String::new(),
+            log_tag: String::new(),
+            log_size: 0,
             create_command: Vec::new(),
             dependencies: Vec::new(),
             stdin: false,

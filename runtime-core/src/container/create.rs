@@ -6,6 +6,7 @@ use std::os::unix::fs::DirBuilderExt;
 use std::path::PathBuf;
 
 use super::image::ImageSetup;
+use super::log_config::{self, LogSettings};
 use super::spec::{self, ContainerSettings, NetworkMode, SpecOptions};
 use super::{Container, ContainerConfig, ContainerRecord, ContainerState};
 use crate::error::{Error, IoResultExt, Result, ResultExt};
@@ -40,6 +41,8 @@ pub struct CreateOptions {
     pub stop_timeout: Option<u32>,
     /// `--rm`.
     pub auto_remove: bool,
+    /// `--log-driver` and `--log-opt` (containers.conf fills the gaps).
+    pub log: LogSettings,
     /// OCI runtime name or path (default: the runtime's).
     pub runtime: String,
     /// The command line that created it.
@@ -113,6 +116,10 @@ impl Runtime {
             run_dir,
         } = self.container_dirs(&id)?;
 
+        let log = log_config::resolve(&opts.log, &config.conf.containers, &bundle)?;
+        if log.driver == log_config::JOURNALD {
+            log_config::init_journal(&id)?;
+        }
         let stop_signal = opts.stop_signal.unwrap_or(15);
         let spec_opts = SpecOptions {
             id: id.clone(),
@@ -147,8 +154,10 @@ impl Runtime {
             None => cfg.rootfs = opts.rootfs.to_string_lossy().into_owned(),
         }
         cfg.static_dir = bundle.to_string_lossy().into_owned();
-        cfg.log_path = bundle.join("ctr.log").to_string_lossy().into_owned();
-        cfg.log_driver = "k8s-file".into();
+        cfg.log_path = log.path;
+        cfg.log_driver = log.driver;
+        cfg.log_tag = log.tag;
+        cfg.log_size = log.size;
         cfg.oci_runtime = if opts.runtime.is_empty() {
             self.oci_runtimes()?.default_name.clone()
         } else {

@@ -2,13 +2,17 @@
 //! (`<RFC3339Nano> <stdout|stderr> <F|P> <content>` per line; `P` chunks
 //! are joined with the following line).
 
-use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
-use std::time::Duration;
+use std::io::Write;
 
 use chrono::{DateTime, FixedOffset};
 
-use super::{Container, ContainerStatus};
 use crate::error::{Error, Result};
+
+pub use super::log_reader::read_logs;
+
+/// Podman's `ErrNoLogs` text: the reason `logs` and `attach` give for the
+/// `none` and `passthrough` drivers.
+pub const NO_LOGS: &str = "this container is not logging output";
 
 /// Which stream a log line came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,12 +72,13 @@ pub fn parse_line(line: &str) -> Option<(DateTime<FixedOffset>, LogStream, bool,
 
 /// Joins partial chunks into lines.
 #[derive(Debug, Default)]
-struct Assembler {
+pub(crate) struct Assembler {
     pending: Option<LogLine>,
 }
 
 impl Assembler {
-    fn push(&mut self, raw: &str) -> Option<LogLine> {
+    /// Takes one raw line; returns a line once it is complete.
+    pub(crate) fn push(&mut self, raw: &str) -> Option<LogLine> {
         let (time, stream, full, text) = parse_line(raw)?;
         let mut line = match self.pending.take() {
             Some(mut p) if p.stream == stream => {
@@ -97,14 +102,38 @@ impl Assembler {
     }
 }
 
-fn emit(line: &LogLine, opts: &LogOptions, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
+/// Go's `time.RFC3339Nano` of a time with its own offset, as Podman prints
+/// `logs --timestamps`: trailing fraction zeros trimmed, `Z` for offset 0.
+fn go_rfc3339_nano(t: &DateTime<FixedOffset>) -> String {
+    let offset = t.offset().local_minus_utc();
+    if offset == 0 {
+        return crate::time::rfc3339_nano(&t.with_timezone(&chrono::Utc));
+    }
+    let base = t.format("%Y-%m-%dT%H:%M:%S");
+    let nanos = t.timestamp_subsec_nanos();
+    let frac = if nanos == 0 {
+        String::new()
+    } else {
+        format!(".{}", format!("{nanos:09}").trim_end_matches('0'))
+    };
+    format!("{base}{frac}{}", t.format("%:z"))
+}
+
+/// Writes `line` (when inside the time window) to `out` or `err` by its
+/// stream, with the prefix and timestamp `opts` ask for.
+pub(crate) fn emit(
+    line: &LogLine,
+    opts: &LogOptions,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<()> {
     let utc = line.time.with_timezone(&chrono::Utc);
     if opts.since.is_some_and(|s| utc < s) || opts.until.is_some_and(|u| utc > u) {
         return Ok(());
     }
     let mut s = opts.prefix.clone();
     if opts.timestamps {
-        s.push_str(&crate::time::rfc3339_nano_with_offset(&line.time));
+        s.push_str(&go_rfc3339_nano(&line.time));
         s.push(' ');
     }
     s.push_str(&line.text);
@@ -118,104 +147,6 @@ fn emit(line: &LogLine, opts: &LogOptions, out: &mut dyn Write, err: &mut dyn Wr
     w.write_all(s.as_bytes())
         .and_then(|()| w.flush())
         .map_err(|e| Error::msg(format!("writing logs: {e}")))
-}
-
-impl Container {
-    /// Writes the container's log to `out` (stdout lines) and `err` (stderr lines).
-    pub fn logs(
-        &mut self,
-        opts: &LogOptions,
-        out: &mut dyn Write,
-        err: &mut dyn Write,
-    ) -> Result<()> {
-        let path = std::path::PathBuf::from(&self.rec.config.log_path);
-        let file = match std::fs::File::open(&path) {
-            Ok(f) => Some(f),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(Error::io(&path, e)),
-        };
-        let mut asm = Assembler::default();
-        let mut lines: Vec<LogLine> = Vec::new();
-        let mut reader = file.map(BufReader::new);
-        if let Some(r) = reader.as_mut() {
-            let mut buf = String::new();
-            while r.read_line(&mut buf).map_err(|e| Error::io(&path, e))? > 0 {
-                if buf.ends_with('\n') {
-                    if let Some(l) = asm.push(buf.trim_end_matches('\n')) {
-                        lines.push(l);
-                    }
-                    buf.clear();
-                } else {
-                    // An incomplete last line: re-read it when following.
-                    let back = buf.len() as i64;
-                    r.seek(SeekFrom::Current(-back))
-                        .map_err(|e| Error::io(&path, e))?;
-                    buf.clear();
-                    break;
-                }
-            }
-        }
-        let skip = opts.tail.map_or(0, |n| lines.len().saturating_sub(n));
-        for l in &lines[skip..] {
-            emit(l, opts, out, err)?;
-        }
-        if !opts.follow {
-            return Ok(());
-        }
-        loop {
-            let mut progressed = false;
-            if reader.is_none() {
-                reader = std::fs::File::open(&path).ok().map(BufReader::new);
-            }
-            if let Some(r) = reader.as_mut() {
-                let mut buf = String::new();
-                loop {
-                    let n = r.read_line(&mut buf).map_err(|e| Error::io(&path, e))?;
-                    if n == 0 {
-                        break;
-                    }
-                    if !buf.ends_with('\n') {
-                        let back = buf.len() as i64;
-                        r.seek(SeekFrom::Current(-back))
-                            .map_err(|e| Error::io(&path, e))?;
-                        break;
-                    }
-                    progressed = true;
-                    if let Some(l) = asm.push(buf.trim_end_matches('\n')) {
-                        emit(&l, opts, out, err)?;
-                    }
-                    buf.clear();
-                }
-            }
-            if !progressed {
-                match self.sync() {
-                    Ok(()) => {}
-                    Err(e) if e.is(&Error::CtrRemoved) => return Ok(()),
-                    Err(e) => return Err(e),
-                }
-                if !matches!(
-                    self.rec.state.state,
-                    ContainerStatus::Running
-                        | ContainerStatus::Paused
-                        | ContainerStatus::Stopping
-                        | ContainerStatus::Created
-                ) {
-                    // Drain what conmon wrote last, then stop.
-                    if let Some(r) = reader.as_mut() {
-                        let mut rest = String::new();
-                        while r.read_line(&mut rest).map_err(|e| Error::io(&path, e))? > 0 {
-                            if let Some(l) = asm.push(rest.trim_end_matches('\n')) {
-                                emit(&l, opts, out, err)?;
-                            }
-                            rest.clear();
-                        }
-                    }
-                    return Ok(());
-                }
-                std::thread::sleep(Duration::from_millis(100));
-            }
-        }
-    }
 }
 
 #[cfg(test)]
@@ -242,6 +173,20 @@ mod tests {
     }
 
     #[test]
+    fn timestamps_print_as_go_does() {
+        let t = |s: &str| go_rfc3339_nano(&DateTime::parse_from_rfc3339(s).unwrap());
+        assert_eq!(
+            t("2026-11-28T12:39:49.198747500+00:00"),
+            "2026-11-28T12:39:49.1987475Z"
+        );
+        assert_eq!(t("2026-11-28T12:39:49+02:00"), "2026-11-28T12:39:49+02:00");
+        assert_eq!(
+            t("2026-11-28T12:39:49.5-05:30"),
+            "2026-11-28T12:39:49.5-05:30"
+        );
+    }
+
+    #[test]
     fn timestamps_and_windows() {
         let line = LogLine {
             time: DateTime::parse_from_rfc3339("2026-11-28T12:39:49.198747562+00:00").unwrap(),
@@ -257,7 +202,7 @@ mod tests {
         emit(&line, &opts, &mut out, &mut err).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
-            "2026-11-28T12:39:49.198747562+00:00 x\n"
+            "2026-11-28T12:39:49.198747562Z x\n"
         );
         let mut out = Vec::new();
         let opts = LogOptions {

@@ -14,6 +14,8 @@ mod image;
 mod inspect;
 mod inspect_types;
 mod list;
+pub mod log_config;
+mod log_reader;
 pub mod logs;
 mod pause;
 mod remove;

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use rpod_runtime_core::Error;
+use rpod_runtime_core::container::log_config::{self, LogSettings};
 use rpod_runtime_core::container::spec::{
     BindMount, ContainerSettings, NetworkMode, parse_cap_names,
 };
@@ -187,6 +188,7 @@ pub(crate) fn create_options(f: &CreateFlags, argv: &[String]) -> Result<CreateO
             .transpose()?,
         stop_timeout: f.stop_timeout,
         auto_remove: f.rm,
+        log: LogSettings::from_flags(f.log_driver.as_deref(), &f.log_opt)?,
         runtime: String::new(),
         create_command: argv.to_vec(),
     })
@@ -196,16 +198,40 @@ fn argv() -> Vec<String> {
     std::env::args().collect()
 }
 
-/// `rpod create`: prints the new container's ID.
+/// `--log-driver passthrough` hands the container rpod's stdio, which
+/// Podman refuses when any of it is a terminal.
+fn check_passthrough(f: &CreateFlags) -> Result<bool, CliError> {
+    use std::io::IsTerminal;
+    if f.log_driver.as_deref() != Some(log_config::PASSTHROUGH) {
+        return Ok(false);
+    }
+    if std::io::stdin().is_terminal()
+        || std::io::stdout().is_terminal()
+        || std::io::stderr().is_terminal()
+    {
+        return Err(CliError::Usage(
+            "the '--log-driver passthrough' option cannot be used on a TTY".into(),
+        ));
+    }
+    Ok(true)
+}
+
+/// `rpod create`: prints the new container's ID (not for a passthrough
+/// container, whose stdout is the container's).
 pub fn create(args: &CreateArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    let passthrough = check_passthrough(&args.flags)?;
     let opts = create_options(&args.flags, &argv())?;
     let rt = ctx.runtime()?;
     let c = rt.create_container(opts)?;
+    if passthrough {
+        return Ok(());
+    }
     ctx.write(&format!("{}\n", c.id()))
 }
 
 /// `rpod run`: create, start (attached unless `-d`), pass the exit code through.
 pub fn run(args: &RunArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    let passthrough = check_passthrough(&args.flags)?;
     let opts = create_options(&args.flags, &argv())?;
     let detach_keys = parse_detach_keys(args.detach_keys.as_deref().unwrap_or("ctrl-p,ctrl-q"))?;
     let rt = ctx.runtime()?;
@@ -214,6 +240,9 @@ pub fn run(args: &RunArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         let started = c.start();
         if let Err(e) = started {
             return Err(fail_and_maybe_remove(c, args.flags.rm, e));
+        }
+        if passthrough {
+            return Ok(());
         }
         return ctx.write(&format!("{}\n", c.id()));
     }
