@@ -15,11 +15,52 @@ use serde_json::Value;
 use super::FormatError;
 use super::ast::{Arg, Command, Control, ControlKind, Node, Number, Pipe};
 use super::funcs::{self, FuncError};
+use super::schema::{At, Schema, Shape};
 use super::value::{lookup, print_action, truth, type_name};
 
-type Val<'a> = Cow<'a, Value>;
-
 static NULL: Value = Value::Null;
+
+/// A value during execution, with where it sits in the data when it came
+/// from there (field values, range elements), so that the schema can say
+/// what Go type it has. Computed values (literals, function results) have
+/// no position.
+#[derive(Debug, Clone)]
+struct Val<'a> {
+    v: Cow<'a, Value>,
+    at: Option<At>,
+}
+
+impl<'a> Val<'a> {
+    fn computed(v: Value) -> Val<'a> {
+        Val {
+            v: Cow::Owned(v),
+            at: None,
+        }
+    }
+
+    fn null() -> Val<'a> {
+        Val {
+            v: Cow::Borrowed(&NULL),
+            at: None,
+        }
+    }
+}
+
+impl std::ops::Deref for Val<'_> {
+    type Target = Value;
+    fn deref(&self) -> &Value {
+        &self.v
+    }
+}
+
+/// What the data is: its schema (none: every object acts as a map) and
+/// where the value given as dot sits.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Typing<'s> {
+    pub(crate) schema: Option<&'s Schema>,
+    /// Whether dot is the list of items rather than one item.
+    pub(crate) list: bool,
+}
 
 /// Resource bounds for one execution.
 #[derive(Debug, Clone, Copy)]
@@ -49,6 +90,7 @@ enum Flow {
 /// Execution state.
 pub(crate) struct Exec<'a, 'o> {
     name: &'a str,
+    schema: Option<&'a Schema>,
     src: &'a str,
     out: &'o mut String,
     start: usize,
@@ -65,18 +107,27 @@ pub(crate) fn execute(
     data: &Value,
     out: &mut String,
     limits: Limits,
+    typing: Typing<'_>,
 ) -> Result<(), FormatError> {
     let start = out.len();
+    let dot = Val {
+        v: Cow::Borrowed(data),
+        at: Some(if typing.list {
+            At::List
+        } else {
+            At::Path(String::new())
+        }),
+    };
     let mut ex = Exec {
         name,
+        schema: typing.schema,
         src,
         start,
         out,
-        vars: vec![("$", Cow::Borrowed(data))],
+        vars: vec![("$", dot.clone())],
         steps: 0,
         limits,
     };
-    let dot = Cow::Borrowed(data);
     let res = ex.walk(&dot, list);
     if res.is_err() {
         ex.out.truncate(start);
@@ -186,7 +237,13 @@ impl<'a> Exec<'a, '_> {
         let body_mark = self.vars.len();
         let mut iterations = 0u64;
         let mut flow = Flow::Normal;
-        let mut run = |ex: &mut Self, index: Val<'a>, elem: Val<'a>| -> Result<bool, FormatError> {
+        let elem_at = v.at.as_ref().map(At::element);
+        let mut run = |ex: &mut Self, index: Value, elem: Cow<'a, Value>| -> Result<bool, FormatError> {
+            let index = Val::computed(index);
+            let elem = Val {
+                v: elem,
+                at: elem_at.clone(),
+            };
             ex.step()?;
             iterations += 1;
             ex.bind_range_vars(&c.pipe, body_mark, index, elem.clone())?;
@@ -194,24 +251,24 @@ impl<'a> Exec<'a, '_> {
             ex.vars.truncate(body_mark);
             Ok(f == Flow::Break)
         };
-        match v {
+        match v.v {
             Cow::Borrowed(Value::Array(items)) => {
                 for (i, e) in items.iter().enumerate() {
-                    if run(self, Cow::Owned(Value::from(i)), Cow::Borrowed(e))? {
+                    if run(self, Value::from(i), Cow::Borrowed(e))? {
                         break;
                     }
                 }
             }
             Cow::Owned(Value::Array(items)) => {
                 for (i, e) in items.into_iter().enumerate() {
-                    if run(self, Cow::Owned(Value::from(i)), Cow::Owned(e))? {
+                    if run(self, Value::from(i), Cow::Owned(e))? {
                         break;
                     }
                 }
             }
             Cow::Borrowed(Value::Object(m)) => {
                 for (k, e) in super::value::sorted_entries(m) {
-                    if run(self, Cow::Owned(Value::String(k.clone())), Cow::Borrowed(e))? {
+                    if run(self, Value::String(k.clone()), Cow::Borrowed(e))? {
                         break;
                     }
                 }
@@ -220,7 +277,7 @@ impl<'a> Exec<'a, '_> {
                 let mut entries: Vec<_> = m.into_iter().collect();
                 entries.sort_by(|a, b| a.0.cmp(&b.0));
                 for (k, e) in entries {
-                    if run(self, Cow::Owned(Value::String(k)), Cow::Owned(e))? {
+                    if run(self, Value::String(k), Cow::Owned(e))? {
                         break;
                     }
                 }
@@ -243,8 +300,8 @@ impl<'a> Exec<'a, '_> {
                 }
                 let mut i = 0i128;
                 while i < count {
-                    let iv: Val<'a> = Cow::Owned(Value::from(i as i64));
-                    if run(self, iv.clone(), iv)? {
+                    let iv = Value::from(i as i64);
+                    if run(self, iv.clone(), Cow::Owned(iv))? {
                         break;
                     }
                     i += 1;
@@ -307,7 +364,7 @@ impl<'a> Exec<'a, '_> {
         for cmd in &pipe.cmds {
             value = Some(self.eval_command(dot, cmd, value)?);
         }
-        let v = value.unwrap_or(Cow::Borrowed(&NULL));
+        let v = value.unwrap_or_else(Val::null);
         for name in &pipe.decl {
             if pipe.is_assign {
                 self.set_var(name, v.clone(), pipe)?;
@@ -368,36 +425,69 @@ impl<'a> Exec<'a, '_> {
                 self.fields(v, path, arg)?
             }
             Arg::Dot { .. } => dot.clone(),
-            Arg::Nil { .. } => Cow::Borrowed(&NULL),
-            Arg::Bool { value, .. } => Cow::Owned(Value::Bool(*value)),
-            Arg::Number { value, .. } => Cow::Owned(match *value {
+            Arg::Nil { .. } => Val::null(),
+            Arg::Bool { value, .. } => Val::computed(Value::Bool(*value)),
+            Arg::Number { value, .. } => Val::computed(match *value {
                 Number::Int(i) => Value::from(i),
                 Number::Float(f) => Value::from(f),
             }),
-            Arg::Str { value, .. } => Cow::Owned(Value::String(value.clone())),
+            Arg::Str { value, .. } => Val::computed(Value::String(value.clone())),
             Arg::Func { name, pos } => self.eval_call(dot, name, *pos, arg, &[], None)?,
             Arg::Pipe(p) => self.eval_pipeline(dot, p)?,
         })
     }
 
-    /// Follows a chain of field names from `recv`.
+    /// Follows a chain of field names from `recv`. Where the schema names
+    /// the Go type of a value, a field that type lacks is an error as in
+    /// Go; elsewhere a missing key is null.
     fn fields(&self, recv: Val<'a>, path: &[String], node: &Arg) -> Result<Val<'a>, FormatError> {
         let mut cur = recv;
         for name in path {
-            cur = match cur {
-                Cow::Borrowed(Value::Object(m)) => Cow::Borrowed(lookup(m, name).unwrap_or(&NULL)),
-                Cow::Owned(Value::Object(m)) => {
-                    Cow::Owned(lookup(&m, name).cloned().unwrap_or(Value::Null))
-                }
-                Cow::Borrowed(Value::Null) | Cow::Owned(Value::Null) => Cow::Borrowed(&NULL),
+            let shape = match (self.schema, &cur.at) {
+                (Some(s), Some(at)) => s.shape(at),
+                _ => Shape::Unknown,
+            };
+            let at = cur.at.as_ref().map(|a| a.field(name));
+            let missing = |ex: &Self| match shape {
+                Shape::Named(t) => Err(ex.err(
+                    node.pos(),
+                    node,
+                    format!("can't evaluate field {name} in type {t}"),
+                )),
+                _ => Ok(Cow::Borrowed(&NULL)),
+            };
+            let v = match cur.v {
+                Cow::Borrowed(Value::Object(m)) => match lookup(m, name) {
+                    Some(v) => Cow::Borrowed(v),
+                    None => missing(self)?,
+                },
+                Cow::Owned(Value::Object(m)) => match lookup(&m, name) {
+                    Some(v) => Cow::Owned(v.clone()),
+                    None => missing(self)?,
+                },
+                Cow::Borrowed(Value::Null) | Cow::Owned(Value::Null) => match shape {
+                    Shape::Named(t) if t.starts_with('*') => {
+                        return Err(self.err(
+                            node.pos(),
+                            node,
+                            format!("nil pointer evaluating {t}.{name}"),
+                        ));
+                    }
+                    _ => Cow::Borrowed(&NULL),
+                },
                 other => {
+                    let t = match shape {
+                        Shape::Named(t) => t,
+                        _ => type_name(&other),
+                    };
                     return Err(self.err(
                         node.pos(),
                         node,
-                        format!("can't evaluate field {name} in type {}", type_name(&other)),
+                        format!("can't evaluate field {name} in type {t}"),
                     ));
                 }
             };
+            cur = Val { v, at };
         }
         Ok(cur)
     }
@@ -418,7 +508,7 @@ impl<'a> Exec<'a, '_> {
         if name == "and" || name == "or" {
             let n = args.len() + usize::from(last.is_some());
             funcs::check_and_or(name, n).map_err(|e| fail(self, e))?;
-            let mut v: Val<'a> = Cow::Borrowed(&NULL);
+            let mut v = Val::null();
             for a in args {
                 v = self.eval_arg(dot, a)?;
                 if truth(&v) == (name == "or") {
@@ -435,9 +525,9 @@ impl<'a> Exec<'a, '_> {
             vals.push(self.eval_arg(dot, a)?);
         }
         vals.extend(last);
-        let refs: Vec<&Value> = vals.iter().map(|v| v.as_ref()).collect();
+        let refs: Vec<&Value> = vals.iter().map(|v| &**v).collect();
         funcs::call(name, &refs)
-            .map(Cow::Owned)
+            .map(Val::computed)
             .map_err(|e| fail(self, e))
     }
 }

@@ -7,6 +7,13 @@ use serde_json::{Value, json};
 
 use super::*;
 
+/// Rows of a made-up Go type for the table tests.
+const ROW: Schema = Schema {
+    root: "test.row",
+    fields: &[],
+    struct_fields: &[],
+};
+
 fn info() -> Value {
     json!({
         "host": {
@@ -223,7 +230,7 @@ fn whitespace_trimming_and_comments() {
 fn execution_errors_follow_go() {
     assert_eq!(
         fail("{{.ID.Foo}}"),
-        "template: output:1:2: executing \"output\" at <.ID.Foo>: can't evaluate field Foo in type string"
+        "template: output:1:5: executing \"output\" at <.ID.Foo>: can't evaluate field Foo in type string"
     );
     assert_eq!(
         fail("ab\n{{index .Names 5}}"),
@@ -309,9 +316,11 @@ fn table_output_aligns_like_podman() {
         json!({"ID": "1eb6fab5aa8f4b5cbfd3e66aa35e9b2a", "Value": "three"}),
     ];
     let out = render_table(
+        "t",
         "table {{.ID}}\t{{.Value}}",
         &rows,
         Some(&[("ID", "Identity")]),
+        &ROW,
     )
     .unwrap();
     assert_eq!(
@@ -323,13 +332,13 @@ fn table_output_aligns_like_podman() {
     );
     // Minimum column width 12, padding included.
     let rows = [json!({"A": "x", "B": "y"})];
-    let out = render_table("table {{.A}} {{.B}}", &rows, Some(&[])).unwrap();
+    let out = render_table("t", "table {{.A}} {{.B}}", &rows, Some(&[]), &ROW).unwrap();
     assert_eq!(out, "A           B\nx           y\n");
-    let out = render_table("table {{.A}}\\t{{.B}}", &rows, None).unwrap();
+    let out = render_table("t", "table {{.A}}\\t{{.B}}", &rows, None, &ROW).unwrap();
     assert_eq!(out, "x           y\n");
     // render_each sends table formats through the table path.
     assert_eq!(
-        render_each("table {{.A}} {{.B}}", &rows).unwrap(),
+        render_each("t", "table {{.A}} {{.B}}", &rows, &ROW).unwrap(),
         "A           B\nx           y\n"
     );
 }
@@ -337,7 +346,14 @@ fn table_output_aligns_like_podman() {
 #[test]
 fn table_headers_for_nested_fields() {
     let rows = [info()];
-    let out = render_table("table {{.Host.Arch}}\t{{.State.Status}}", &rows, Some(&[])).unwrap();
+    let out = render_table(
+        "t",
+        "table {{.Host.Arch}}\t{{.State.Status}}",
+        &rows,
+        Some(&[]),
+        &ROW,
+    )
+    .unwrap();
     assert_eq!(out, "ARCH        STATUS\namd64       running\n");
 }
 
@@ -357,8 +373,13 @@ fn exercise(src: &str) {
         let _ = t.render(&info());
         let _ = t.render(&json!([1, "x", null]));
     }
-    let _ = render_each(src, &[info()]);
-    let _ = render_table(src, &[info()], Some(&[]));
+    let _ = render_each("t", src, &[info()], &ROW);
+    let _ = render_table("t", src, &[info()], Some(&[]), &ROW);
+    for schema in [&PS, &CONTAINER_INSPECT, &INFO] {
+        if let Ok(t) = Template::parse(src) {
+            let _ = t.execute_item(&info(), schema, &mut String::new());
+        }
+    }
     let _ = table_headers(src, &[]);
 }
 

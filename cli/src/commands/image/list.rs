@@ -17,16 +17,7 @@ const DIGEST_TABLE: &str =
     "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.Created}}\t{{.Size}}";
 
 /// Podman's header names for the image fields.
-const HEADERS: &[(&str, &str)] = &[
-    ("ID", "IMAGE ID"),
-    ("Repository", "REPOSITORY"),
-    ("Tag", "TAG"),
-    ("Created", "CREATED"),
-    ("CreatedSince", "CREATED"),
-    ("CreatedAt", "CREATED AT"),
-    ("Size", "SIZE"),
-    ("Digest", "DIGEST"),
-];
+const HEADERS: &[(&str, &str)] = &[("ID", "IMAGE ID"), ("ReadOnly", "R/O")];
 
 /// Parses `--filter key=value` values.
 pub(crate) fn parse_filters(raw: &[String]) -> Result<Vec<(String, String)>, CliError> {
@@ -180,11 +171,7 @@ pub fn images(args: &ImagesArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
             DEFAULT_TABLE.to_string()
         }
     });
-    let text = if format::is_table(&src) {
-        let headers = if args.noheading { None } else { Some(HEADERS) };
-        format::render_table(&src, &rows, headers).map_err(|e| CliError::Usage(e.to_string()))?
-    } else {
-        format::render_each(&src, &rows).map_err(|e| CliError::Usage(e.to_string()))?
-    };
+    let headers = if args.noheading { None } else { Some(HEADERS) };
+    let text = crate::output::render_list("images", &src, &rows, headers, &format::IMAGES)?;
     ctx.write(&text)
 }
