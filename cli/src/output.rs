@@ -74,9 +74,8 @@ pub fn render_inspect(
     schema: &format::Schema,
 ) -> Result<String, CliError> {
     let src = src.strip_prefix("table ").unwrap_or(src);
-    format::render_each("inspect", src, records, schema).map_err(|e| {
-        CliError::Usage(format!("inspecting object: printing inspect output: {e}"))
-    })
+    format::render_each("inspect", src, records, schema)
+        .map_err(|e| CliError::Usage(format!("inspecting object: printing inspect output: {e}")))
 }
 
 /// Renders a list command's `--format` (table or not) over `rows`, the

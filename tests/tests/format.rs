@@ -28,7 +28,11 @@ fn env_with_image_and_container() -> TestEnv {
 
 fn assert_field_error(run: &Run, message: &str) {
     assert_eq!(run.code, 125, "{run:?}");
-    assert_eq!(run.stderr.trim_end(), format!("Error: {message}"), "{run:?}");
+    assert_eq!(
+        run.stderr.trim_end(),
+        format!("Error: {message}"),
+        "{run:?}"
+    );
     assert_eq!(run.stdout, "", "{run:?}");
 }
 
@@ -117,7 +121,7 @@ fn table_formats_print_podmans_headers() {
         .ok();
     assert_eq!(
         out.stdout,
-        "REPOSITORY          TAG\nlocalhost/fmt-img  latest\n"
+        "REPOSITORY         TAG\nlocalhost/fmt-img  latest\n"
     );
 }
 
@@ -134,7 +138,7 @@ fn template_functions_behave_as_in_podman() {
         .ok();
     assert_eq!(
         out.stdout,
-        "FMT-CTR|abc|Hello World|7|fmt|[a b]|a-b|{\"tier\":\"web\"}|web|    x|true\n"
+        "FMT-CTR|abc|Hello World|7|fmt|[a b]|a-b|{\"origin\":\"test\",\"tier\":\"web\"}|web|    x|true\n"
     );
     let run = env.rpod(&["ps", "-a", "--format", "{{table .Names}}"]);
     assert_field_error(&run, "template: ps:1: function \"table\" not defined");

@@ -66,7 +66,9 @@ pub fn run(args: &EventsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
             OutputFormat::Json => serde_json::to_string(&event)
                 .map(|s| s + "\n")
                 .map_err(|e| CliError::Usage(e.to_string())),
-            OutputFormat::Template(t) => template_data(&event).and_then(|d| output::execute(t, &d, &crate::format::EVENTS)),
+            OutputFormat::Template(t) => {
+                template_data(&event).and_then(|d| output::execute(t, &d, &crate::format::EVENTS))
+            }
         };
         match line.and_then(|l| ctx.write(&l)) {
             Ok(()) => Ok(ReadControl::Continue),

@@ -238,19 +238,20 @@ impl<'a> Exec<'a, '_> {
         let mut iterations = 0u64;
         let mut flow = Flow::Normal;
         let elem_at = v.at.as_ref().map(At::element);
-        let mut run = |ex: &mut Self, index: Value, elem: Cow<'a, Value>| -> Result<bool, FormatError> {
-            let index = Val::computed(index);
-            let elem = Val {
-                v: elem,
-                at: elem_at.clone(),
+        let mut run =
+            |ex: &mut Self, index: Value, elem: Cow<'a, Value>| -> Result<bool, FormatError> {
+                let index = Val::computed(index);
+                let elem = Val {
+                    v: elem,
+                    at: elem_at.clone(),
+                };
+                ex.step()?;
+                iterations += 1;
+                ex.bind_range_vars(&c.pipe, body_mark, index, elem.clone())?;
+                let f = ex.walk(&elem, &c.list)?;
+                ex.vars.truncate(body_mark);
+                Ok(f == Flow::Break)
             };
-            ex.step()?;
-            iterations += 1;
-            ex.bind_range_vars(&c.pipe, body_mark, index, elem.clone())?;
-            let f = ex.walk(&elem, &c.list)?;
-            ex.vars.truncate(body_mark);
-            Ok(f == Flow::Break)
-        };
         match v.v {
             Cow::Borrowed(Value::Array(items)) => {
                 for (i, e) in items.iter().enumerate() {

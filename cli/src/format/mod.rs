@@ -44,19 +44,19 @@ mod yaml;
 
 #[cfg(test)]
 mod tests;
+mod token;
 #[cfg(test)]
 mod typed_tests;
-mod token;
 
 use serde_json::Value;
 
-pub use table::{
-    NormalizedFormat, align, check_list_template, fields_read, is_json_keyword, is_table, normalize, render_each,
-    render_table, table_headers,
-};
 pub use schema::{
     CONTAINER_INSPECT, DF, EVENTS, HISTORY, IMAGE_INSPECT, IMAGES, INFO, PS, Schema, VERSION,
     VERSION_REPORT,
+};
+pub use table::{
+    NormalizedFormat, align, check_list_template, fields_read, is_json_keyword, is_table,
+    normalize, render_each, render_table, table_headers,
 };
 pub use yaml::{sort_keys_like_go_yaml, to_yaml};
 
@@ -152,7 +152,15 @@ impl Template {
             schema: None,
             list: false,
         };
-        eval::execute(&self.name, &self.src, &self.root, data, out, self.limits, typing)
+        eval::execute(
+            &self.name,
+            &self.src,
+            &self.root,
+            data,
+            out,
+            self.limits,
+            typing,
+        )
     }
 
     /// Executes the template with `data`, one item of the Go type `schema`
@@ -167,7 +175,15 @@ impl Template {
             schema: Some(schema),
             list: false,
         };
-        eval::execute(&self.name, &self.src, &self.root, data, out, self.limits, typing)
+        eval::execute(
+            &self.name,
+            &self.src,
+            &self.root,
+            data,
+            out,
+            self.limits,
+            typing,
+        )
     }
 
     /// Executes the template with `items`, a list of items of the Go type
@@ -183,7 +199,15 @@ impl Template {
             schema: Some(schema),
             list: true,
         };
-        eval::execute(&self.name, &self.src, &self.root, items, out, self.limits, typing)
+        eval::execute(
+            &self.name,
+            &self.src,
+            &self.root,
+            items,
+            out,
+            self.limits,
+            typing,
+        )
     }
 
     /// Convenience: executes into a new string.

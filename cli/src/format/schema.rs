@@ -113,9 +113,30 @@ pub const PS: Schema = Schema {
         ("IsInfra", "bool"),
     ],
     struct_fields: &[
-        "AutoRemove", "Command", "Created", "CreatedAt", "Exited", "ExitedAt", "ExitCode", "ID",
-        "Image", "ImageID", "IsInfra", "Labels", "Mounts", "Names", "Namespaces", "Networks", "Pid",
-        "Pod", "PodName", "Ports", "Size", "StartedAt", "State", "Status",
+        "AutoRemove",
+        "Command",
+        "Created",
+        "CreatedAt",
+        "Exited",
+        "ExitedAt",
+        "ExitCode",
+        "ID",
+        "Image",
+        "ImageID",
+        "IsInfra",
+        "Labels",
+        "Mounts",
+        "Names",
+        "Namespaces",
+        "Networks",
+        "Pid",
+        "Pod",
+        "PodName",
+        "Ports",
+        "Size",
+        "StartedAt",
+        "State",
+        "Status",
     ],
 };
 
@@ -124,9 +145,23 @@ pub const IMAGES: Schema = Schema {
     root: "images.imageReporter",
     fields: &[("Labels", "map[string]string"), ("Names", "[]string")],
     struct_fields: &[
-        "Repository", "Tag", "ID", "ParentId", "RepoTags", "RepoDigests", "Created", "Size",
-        "SharedSize", "VirtualSize", "Labels", "Containers", "ReadOnly", "Dangling", "Names",
-        "Digest", "History",
+        "Repository",
+        "Tag",
+        "ID",
+        "ParentId",
+        "RepoTags",
+        "RepoDigests",
+        "Created",
+        "Size",
+        "SharedSize",
+        "VirtualSize",
+        "Labels",
+        "Containers",
+        "ReadOnly",
+        "Dangling",
+        "Names",
+        "Digest",
+        "History",
     ],
 };
 
@@ -175,10 +210,7 @@ pub const INFO: Schema = Schema {
 /// `podman version`'s report (`.Client.Version`).
 pub const VERSION_REPORT: Schema = Schema {
     root: "entities.SystemVersionReport",
-    fields: &[
-        ("Client", "*define.Version"),
-        ("Server", "*define.Version"),
-    ],
+    fields: &[("Client", "*define.Version"), ("Server", "*define.Version")],
     struct_fields: &[],
 };
 
@@ -202,7 +234,10 @@ pub const CONTAINER_INSPECT: Schema = Schema {
         ("State.Health", "define.HealthCheckResults"),
         ("HostConfig", "*define.InspectContainerHostConfig"),
         ("NetworkSettings", "*define.InspectNetworkSettings"),
-        ("NetworkSettings.Ports", "map[string][]define.InspectHostPort"),
+        (
+            "NetworkSettings.Ports",
+            "map[string][]define.InspectHostPort",
+        ),
         (
             "NetworkSettings.Networks",
             "map[string]*define.InspectAdditionalNetwork",
@@ -250,10 +285,7 @@ mod tests {
             item.field("Config").field("Labels"),
             At::Path("Config.Labels".into())
         );
-        assert_eq!(
-            item.field("Mounts").element(),
-            At::Path("Mounts[]".into())
-        );
+        assert_eq!(item.field("Mounts").element(), At::Path("Mounts[]".into()));
         assert_eq!(CONTAINER_INSPECT.shape(&item), Shape::Named("interface {}"));
         assert_eq!(
             CONTAINER_INSPECT.shape(&At::Path("config.labels".into())),
@@ -263,7 +295,10 @@ mod tests {
             CONTAINER_INSPECT.shape(&At::Path("State".into())),
             Shape::Named("*define.InspectContainerState")
         );
-        assert_eq!(CONTAINER_INSPECT.shape(&At::Path("Nope".into())), Shape::Unknown);
+        assert_eq!(
+            CONTAINER_INSPECT.shape(&At::Path("Nope".into())),
+            Shape::Unknown
+        );
         assert_eq!(PS.shape(&At::List), Shape::Unknown);
     }
 }

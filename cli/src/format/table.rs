@@ -458,7 +458,7 @@ mod tests {
     const ROW: Schema = Schema {
         root: "test.row",
         fields: &[],
-    struct_fields: &[],
+        struct_fields: &[],
     };
 
     #[test]

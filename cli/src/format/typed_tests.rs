@@ -133,7 +133,9 @@ fn a_bad_list_template_is_reported_as_podman_parses_it() {
     // Podman re-parses the raw text wrapped in its loop when the
     // normalized one fails: the action then runs into `{{end -}}`.
     assert_eq!(
-        check_list_template("ps", "{{.Typo").unwrap_err().to_string(),
+        check_list_template("ps", "{{.Typo")
+            .unwrap_err()
+            .to_string(),
         "template: ps:1: bad character U+007B '{'"
     );
     assert_eq!(
