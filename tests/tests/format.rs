@@ -142,6 +142,17 @@ fn template_functions_behave_as_in_podman() {
     );
     let run = env.rpod(&["ps", "-a", "--format", "{{table .Names}}"]);
     assert_field_error(&run, "template: ps:1: function \"table\" not defined");
+    // Arguments of the wrong Go type are reported at the argument.
+    let run = env.rpod(&["ps", "-a", "--format", "{{pad .Names 2 \"*\"}}"]);
+    assert_field_error(
+        &run,
+        "template: ps:1:26: executing \"ps\" at <\"*\">: expected integer; found \"*\"",
+    );
+    let run = env.rpod(&["ps", "-a", "--format", "{{join .Names \",\"}}"]);
+    assert_field_error(
+        &run,
+        "template: ps:1:18: executing \"ps\" at <.Names>: wrong type for value; expected []string; got string",
+    );
     let run = env.rpod(&["ps", "-a", "--format", "{{len 3}}"]);
     assert_field_error(
         &run,

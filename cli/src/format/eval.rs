@@ -386,7 +386,7 @@ impl<'a> Exec<'a, '_> {
         let first = &cmd.args[0];
         let has_args = cmd.args.len() > 1 || last.is_some();
         match first {
-            Arg::Func { name, .. } => self.eval_call(dot, name, cmd.pos, cmd, &cmd.args[1..], last),
+            Arg::Func { .. } => self.eval_call(dot, first, cmd.pos, cmd, &cmd.args[1..], last),
             Arg::Field { path, .. } if has_args => {
                 let field = path.last().map_or("", String::as_str);
                 Err(self.err(
@@ -433,7 +433,7 @@ impl<'a> Exec<'a, '_> {
                 Number::Float(f) => Value::from(f),
             }),
             Arg::Str { value, .. } => Val::computed(Value::String(value.clone())),
-            Arg::Func { name, pos } => self.eval_call(dot, name, *pos, arg, &[], None)?,
+            Arg::Func { .. } => self.eval_call(dot, arg, arg.pos(), arg, &[], None)?,
             Arg::Pipe(p) => self.eval_pipeline(dot, p)?,
         })
     }
@@ -493,22 +493,32 @@ impl<'a> Exec<'a, '_> {
         Ok(cur)
     }
 
+    /// Calls the function named by `ident` in command `call` with
+    /// `args` and the pipeline's value `last`. Errors point where Go's
+    /// do: a wrong argument count at the name, a wrong argument at that
+    /// argument (the pipeline's value at the last node evaluated), a
+    /// failing call at the command.
     fn eval_call(
         &mut self,
         dot: &Val<'a>,
-        name: &str,
-        pos: usize,
-        context: &dyn Display,
+        ident: &Arg,
+        call_pos: usize,
+        call: &dyn Display,
         args: &'a [Arg],
         last: Option<Val<'a>>,
     ) -> Result<Val<'a>, FormatError> {
-        let fail = |ex: &Self, e: FuncError| match e {
-            FuncError::Arg(m) => ex.err(pos, context, m),
-            FuncError::Call(m) => ex.err(pos, context, format!("error calling {name}: {m}")),
+        let name = match ident {
+            Arg::Func { name, .. } => name.as_str(),
+            _ => "",
+        };
+        let fail = |ex: &Self, e: FuncError, vals: &[Val<'a>]| match e {
+            FuncError::Arg(m) => ex.err(ident.pos(), ident, m),
+            FuncError::Type { index, want } => ex.type_error(ident, args, vals, index, want),
+            FuncError::Call(m) => ex.err(call_pos, call, format!("error calling {name}: {m}")),
         };
         if name == "and" || name == "or" {
             let n = args.len() + usize::from(last.is_some());
-            funcs::check_and_or(name, n).map_err(|e| fail(self, e))?;
+            funcs::check_and_or(name, n).map_err(|e| fail(self, e, &[]))?;
             let mut v = Val::null();
             for a in args {
                 v = self.eval_arg(dot, a)?;
@@ -529,6 +539,49 @@ impl<'a> Exec<'a, '_> {
         let refs: Vec<&Value> = vals.iter().map(|v| &**v).collect();
         funcs::call(name, &refs)
             .map(Val::computed)
-            .map_err(|e| fail(self, e))
+            .map_err(|e| fail(self, e, &vals))
+    }
+
+    /// Go's words for argument `index` of a call not having the Go type
+    /// `want`: a literal is named as written, a computed value by its
+    /// type (the schema's name for it when it has one).
+    fn type_error(
+        &self,
+        ident: &Arg,
+        args: &[Arg],
+        vals: &[Val<'a>],
+        index: usize,
+        want: &str,
+    ) -> FormatError {
+        // Go reports at the argument being checked; the pipeline's value
+        // is checked after the last explicit argument was evaluated.
+        let node = args.get(index).or(args.last()).unwrap_or(ident);
+        let literal = args.get(index).filter(|a| {
+            matches!(
+                a,
+                Arg::Nil { .. } | Arg::Bool { .. } | Arg::Number { .. } | Arg::Str { .. }
+            )
+        });
+        let msg = match (literal, vals.get(index)) {
+            (Some(Arg::Nil { .. }), _) => format!("cannot assign nil to {want}"),
+            (Some(lit), _) => match want {
+                "string" => format!("expected string; found {lit}"),
+                "int" => format!("expected integer; found {lit}"),
+                _ => format!("can't handle {lit} for arg of type {want}"),
+            },
+            (None, Some(v)) if v.is_null() => format!("invalid value; expected {want}"),
+            (None, Some(v)) => {
+                let got = match (self.schema, &v.at) {
+                    (Some(s), Some(at)) => match s.shape(at) {
+                        Shape::Named(t) => t,
+                        _ => type_name(v),
+                    },
+                    _ => type_name(v),
+                };
+                format!("wrong type for value; expected {want}; got {got}")
+            }
+            (None, None) => format!("wrong type for value; expected {want}"),
+        };
+        self.err(node.pos(), node, msg)
     }
 }

@@ -161,11 +161,13 @@ fn conditionals() {
 #[test]
 fn pipelines_and_functions() {
     assert_eq!(run(r#"{{join .Names ","}}"#), "web,db");
-    assert_eq!(run(r#"{{.Names | join ","}}"#), "web,db");
-    // As in Go, the piped value is the last argument.
-    assert!(
-        fail("{{.ID | truncate 12}}").ends_with("wrong type for value; expected string; got int")
+    // Podman's join is Go's strings.Join: the list first, then the separator.
+    assert_eq!(
+        fail(r#"{{.Names | join ","}}"#),
+        "template: output:1:16: executing \"output\" at <\",\">: can't handle \",\" for arg of type []string"
     );
+    // As in Go, the piped value is the last argument.
+    assert!(fail("{{.ID | truncate 12}}").ends_with("at <12>: expected string; found 12"));
     assert_eq!(run("{{truncate .ID 12}}"), "0123456789ab");
     assert_eq!(
         run("{{upper .Host.Arch}} {{.Host.OS | lower}} {{title \"a b\"}}"),
@@ -238,7 +240,33 @@ fn execution_errors_follow_go() {
     );
     assert_eq!(
         fail("{{lower 3}}"),
-        "template: output:1:2: executing \"output\" at <lower 3>: wrong type for value; expected string; got int"
+        "template: output:1:8: executing \"output\" at <3>: expected string; found 3"
+    );
+    // A computed argument is named by its type, at the argument.
+    assert_eq!(
+        fail("{{lower .State.Pid}}"),
+        "template: output:1:14: executing \"output\" at <.State.Pid>: wrong type for value; expected string; got int"
+    );
+    // The pipeline's value is checked at the function's name.
+    assert_eq!(
+        fail("{{3 | upper}}"),
+        "template: output:1:6: executing \"output\" at <upper>: wrong type for value; expected string; got int"
+    );
+    assert_eq!(
+        fail("{{truncate .ID \"x\"}}"),
+        "template: output:1:15: executing \"output\" at <\"x\">: expected integer; found \"x\""
+    );
+    assert_eq!(
+        fail("{{upper nil}}"),
+        "template: output:1:8: executing \"output\" at <nil>: cannot assign nil to string"
+    );
+    assert_eq!(
+        fail("{{upper .Missing}}"),
+        "template: output:1:8: executing \"output\" at <.Missing>: invalid value; expected string"
+    );
+    assert_eq!(
+        fail("{{split .ID}}"),
+        "template: output:1:2: executing \"output\" at <split>: wrong number of args for split: want 2 got 1"
     );
     assert_eq!(
         fail("{{eq .ID 1}}"),
