@@ -7,9 +7,12 @@
 //!   markers, Go's built-in functions and Podman's (`join json lower pad
 //!   split title truncate upper`).
 //! - [`render_each`] and [`render_table`] do what Podman's
-//!   `pkg/report` does with a user's `--format`: unescape `\t`/`\n`, add
-//!   the final newline, and for `table ...` print a header row and align
-//!   columns with a tab writer.
+//!   `pkg/report` does with a list command's `--format`: unescape
+//!   `\t`/`\n`, add the final newline, wrap the template in
+//!   `{{range .}}...{{end -}}` (so error columns count that prefix, as
+//!   Podman's do), and for `table ...` print a header row and align
+//!   columns with a tab writer. Templates are named after the command
+//!   (`template: ps:1:13: ...`).
 //! - [`to_yaml`] prints a value the way `podman info` does by default.
 //!
 //! Field lookup tries the exact key, then a key equal ignoring ASCII case,
@@ -25,8 +28,9 @@
 //!
 //! Deliberate differences from Go: `define`/`template`/`block` are not
 //! supported; `html`, `js`, `urlquery` and `call` are not defined; numbers
-//! holding integral values print as integers; `join` accepts its arguments
-//! in either order. Execution is bounded ([`MAX_OUTPUT`], [`MAX_STEPS`],
+//! holding integral values print as integers; `join` joins any list by its
+//! elements' `%v` text. On an execution error nothing is printed, where
+//! Podman prints what was written before it. Execution is bounded ([`MAX_OUTPUT`], [`MAX_STEPS`],
 //! nesting depth 100) and never panics.
 
 mod ast;

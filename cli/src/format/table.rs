@@ -14,8 +14,11 @@
 //! field name to header text. Here the header row is derived from the
 //! template itself: each action or control structure prints the header of
 //! the first field it uses (`{{.Names}}` → `NAMES`, `{{.Host.Arch}}` →
-//! `ARCH`, `{{.CreatedAt}}` → `CREATED AT`), text stays as written, and the
-//! caller's overrides (Podman's per-command header maps) take precedence.
+//! `ARCH`, `{{.CreatedAt}}` → `CREATED AT`), text stays as written, the
+//! caller's overrides (Podman's per-command header maps) take precedence,
+//! and a name that is not a field of the item's Go struct (a method such
+//! as images' `CreatedAt`, or a typo) prints `<no value>`, as the lookup
+//! in Podman's map does.
 
 use std::io::Write as _;
 
