@@ -159,3 +159,16 @@ fn template_functions_behave_as_in_podman() {
         "template: ps:1:13: executing \"ps\" at <len 3>: error calling len: len of type int",
     );
 }
+
+#[test]
+fn diff_takes_only_json() {
+    let env = env_with_image_and_container();
+    for args in [&["diff", "fmt-ctr"][..], &["image", "diff", "fmt-img"][..]] {
+        let mut argv = args.to_vec();
+        argv.extend(["--format", "{{.Typo}}"]);
+        assert_field_error(
+            &env.rpod(&argv),
+            "only supported value for '--format' is 'json'",
+        );
+    }
+}
