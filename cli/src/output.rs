@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use crate::commands::Ctx;
 use crate::exit::CliError;
 use crate::format::{self, Template};
 
@@ -64,18 +65,27 @@ pub fn execute(
     Ok(out)
 }
 
-/// Renders inspect's `--format` over the inspected objects, as Podman's
+/// Prints inspect's `--format` over the inspected objects, as Podman's
 /// inspect does: like a list command's (wrapped in a loop, the template
 /// named `inspect`), errors prefixed `inspecting object: printing inspect
-/// output:`. A `table` prefix is only stripped (inspect prints no header).
-pub fn render_inspect(
+/// output:`, what was printed before an error kept. A `table` prefix is
+/// only stripped (inspect prints no header).
+pub fn write_inspect(
+    ctx: &mut Ctx<'_>,
     src: &str,
     records: &[Value],
     schema: &format::Schema,
-) -> Result<String, CliError> {
+) -> Result<(), CliError> {
     let src = src.strip_prefix("table ").unwrap_or(src);
-    format::render_each("inspect", src, records, schema)
-        .map_err(|e| CliError::Usage(format!("inspecting object: printing inspect output: {e}")))
+    match format::render_each("inspect", src, records, schema) {
+        Ok(text) => ctx.write(&text),
+        Err(e) => {
+            ctx.write(&e.printed)?;
+            Err(CliError::Usage(format!(
+                "inspecting object: printing inspect output: {e}"
+            )))
+        }
+    }
 }
 
 /// Renders a list command's `--format` (table or not) over `rows`, the
@@ -86,13 +96,31 @@ pub fn render_list(
     rows: &[Value],
     headers: Option<&[(&str, &str)]>,
     schema: &format::Schema,
-) -> Result<String, CliError> {
+) -> Result<String, format::RenderError> {
     if format::is_table(src) {
         format::render_table(name, src, rows, headers, schema)
     } else {
         format::render_each(name, src, rows, schema)
     }
-    .map_err(|e| CliError::Usage(e.to_string()))
+}
+
+/// Prints a list command's `--format` over `rows` ([`render_list`]); on
+/// an error, what was rendered before it is printed first, as Podman does.
+pub fn write_list(
+    ctx: &mut Ctx<'_>,
+    name: &str,
+    src: &str,
+    rows: &[Value],
+    headers: Option<&[(&str, &str)]>,
+    schema: &format::Schema,
+) -> Result<(), CliError> {
+    match render_list(name, src, rows, headers, schema) {
+        Ok(text) => ctx.write(&text),
+        Err(e) => {
+            ctx.write(&e.printed)?;
+            Err(CliError::Usage(e.error.to_string()))
+        }
+    }
 }
 
 /// Pretty JSON with a trailing newline.

@@ -114,6 +114,16 @@ fn table_formats_print_podmans_headers() {
         .rpod(&["ps", "-a", "--format", "table {{.ID}} {{.Names}}"])
         .ok();
     let lines: Vec<&str> = out.stdout.lines().collect();
+    // An unknown field is headed `<no value>`; the header is printed
+    // before the rows fail.
+    let run = env.rpod(&["ps", "-a", "--format", "table {{.Typo}}"]);
+    assert_eq!(run.code, 125, "{run:?}");
+    assert_eq!(run.stdout, "<no value>\n");
+    assert!(
+        run.stderr
+            .contains("can't evaluate field Typo in type containers.psReporter"),
+        "{run:?}"
+    );
     assert_eq!(lines[0], "CONTAINER ID  NAMES");
     assert!(lines[1].ends_with("  fmt-ctr"), "{lines:?}");
     let out = env

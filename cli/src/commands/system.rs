@@ -115,18 +115,10 @@ pub fn df(args: &DfArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
             })
         })
         .collect();
-    let text = match args.format.as_deref() {
-        _ if json => output::pretty_json(&serde_json::Value::Array(rows))?,
-        Some(src) if !src.is_empty() => {
-            output::render_list("df", src, &rows, Some(&[]), &crate::format::DF)?
-        }
-        _ => output::render_list(
-            "df",
-            "table {{.Type}}\t{{.Total}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}",
-            &rows,
-            Some(&[]),
-            &crate::format::DF,
-        )?,
+    let src = match args.format.as_deref() {
+        _ if json => return ctx.write(&output::pretty_json(&serde_json::Value::Array(rows))?),
+        Some(src) if !src.is_empty() => src,
+        _ => "table {{.Type}}\t{{.Total}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}",
     };
-    ctx.write(&text)
+    output::write_list(ctx, "df", src, &rows, Some(&[]), &crate::format::DF)
 }

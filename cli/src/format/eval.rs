@@ -60,6 +60,9 @@ pub(crate) struct Typing<'s> {
     pub(crate) schema: Option<&'s Schema>,
     /// Whether dot is the list of items rather than one item.
     pub(crate) list: bool,
+    /// Whether output written before an error stays (as it does on
+    /// Podman's writer) rather than being removed.
+    pub(crate) keep_partial: bool,
 }
 
 /// Resource bounds for one execution.
@@ -129,7 +132,7 @@ pub(crate) fn execute(
         limits,
     };
     let res = ex.walk(&dot, list);
-    if res.is_err() {
+    if res.is_err() && !typing.keep_partial {
         ex.out.truncate(start);
     }
     res.map(|_| ())

@@ -29,9 +29,11 @@
 //! Deliberate differences from Go: `define`/`template`/`block` are not
 //! supported; `html`, `js`, `urlquery` and `call` are not defined; numbers
 //! holding integral values print as integers; `join` joins any list by its
-//! elements' `%v` text. On an execution error nothing is printed, where
-//! Podman prints what was written before it. Execution is bounded ([`MAX_OUTPUT`], [`MAX_STEPS`],
-//! nesting depth 100) and never panics.
+//! elements' `%v` text; a single value's template (`version`, `info`,
+//! `events`) prints nothing when it fails, where Podman keeps what it wrote
+//! (list renders do keep it: [`RenderError::printed`]). Execution is
+//! bounded ([`MAX_OUTPUT`], [`MAX_STEPS`], nesting depth 100) and never
+//! panics.
 
 mod ast;
 mod eval;
@@ -59,8 +61,8 @@ pub use schema::{
     VERSION_REPORT,
 };
 pub use table::{
-    NormalizedFormat, align, check_list_template, fields_read, is_json_keyword, is_table,
-    normalize, render_each, render_table, table_headers,
+    NormalizedFormat, RenderError, align, check_list_template, fields_read, is_json_keyword,
+    is_table, normalize, render_each, render_table, table_headers,
 };
 pub use yaml::{sort_keys_like_go_yaml, to_yaml};
 
@@ -155,6 +157,7 @@ impl Template {
         let typing = eval::Typing {
             schema: None,
             list: false,
+            keep_partial: false,
         };
         eval::execute(
             &self.name,
@@ -168,7 +171,8 @@ impl Template {
     }
 
     /// Executes the template with `data`, one item of the Go type `schema`
-    /// describes, as dot: a field the item's struct lacks is an error.
+    /// describes, as dot: a field the item's struct lacks is an error. On
+    /// error `out` is left as it was.
     pub fn execute_item(
         &self,
         data: &Value,
@@ -178,6 +182,7 @@ impl Template {
         let typing = eval::Typing {
             schema: Some(schema),
             list: false,
+            keep_partial: false,
         };
         eval::execute(
             &self.name,
@@ -192,7 +197,8 @@ impl Template {
 
     /// Executes the template with `items`, a list of items of the Go type
     /// `schema` describes, as dot (what Podman's `{{range .}}` wrapper
-    /// ranges over).
+    /// ranges over). On error `out` keeps what was written before it, as
+    /// Podman's output does.
     pub fn execute_list(
         &self,
         items: &Value,
@@ -202,6 +208,7 @@ impl Template {
         let typing = eval::Typing {
             schema: Some(schema),
             list: true,
+            keep_partial: true,
         };
         eval::execute(
             &self.name,

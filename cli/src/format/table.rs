@@ -191,6 +191,26 @@ pub fn fields_read(src: &str) -> Option<std::collections::BTreeSet<String>> {
         .fields_read()
 }
 
+/// A list that failed to render: what had been printed before the error
+/// (Podman's output keeps it) and the error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{error}")]
+pub struct RenderError {
+    /// Output written before the error (aligned, for tables).
+    pub printed: String,
+    /// What went wrong.
+    pub error: FormatError,
+}
+
+impl From<FormatError> for RenderError {
+    fn from(error: FormatError) -> Self {
+        RenderError {
+            printed: String::new(),
+            error,
+        }
+    }
+}
+
 /// Renders a non-table `--format` for each row, one line per row, as
 /// Podman does: the format is normalized (so each row ends in a newline)
 /// and, unless it contains its own `{{range .}}...{{end}}`, wrapped in
@@ -204,15 +224,20 @@ pub fn render_each(
     src: &str,
     rows: &[Value],
     schema: &Schema,
-) -> Result<String, FormatError> {
+) -> Result<String, RenderError> {
     let norm = normalize(src);
     if norm.is_table {
         return render_table(name, src, rows, Some(&[]), schema);
     }
     let tmpl = parse_list(name, src, &norm.text)?;
     let mut out = String::new();
-    tmpl.execute_list(&Value::Array(rows.to_vec()), schema, &mut out)?;
-    Ok(out)
+    match tmpl.execute_list(&Value::Array(rows.to_vec()), schema, &mut out) {
+        Ok(()) => Ok(out),
+        Err(error) => Err(RenderError {
+            printed: out,
+            error,
+        }),
+    }
 }
 
 /// Podman's `EnforceRange`: the template loops over the list itself, or is
@@ -240,7 +265,7 @@ pub fn render_table(
     rows: &[Value],
     headers: Option<&[(&str, &str)]>,
     schema: &Schema,
-) -> Result<String, FormatError> {
+) -> Result<String, RenderError> {
     let norm = if is_table(src) {
         normalize(src)
     } else {
@@ -256,8 +281,13 @@ pub fn render_table(
         };
         header_list(body.root(), overrides, &known, &mut text);
     }
-    tmpl.execute_list(&Value::Array(rows.to_vec()), schema, &mut text)?;
-    Ok(align(&text))
+    match tmpl.execute_list(&Value::Array(rows.to_vec()), schema, &mut text) {
+        Ok(()) => Ok(align(&text)),
+        Err(error) => Err(RenderError {
+            printed: align(&text),
+            error,
+        }),
+    }
 }
 
 /// Aligns tab-separated cells like `report.NewWriterDefault`. Go's

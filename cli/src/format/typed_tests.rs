@@ -166,6 +166,10 @@ fn table_headers_follow_overrides_then_field_names() {
     // An unknown field heads its column with `<no value>`, then the rows fail.
     let err = render_table("ps", "table {{.Typo}}", &rows, Some(headers), &REPORT).unwrap_err();
     assert!(err.to_string().contains("ps:1:13"), "{err}");
+    // What was printed before the error stays, as on Podman's writer.
+    assert_eq!(err.printed, "<no value>\n");
+    let err = render_each("ps", "{{.Name}}|{{.Typo}}", &[report()], &REPORT).unwrap_err();
+    assert_eq!(err.printed, "r1|");
     assert_eq!(
         table_headers("table {{.ID}} {{.Names}}", headers).unwrap(),
         vec!["CONTAINER ID", "NAMES"]

@@ -55,7 +55,8 @@ pub fn inspect(args: &InspectArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
             } else {
                 &format::IMAGE_INSPECT
             };
-            output::render_inspect(src, &records, schema)?
+            output::write_inspect(ctx, src, &records, schema)?;
+            String::new()
         }
         _ => {
             let mut buf = Vec::new();

@@ -250,7 +250,7 @@ pub fn ps(args: &PsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
                 .iter()
                 .map(|c| template_record(c.config(), c.state(), args.no_trunc, args.size, &want))
                 .collect();
-            crate::output::render_list("ps", &src, &rows, Some(HEADERS), &format::PS)?
+            return crate::output::write_list(ctx, "ps", &src, &rows, Some(HEADERS), &format::PS);
         }
     };
     ctx.write(&text)

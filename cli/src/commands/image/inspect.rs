@@ -43,7 +43,8 @@ pub fn inspect(args: &ImageInspectArgs, ctx: &mut Ctx<'_>) -> Result<(), CliErro
     let (records, missing) = inspect_image_records(&rt, &args.images)?;
     let text = match args.format.as_deref() {
         Some(src) if !json && !src.is_empty() => {
-            output::render_inspect(src, &records, &format::IMAGE_INSPECT)?
+            output::write_inspect(ctx, src, &records, &format::IMAGE_INSPECT)?;
+            String::new()
         }
         _ => inspect_json(&Value::Array(records))?,
     };
@@ -133,6 +134,5 @@ pub fn history(args: &HistoryArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         ("Size", "SIZE"),
         ("Comment", "COMMENT"),
     ];
-    let text = crate::output::render_list("history", &src, &data, Some(headers), &format::HISTORY)?;
-    ctx.write(&text)
+    crate::output::write_list(ctx, "history", &src, &data, Some(headers), &format::HISTORY)
 }

@@ -172,6 +172,5 @@ pub fn images(args: &ImagesArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         }
     });
     let headers = if args.noheading { None } else { Some(HEADERS) };
-    let text = crate::output::render_list("images", &src, &rows, headers, &format::IMAGES)?;
-    ctx.write(&text)
+    crate::output::write_list(ctx, "images", &src, &rows, headers, &format::IMAGES)
 }
