@@ -102,6 +102,18 @@ fn nested_structs_fail_but_map_keys_print_no_value() {
         .rpod(&["images", "--format", "{{.Labels.origin}}|{{.Labels.nope}}"])
         .ok();
     assert_eq!(out.stdout, "test|<no value>\n");
+    // Every field of Podman's image rows is there (a missing one would fail).
+    let out = env
+        .rpod(&[
+            "images",
+            "--format",
+            "{{.RepoTags}}|{{.Names}}|{{.History}}",
+        ])
+        .ok();
+    assert_eq!(
+        out.stdout,
+        "[localhost/fmt-img:latest]|[localhost/fmt-img:latest]|localhost/fmt-img:latest\n"
+    );
     // A template that does not parse names the command, as Podman's does.
     let run = env.rpod(&["ps", "--format", "{{.Typo"]);
     assert_field_error(&run, "template: ps:1: bad character U+007B '{'");
