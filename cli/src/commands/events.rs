@@ -50,7 +50,7 @@ pub fn run(args: &EventsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     if args.stream && since.is_none() && until.is_none() {
         since = Some(now);
     }
-    let fmt = OutputFormat::parse(args.format.as_deref())?;
+    let fmt = OutputFormat::parse(args.format.as_deref(), "events")?;
     let rt = ctx.runtime()?;
     let opts = ReadOptions {
         filter,
@@ -66,7 +66,9 @@ pub fn run(args: &EventsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
             OutputFormat::Json => serde_json::to_string(&event)
                 .map(|s| s + "\n")
                 .map_err(|e| CliError::Usage(e.to_string())),
-            OutputFormat::Template(t) => template_data(&event).and_then(|d| output::execute(t, &d)),
+            OutputFormat::Template(t) => {
+                template_data(&event).and_then(|d| output::execute(t, &d, &crate::format::EVENTS))
+            }
         };
         match line.and_then(|l| ctx.write(&l)) {
             Ok(()) => Ok(ReadControl::Continue),

@@ -11,7 +11,7 @@ use crate::args::{DfArgs, MigrateArgs, ResetArgs, SystemPruneArgs};
 use crate::commands::Ctx;
 use crate::commands::util::human_size;
 use crate::exit::CliError;
-use crate::output::{self, OutputFormat};
+use crate::output;
 
 /// Reallocates every lock (the work happens while the runtime starts).
 pub fn renumber(ctx: &mut Ctx<'_>) -> Result<(), CliError> {
@@ -99,7 +99,7 @@ pub fn prune(args: &SystemPruneArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> 
 
 /// Shows disk usage by images, containers and volumes.
 pub fn df(args: &DfArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
-    let fmt = OutputFormat::parse(args.format.as_deref())?;
+    let json = output::check_list_format(args.format.as_deref(), "df")?;
     let rt = ctx.runtime()?;
     let report = rt.df()?;
     let rows: Vec<serde_json::Value> = report
@@ -115,21 +115,10 @@ pub fn df(args: &DfArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
             })
         })
         .collect();
-    let text = match fmt {
-        OutputFormat::Json => output::pretty_json(&serde_json::Value::Array(rows))?,
-        OutputFormat::Template(t) => {
-            let mut s = String::new();
-            for r in &rows {
-                s.push_str(&output::execute(&t, r)?);
-            }
-            s
-        }
-        OutputFormat::Default => crate::format::render_table(
-            "table {{.Type}}\t{{.Total}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}",
-            &rows,
-            Some(&[]),
-        )
-        .map_err(|e| CliError::Usage(e.to_string()))?,
+    let src = match args.format.as_deref() {
+        _ if json => return ctx.write(&output::pretty_json(&serde_json::Value::Array(rows))?),
+        Some(src) if !src.is_empty() => src,
+        _ => "table {{.Type}}\t{{.Total}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}",
     };
-    ctx.write(&text)
+    output::write_list(ctx, "df", src, &rows, Some(&[]), &crate::format::DF)
 }

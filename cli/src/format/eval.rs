@@ -15,11 +15,55 @@ use serde_json::Value;
 use super::FormatError;
 use super::ast::{Arg, Command, Control, ControlKind, Node, Number, Pipe};
 use super::funcs::{self, FuncError};
+use super::schema::{At, Schema, Shape};
 use super::value::{lookup, print_action, truth, type_name};
 
-type Val<'a> = Cow<'a, Value>;
-
 static NULL: Value = Value::Null;
+
+/// A value during execution, with where it sits in the data when it came
+/// from there (field values, range elements), so that the schema can say
+/// what Go type it has. Computed values (literals, function results) have
+/// no position.
+#[derive(Debug, Clone)]
+struct Val<'a> {
+    v: Cow<'a, Value>,
+    at: Option<At>,
+}
+
+impl<'a> Val<'a> {
+    fn computed(v: Value) -> Val<'a> {
+        Val {
+            v: Cow::Owned(v),
+            at: None,
+        }
+    }
+
+    fn null() -> Val<'a> {
+        Val {
+            v: Cow::Borrowed(&NULL),
+            at: None,
+        }
+    }
+}
+
+impl std::ops::Deref for Val<'_> {
+    type Target = Value;
+    fn deref(&self) -> &Value {
+        &self.v
+    }
+}
+
+/// What the data is: its schema (none: every object acts as a map) and
+/// where the value given as dot sits.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Typing<'s> {
+    pub(crate) schema: Option<&'s Schema>,
+    /// Whether dot is the list of items rather than one item.
+    pub(crate) list: bool,
+    /// Whether output written before an error stays (as it does on
+    /// Podman's writer) rather than being removed.
+    pub(crate) keep_partial: bool,
+}
 
 /// Resource bounds for one execution.
 #[derive(Debug, Clone, Copy)]
@@ -49,6 +93,7 @@ enum Flow {
 /// Execution state.
 pub(crate) struct Exec<'a, 'o> {
     name: &'a str,
+    schema: Option<&'a Schema>,
     src: &'a str,
     out: &'o mut String,
     start: usize,
@@ -65,20 +110,29 @@ pub(crate) fn execute(
     data: &Value,
     out: &mut String,
     limits: Limits,
+    typing: Typing<'_>,
 ) -> Result<(), FormatError> {
     let start = out.len();
+    let dot = Val {
+        v: Cow::Borrowed(data),
+        at: Some(if typing.list {
+            At::List
+        } else {
+            At::Path(String::new())
+        }),
+    };
     let mut ex = Exec {
         name,
+        schema: typing.schema,
         src,
         start,
         out,
-        vars: vec![("$", Cow::Borrowed(data))],
+        vars: vec![("$", dot.clone())],
         steps: 0,
         limits,
     };
-    let dot = Cow::Borrowed(data);
     let res = ex.walk(&dot, list);
-    if res.is_err() {
+    if res.is_err() && !typing.keep_partial {
         ex.out.truncate(start);
     }
     res.map(|_| ())
@@ -186,32 +240,39 @@ impl<'a> Exec<'a, '_> {
         let body_mark = self.vars.len();
         let mut iterations = 0u64;
         let mut flow = Flow::Normal;
-        let mut run = |ex: &mut Self, index: Val<'a>, elem: Val<'a>| -> Result<bool, FormatError> {
-            ex.step()?;
-            iterations += 1;
-            ex.bind_range_vars(&c.pipe, body_mark, index, elem.clone())?;
-            let f = ex.walk(&elem, &c.list)?;
-            ex.vars.truncate(body_mark);
-            Ok(f == Flow::Break)
-        };
-        match v {
+        let elem_at = v.at.as_ref().map(At::element);
+        let mut run =
+            |ex: &mut Self, index: Value, elem: Cow<'a, Value>| -> Result<bool, FormatError> {
+                let index = Val::computed(index);
+                let elem = Val {
+                    v: elem,
+                    at: elem_at.clone(),
+                };
+                ex.step()?;
+                iterations += 1;
+                ex.bind_range_vars(&c.pipe, body_mark, index, elem.clone())?;
+                let f = ex.walk(&elem, &c.list)?;
+                ex.vars.truncate(body_mark);
+                Ok(f == Flow::Break)
+            };
+        match v.v {
             Cow::Borrowed(Value::Array(items)) => {
                 for (i, e) in items.iter().enumerate() {
-                    if run(self, Cow::Owned(Value::from(i)), Cow::Borrowed(e))? {
+                    if run(self, Value::from(i), Cow::Borrowed(e))? {
                         break;
                     }
                 }
             }
             Cow::Owned(Value::Array(items)) => {
                 for (i, e) in items.into_iter().enumerate() {
-                    if run(self, Cow::Owned(Value::from(i)), Cow::Owned(e))? {
+                    if run(self, Value::from(i), Cow::Owned(e))? {
                         break;
                     }
                 }
             }
             Cow::Borrowed(Value::Object(m)) => {
                 for (k, e) in super::value::sorted_entries(m) {
-                    if run(self, Cow::Owned(Value::String(k.clone())), Cow::Borrowed(e))? {
+                    if run(self, Value::String(k.clone()), Cow::Borrowed(e))? {
                         break;
                     }
                 }
@@ -220,7 +281,7 @@ impl<'a> Exec<'a, '_> {
                 let mut entries: Vec<_> = m.into_iter().collect();
                 entries.sort_by(|a, b| a.0.cmp(&b.0));
                 for (k, e) in entries {
-                    if run(self, Cow::Owned(Value::String(k)), Cow::Owned(e))? {
+                    if run(self, Value::String(k), Cow::Owned(e))? {
                         break;
                     }
                 }
@@ -243,8 +304,8 @@ impl<'a> Exec<'a, '_> {
                 }
                 let mut i = 0i128;
                 while i < count {
-                    let iv: Val<'a> = Cow::Owned(Value::from(i as i64));
-                    if run(self, iv.clone(), iv)? {
+                    let iv = Value::from(i as i64);
+                    if run(self, iv.clone(), Cow::Owned(iv))? {
                         break;
                     }
                     i += 1;
@@ -307,7 +368,7 @@ impl<'a> Exec<'a, '_> {
         for cmd in &pipe.cmds {
             value = Some(self.eval_command(dot, cmd, value)?);
         }
-        let v = value.unwrap_or(Cow::Borrowed(&NULL));
+        let v = value.unwrap_or_else(Val::null);
         for name in &pipe.decl {
             if pipe.is_assign {
                 self.set_var(name, v.clone(), pipe)?;
@@ -328,7 +389,7 @@ impl<'a> Exec<'a, '_> {
         let first = &cmd.args[0];
         let has_args = cmd.args.len() > 1 || last.is_some();
         match first {
-            Arg::Func { name, .. } => self.eval_call(dot, name, cmd.pos, cmd, &cmd.args[1..], last),
+            Arg::Func { .. } => self.eval_call(dot, first, cmd.pos, cmd, &cmd.args[1..], last),
             Arg::Field { path, .. } if has_args => {
                 let field = path.last().map_or("", String::as_str);
                 Err(self.err(
@@ -368,57 +429,100 @@ impl<'a> Exec<'a, '_> {
                 self.fields(v, path, arg)?
             }
             Arg::Dot { .. } => dot.clone(),
-            Arg::Nil { .. } => Cow::Borrowed(&NULL),
-            Arg::Bool { value, .. } => Cow::Owned(Value::Bool(*value)),
-            Arg::Number { value, .. } => Cow::Owned(match *value {
+            Arg::Nil { .. } => Val::null(),
+            Arg::Bool { value, .. } => Val::computed(Value::Bool(*value)),
+            Arg::Number { value, .. } => Val::computed(match *value {
                 Number::Int(i) => Value::from(i),
                 Number::Float(f) => Value::from(f),
             }),
-            Arg::Str { value, .. } => Cow::Owned(Value::String(value.clone())),
-            Arg::Func { name, pos } => self.eval_call(dot, name, *pos, arg, &[], None)?,
+            Arg::Str { value, .. } => Val::computed(Value::String(value.clone())),
+            Arg::Func { .. } => self.eval_call(dot, arg, arg.pos(), arg, &[], None)?,
             Arg::Pipe(p) => self.eval_pipeline(dot, p)?,
         })
     }
 
-    /// Follows a chain of field names from `recv`.
+    /// Follows a chain of field names from `recv`. Where the schema names
+    /// the Go type of a value, a field that type lacks is an error as in
+    /// Go; elsewhere a missing key is null.
     fn fields(&self, recv: Val<'a>, path: &[String], node: &Arg) -> Result<Val<'a>, FormatError> {
         let mut cur = recv;
         for name in path {
-            cur = match cur {
-                Cow::Borrowed(Value::Object(m)) => Cow::Borrowed(lookup(m, name).unwrap_or(&NULL)),
-                Cow::Owned(Value::Object(m)) => {
-                    Cow::Owned(lookup(&m, name).cloned().unwrap_or(Value::Null))
-                }
-                Cow::Borrowed(Value::Null) | Cow::Owned(Value::Null) => Cow::Borrowed(&NULL),
+            let shape = match (self.schema, &cur.at) {
+                (Some(s), Some(at)) => s.shape(at),
+                _ => Shape::Unknown,
+            };
+            let at = cur.at.as_ref().map(|a| a.field(name));
+            let missing = |ex: &Self| match shape {
+                Shape::Named(t) => Err(ex.err(
+                    node.pos(),
+                    node,
+                    format!("can't evaluate field {name} in type {t}"),
+                )),
+                _ => Ok(Cow::Borrowed(&NULL)),
+            };
+            let v = match cur.v {
+                Cow::Borrowed(Value::Object(m)) => match lookup(m, name) {
+                    Some(v) => Cow::Borrowed(v),
+                    None => missing(self)?,
+                },
+                Cow::Owned(Value::Object(m)) => match lookup(&m, name) {
+                    Some(v) => Cow::Owned(v.clone()),
+                    None => missing(self)?,
+                },
+                Cow::Borrowed(Value::Null) | Cow::Owned(Value::Null) => match shape {
+                    Shape::Named(t) if t.starts_with('*') => {
+                        return Err(self.err(
+                            node.pos(),
+                            node,
+                            format!("nil pointer evaluating {t}.{name}"),
+                        ));
+                    }
+                    _ => Cow::Borrowed(&NULL),
+                },
                 other => {
+                    let t = match shape {
+                        Shape::Named(t) => t,
+                        _ => type_name(&other),
+                    };
                     return Err(self.err(
                         node.pos(),
                         node,
-                        format!("can't evaluate field {name} in type {}", type_name(&other)),
+                        format!("can't evaluate field {name} in type {t}"),
                     ));
                 }
             };
+            cur = Val { v, at };
         }
         Ok(cur)
     }
 
+    /// Calls the function named by `ident` in command `call` with
+    /// `args` and the pipeline's value `last`. Errors point where Go's
+    /// do: a wrong argument count at the name, a wrong argument at that
+    /// argument (the pipeline's value at the last node evaluated), a
+    /// failing call at the command.
     fn eval_call(
         &mut self,
         dot: &Val<'a>,
-        name: &str,
-        pos: usize,
-        context: &dyn Display,
+        ident: &Arg,
+        call_pos: usize,
+        call: &dyn Display,
         args: &'a [Arg],
         last: Option<Val<'a>>,
     ) -> Result<Val<'a>, FormatError> {
-        let fail = |ex: &Self, e: FuncError| match e {
-            FuncError::Arg(m) => ex.err(pos, context, m),
-            FuncError::Call(m) => ex.err(pos, context, format!("error calling {name}: {m}")),
+        let name = match ident {
+            Arg::Func { name, .. } => name.as_str(),
+            _ => "",
+        };
+        let fail = |ex: &Self, e: FuncError, vals: &[Val<'a>]| match e {
+            FuncError::Arg(m) => ex.err(ident.pos(), ident, m),
+            FuncError::Type { index, want } => ex.type_error(ident, args, vals, index, want),
+            FuncError::Call(m) => ex.err(call_pos, call, format!("error calling {name}: {m}")),
         };
         if name == "and" || name == "or" {
             let n = args.len() + usize::from(last.is_some());
-            funcs::check_and_or(name, n).map_err(|e| fail(self, e))?;
-            let mut v: Val<'a> = Cow::Borrowed(&NULL);
+            funcs::check_and_or(name, n).map_err(|e| fail(self, e, &[]))?;
+            let mut v = Val::null();
             for a in args {
                 v = self.eval_arg(dot, a)?;
                 if truth(&v) == (name == "or") {
@@ -435,9 +539,52 @@ impl<'a> Exec<'a, '_> {
             vals.push(self.eval_arg(dot, a)?);
         }
         vals.extend(last);
-        let refs: Vec<&Value> = vals.iter().map(|v| v.as_ref()).collect();
+        let refs: Vec<&Value> = vals.iter().map(|v| &**v).collect();
         funcs::call(name, &refs)
-            .map(Cow::Owned)
-            .map_err(|e| fail(self, e))
+            .map(Val::computed)
+            .map_err(|e| fail(self, e, &vals))
+    }
+
+    /// Go's words for argument `index` of a call not having the Go type
+    /// `want`: a literal is named as written, a computed value by its
+    /// type (the schema's name for it when it has one).
+    fn type_error(
+        &self,
+        ident: &Arg,
+        args: &[Arg],
+        vals: &[Val<'a>],
+        index: usize,
+        want: &str,
+    ) -> FormatError {
+        // Go reports at the argument being checked; the pipeline's value
+        // is checked after the last explicit argument was evaluated.
+        let node = args.get(index).or(args.last()).unwrap_or(ident);
+        let literal = args.get(index).filter(|a| {
+            matches!(
+                a,
+                Arg::Nil { .. } | Arg::Bool { .. } | Arg::Number { .. } | Arg::Str { .. }
+            )
+        });
+        let msg = match (literal, vals.get(index)) {
+            (Some(Arg::Nil { .. }), _) => format!("cannot assign nil to {want}"),
+            (Some(lit), _) => match want {
+                "string" => format!("expected string; found {lit}"),
+                "int" => format!("expected integer; found {lit}"),
+                _ => format!("can't handle {lit} for arg of type {want}"),
+            },
+            (None, Some(v)) if v.is_null() => format!("invalid value; expected {want}"),
+            (None, Some(v)) => {
+                let got = match (self.schema, &v.at) {
+                    (Some(s), Some(at)) => match s.shape(at) {
+                        Shape::Named(t) => t,
+                        _ => type_name(v),
+                    },
+                    _ => type_name(v),
+                };
+                format!("wrong type for value; expected {want}; got {got}")
+            }
+            (None, None) => format!("wrong type for value; expected {want}"),
+        };
+        self.err(node.pos(), node, msg)
     }
 }

@@ -2,11 +2,12 @@
 //! lt le gt ge print printf println`) and Podman's additions from
 //! `pkg/report` (`join json lower pad split title truncate upper`).
 //!
-//! Argument checking follows Go's messages (`wrong type for value;
-//! expected string; got int`). Deliberate leniencies: `join` also accepts
-//! its arguments swapped, so `{{.Names | join ","}}` works, and joins
-//! non-string elements by their `%v` text; numeric comparisons mix
-//! integers and floats.
+//! Argument checking follows Go's rules: an argument of the wrong Go
+//! type is reported as a [`FuncError::Type`], which the evaluator words
+//! as Go does for that argument's node (`expected integer; found "x"`,
+//! `wrong type for value; expected string; got int`). Leniencies: `join`
+//! joins any list by its elements' `%v` text (and a null list to ""), and
+//! numeric comparisons mix integers and floats.
 
 use std::cmp::Ordering;
 
@@ -25,8 +26,18 @@ const MAX_PARTS: usize = 1 << 20;
 /// Why a function call failed.
 #[derive(Debug, PartialEq)]
 pub(crate) enum FuncError {
-    /// Bad arguments; reported as is.
+    /// Bad arguments (their number); reported as is, at the function's
+    /// name.
     Arg(String),
+    /// Argument `index` (the pipeline's value counting as the last) is not
+    /// of the Go type `want` the function's parameter has; the evaluator
+    /// words it as Go does for the argument's node.
+    Type {
+        /// Which argument.
+        index: usize,
+        /// The parameter's Go type (`string`, `int`, `[]string`).
+        want: &'static str,
+    },
     /// The function itself failed; reported as `error calling NAME: ...`.
     Call(String),
 }
@@ -66,32 +77,23 @@ pub(crate) fn check_and_or(name: &str, got: usize) -> Result<(), FuncError> {
     want_at_least(name, 1, got)
 }
 
-fn string_arg(v: &Value) -> Result<&str, FuncError> {
-    match v {
+/// Argument `index` as a Go `string`.
+fn string_arg<'v>(args: &[&'v Value], index: usize) -> Result<&'v str, FuncError> {
+    match args[index] {
         Value::String(s) => Ok(s),
-        Value::Null => Err(FuncError::Arg("invalid value; expected string".into())),
-        o => Err(FuncError::Arg(format!(
-            "wrong type for value; expected string; got {}",
-            type_name(o)
-        ))),
+        _ => Err(FuncError::Type {
+            index,
+            want: "string",
+        }),
     }
 }
 
-fn int_arg(v: &Value) -> Result<i64, FuncError> {
-    match v {
-        Value::Number(n) => as_int(n)
-            .and_then(|i| i64::try_from(i).ok())
-            .ok_or_else(|| {
-                FuncError::Arg(format!(
-                    "wrong type for value; expected int; got {}",
-                    type_name(v)
-                ))
-            }),
-        Value::Null => Err(FuncError::Arg("invalid value; expected int".into())),
-        o => Err(FuncError::Arg(format!(
-            "wrong type for value; expected int; got {}",
-            type_name(o)
-        ))),
+/// Argument `index` as a Go `int`.
+fn int_arg(args: &[&Value], index: usize) -> Result<i64, FuncError> {
+    let wrong = FuncError::Type { index, want: "int" };
+    match args[index] {
+        Value::Number(n) => as_int(n).and_then(|i| i64::try_from(i).ok()).ok_or(wrong),
+        _ => Err(wrong),
     }
 }
 
@@ -145,7 +147,7 @@ pub(crate) fn call(name: &str, args: &[&Value]) -> Result<Value, FuncError> {
         "println" => checked(sprintln(args)),
         "printf" => {
             want_at_least(name, 1, args.len())?;
-            let f = string_arg(args[0])?;
+            let f = string_arg(args, 0)?;
             checked(sprintf(f, &args[1..]))
         }
         _ => podman(name, args),
@@ -157,21 +159,19 @@ fn podman(name: &str, args: &[&Value]) -> Result<Value, FuncError> {
     match name {
         "join" => {
             want(name, 2, args)?;
-            let (list, sep) = match (&args[0], &args[1]) {
-                (Value::String(_), l @ (Value::Array(_) | Value::Null)) => (l, &args[0]),
-                (l, s) => (l, s),
-            };
-            let sep = string_arg(sep)?;
-            let parts: Vec<String> = match list {
+            let parts: Vec<String> = match args[0] {
                 Value::Array(a) => a.iter().map(to_v).collect(),
+                // A nil slice joins to "" (JSON cannot tell it from a
+                // missing value, which Go would reject).
                 Value::Null => Vec::new(),
-                o => {
-                    return Err(FuncError::Arg(format!(
-                        "wrong type for value; expected []string; got {}",
-                        type_name(o)
-                    )));
+                _ => {
+                    return Err(FuncError::Type {
+                        index: 0,
+                        want: "[]string",
+                    });
                 }
             };
+            let sep = string_arg(args, 1)?;
             checked(parts.join(sep))
         }
         "json" => {
@@ -180,7 +180,7 @@ fn podman(name: &str, args: &[&Value]) -> Result<Value, FuncError> {
         }
         "lower" | "upper" | "title" => {
             want(name, 1, args)?;
-            let s = string_arg(args[0])?;
+            let s = string_arg(args, 0)?;
             Ok(Value::String(match name {
                 "lower" => s.to_lowercase(),
                 "upper" => s.to_uppercase(),
@@ -189,8 +189,8 @@ fn podman(name: &str, args: &[&Value]) -> Result<Value, FuncError> {
         }
         "pad" => {
             want(name, 3, args)?;
-            let s = string_arg(args[0])?;
-            let (pre, post) = (int_arg(args[1])?, int_arg(args[2])?);
+            let s = string_arg(args, 0)?;
+            let (pre, post) = (int_arg(args, 1)?, int_arg(args, 2)?);
             if pre < 0 || post < 0 {
                 return Err(FuncError::Call("strings: negative Repeat count".into()));
             }
@@ -210,7 +210,7 @@ fn podman(name: &str, args: &[&Value]) -> Result<Value, FuncError> {
         }
         "split" => {
             want(name, 2, args)?;
-            let (s, sep) = (string_arg(args[0])?, string_arg(args[1])?);
+            let (s, sep) = (string_arg(args, 0)?, string_arg(args, 1)?);
             let count = if sep.is_empty() {
                 s.chars().count()
             } else {
@@ -230,8 +230,8 @@ fn podman(name: &str, args: &[&Value]) -> Result<Value, FuncError> {
         }
         "truncate" => {
             want(name, 2, args)?;
-            let s = string_arg(args[0])?;
-            let n = int_arg(args[1])?;
+            let s = string_arg(args, 0)?;
+            let n = int_arg(args, 1)?;
             if n < 0 {
                 return Err(FuncError::Call(format!(
                     "runtime error: slice bounds out of range [:{n}]"
@@ -460,7 +460,6 @@ mod tests {
     #[test]
     fn podman_functions() {
         assert_eq!(c("join", json!([["a", "b"], ","])), Ok(json!("a,b")));
-        assert_eq!(c("join", json!([",", ["a", "b"]])), Ok(json!("a,b")));
         assert_eq!(c("join", json!([null, ","])), Ok(json!("")));
         assert_eq!(c("lower", json!(["AbC"])), Ok(json!("abc")));
         assert_eq!(c("upper", json!(["AbC"])), Ok(json!("ABC")));
@@ -492,15 +491,25 @@ mod tests {
     fn argument_errors_use_go_words() {
         assert_eq!(
             c("lower", json!([3])),
-            Err(FuncError::Arg(
-                "wrong type for value; expected string; got int".into()
-            ))
+            Err(FuncError::Type {
+                index: 0,
+                want: "string"
+            })
+        );
+        // Podman's join is Go's strings.Join: the list comes first.
+        assert_eq!(
+            c("join", json!([",", ["a", "b"]])),
+            Err(FuncError::Type {
+                index: 0,
+                want: "[]string"
+            })
         );
         assert_eq!(
-            c("join", json!(["a", ","])),
-            Err(FuncError::Arg(
-                "wrong type for value; expected []string; got string".into()
-            ))
+            c("truncate", json!(["abc", 2.5])),
+            Err(FuncError::Type {
+                index: 1,
+                want: "int"
+            })
         );
         assert_eq!(
             c("not", json!([])),

@@ -7,23 +7,33 @@
 //!   markers, Go's built-in functions and Podman's (`join json lower pad
 //!   split title truncate upper`).
 //! - [`render_each`] and [`render_table`] do what Podman's
-//!   `pkg/report` does with a user's `--format`: unescape `\t`/`\n`, add
-//!   the final newline, and for `table ...` print a header row and align
-//!   columns with a tab writer.
+//!   `pkg/report` does with a list command's `--format`: unescape
+//!   `\t`/`\n`, add the final newline, wrap the template in
+//!   `{{range .}}...{{end -}}` (so error columns count that prefix, as
+//!   Podman's do), and for `table ...` print a header row and align
+//!   columns with a tab writer. Templates are named after the command
+//!   (`template: ps:1:13: ...`).
 //! - [`to_yaml`] prints a value the way `podman info` does by default.
 //!
 //! Field lookup tries the exact key, then a key equal ignoring ASCII case,
-//! so Go field names (`.Host.Arch`) find JSON keys (`host`/`arch`). A
-//! missing field, or a field of a null value, yields null, which prints as
-//! `<no value>` like a missing key of a Go map. Go would instead fail on a
-//! field of a nil pointer; data here has no pointers, so null is treated
-//! like a missing key throughout.
+//! so Go field names (`.Host.Arch`) find JSON keys (`host`/`arch`). What a
+//! missing field does depends on the Go type Podman has there, which the
+//! command's [`Schema`] tells: a struct lacking the field (the item itself,
+//! `.Config` of an inspected container...) is an execution error naming
+//! the Go type, as in Podman (`can't evaluate field Typo in type
+//! containers.psReporter`); a map lacking the key (`.Labels.foo`), or a
+//! value the schema does not describe, yields null, which prints as
+//! `<no value>`. A field of a null value is null too, except where the
+//! schema names a pointer type, which fails as Go's nil pointer does.
 //!
 //! Deliberate differences from Go: `define`/`template`/`block` are not
 //! supported; `html`, `js`, `urlquery` and `call` are not defined; numbers
-//! holding integral values print as integers; `join` accepts its arguments
-//! in either order. Execution is bounded ([`MAX_OUTPUT`], [`MAX_STEPS`],
-//! nesting depth 100) and never panics.
+//! holding integral values print as integers; `join` joins any list by its
+//! elements' `%v` text; a single value's template (`version`, `info`,
+//! `events`) prints nothing when it fails, where Podman keeps what it wrote
+//! (list renders do keep it: [`RenderError::printed`]). Execution is
+//! bounded ([`MAX_OUTPUT`], [`MAX_STEPS`], nesting depth 100) and never
+//! panics.
 
 mod ast;
 mod eval;
@@ -33,6 +43,7 @@ mod json;
 mod lexer;
 mod parser;
 mod printf;
+mod schema;
 mod table;
 mod value;
 mod yaml;
@@ -40,12 +51,18 @@ mod yaml;
 #[cfg(test)]
 mod tests;
 mod token;
+#[cfg(test)]
+mod typed_tests;
 
 use serde_json::Value;
 
+pub use schema::{
+    CONTAINER_INSPECT, DF, EVENTS, HISTORY, IMAGE_INSPECT, IMAGES, INFO, PS, Schema, VERSION,
+    VERSION_REPORT,
+};
 pub use table::{
-    NormalizedFormat, align, fields_read, is_json_keyword, is_table, normalize, render_each,
-    render_table, table_headers,
+    NormalizedFormat, RenderError, align, check_list_template, fields_read, is_json_keyword,
+    is_table, normalize, render_each, render_table, table_headers,
 };
 pub use yaml::{sort_keys_like_go_yaml, to_yaml};
 
@@ -135,8 +152,73 @@ impl Template {
 
     /// Executes the template with `data` as dot and `$`, appending to
     /// `out`. On error `out` is left as it was.
+    /// Every object acts as a Go map (a missing field prints `<no value>`).
     pub fn execute(&self, data: &Value, out: &mut String) -> Result<(), FormatError> {
-        eval::execute(&self.name, &self.src, &self.root, data, out, self.limits)
+        let typing = eval::Typing {
+            schema: None,
+            list: false,
+            keep_partial: false,
+        };
+        eval::execute(
+            &self.name,
+            &self.src,
+            &self.root,
+            data,
+            out,
+            self.limits,
+            typing,
+        )
+    }
+
+    /// Executes the template with `data`, one item of the Go type `schema`
+    /// describes, as dot: a field the item's struct lacks is an error. On
+    /// error `out` is left as it was.
+    pub fn execute_item(
+        &self,
+        data: &Value,
+        schema: &Schema,
+        out: &mut String,
+    ) -> Result<(), FormatError> {
+        let typing = eval::Typing {
+            schema: Some(schema),
+            list: false,
+            keep_partial: false,
+        };
+        eval::execute(
+            &self.name,
+            &self.src,
+            &self.root,
+            data,
+            out,
+            self.limits,
+            typing,
+        )
+    }
+
+    /// Executes the template with `items`, a list of items of the Go type
+    /// `schema` describes, as dot (what Podman's `{{range .}}` wrapper
+    /// ranges over). On error `out` keeps what was written before it, as
+    /// Podman's output does.
+    pub fn execute_list(
+        &self,
+        items: &Value,
+        schema: &Schema,
+        out: &mut String,
+    ) -> Result<(), FormatError> {
+        let typing = eval::Typing {
+            schema: Some(schema),
+            list: true,
+            keep_partial: true,
+        };
+        eval::execute(
+            &self.name,
+            &self.src,
+            &self.root,
+            items,
+            out,
+            self.limits,
+            typing,
+        )
     }
 
     /// Convenience: executes into a new string.

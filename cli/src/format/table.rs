@@ -14,8 +14,11 @@
 //! field name to header text. Here the header row is derived from the
 //! template itself: each action or control structure prints the header of
 //! the first field it uses (`{{.Names}}` → `NAMES`, `{{.Host.Arch}}` →
-//! `ARCH`, `{{.CreatedAt}}` → `CREATED AT`), text stays as written, and the
-//! caller's overrides (Podman's per-command header maps) take precedence.
+//! `ARCH`, `{{.CreatedAt}}` → `CREATED AT`), text stays as written, the
+//! caller's overrides (Podman's per-command header maps) take precedence,
+//! and a name that is not a field of the item's Go struct (a method such
+//! as images' `CreatedAt`, or a typo) prints `<no value>`, as the lookup
+//! in Podman's map does.
 
 use std::io::Write as _;
 
@@ -23,7 +26,7 @@ use serde_json::Value;
 use tabwriter::TabWriter;
 
 use super::ast::{Arg, Node, Pipe};
-use super::{DEFAULT_NAME, FormatError, Template};
+use super::{DEFAULT_NAME, FormatError, Schema, Template};
 
 /// A `--format` string after Podman's munging.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,6 +139,20 @@ fn action_end(s: &str) -> usize {
     s.len()
 }
 
+/// Parses a list command's `--format` as [`render_each`] and
+/// [`render_table`] will, to report a bad template early.
+pub fn check_list_template(name: &str, src: &str) -> Result<(), FormatError> {
+    parse_list(name, src, &normalize(src).text).map(|_| ())
+}
+
+/// Parses the loop-wrapped `text` (the normalized `src`). Like Podman,
+/// when that fails the raw `src` is tried the same way, and its result
+/// (error or template) is the one that counts.
+fn parse_list(name: &str, src: &str, text: &str) -> Result<Template, FormatError> {
+    Template::parse_named(name, &with_range(text))
+        .or_else(|_| Template::parse_named(name, &with_range(src)))
+}
+
 /// Whether the template loops over the rows itself: Podman's
 /// `EnforceRange` test for `{{range .}}...{{end}}`.
 fn has_range_over_dot(text: &str) -> bool {
@@ -174,64 +191,103 @@ pub fn fields_read(src: &str) -> Option<std::collections::BTreeSet<String>> {
         .fields_read()
 }
 
-/// Renders a non-table `--format` for each row, one line per row, as
-/// Podman does: the format is normalized (so each row ends in a newline),
-/// then executed per row, or once over the whole list when it contains
-/// its own `{{range .}}...{{end}}`. A `table` format is rendered by
-/// [`render_table`] with derived headers.
-pub fn render_each(src: &str, rows: &[Value]) -> Result<String, FormatError> {
-    let norm = normalize(src);
-    if norm.is_table {
-        return render_table(src, rows, Some(&[]));
-    }
-    let tmpl = Template::parse_named(DEFAULT_NAME, &norm.text)?;
-    let mut out = String::new();
-    if has_range_over_dot(&norm.text) {
-        tmpl.execute(&Value::Array(rows.to_vec()), &mut out)?;
-    } else {
-        for row in rows {
-            tmpl.execute(row, &mut out)?;
-            check_total(&out)?;
-        }
-    }
-    Ok(out)
+/// A list that failed to render: what had been printed before the error
+/// (Podman's output keeps it) and the error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{error}")]
+pub struct RenderError {
+    /// Output written before the error (aligned, for tables).
+    pub printed: String,
+    /// What went wrong.
+    pub error: FormatError,
 }
 
-fn check_total(out: &str) -> Result<(), FormatError> {
-    if out.len() > super::MAX_OUTPUT {
-        return Err(FormatError::OutputLimit {
-            name: DEFAULT_NAME.to_string(),
-            limit: super::MAX_OUTPUT,
-        });
+impl From<FormatError> for RenderError {
+    fn from(error: FormatError) -> Self {
+        RenderError {
+            printed: String::new(),
+            error,
+        }
     }
-    Ok(())
+}
+
+/// Renders a non-table `--format` for each row, one line per row, as
+/// Podman does: the format is normalized (so each row ends in a newline)
+/// and, unless it contains its own `{{range .}}...{{end}}`, wrapped in
+/// `{{range .}}...{{end -}}`; the result runs once over the list of rows,
+/// each of the Go type `schema` describes. Error messages name the
+/// template `name` (Podman passes the command's name) and count columns
+/// in the wrapped text, as Podman's do. A `table` format is rendered by
+/// [`render_table`] with derived headers.
+pub fn render_each(
+    name: &str,
+    src: &str,
+    rows: &[Value],
+    schema: &Schema,
+) -> Result<String, RenderError> {
+    let norm = normalize(src);
+    if norm.is_table {
+        return render_table(name, src, rows, Some(&[]), schema);
+    }
+    let tmpl = parse_list(name, src, &norm.text)?;
+    let mut out = String::new();
+    match tmpl.execute_list(&Value::Array(rows.to_vec()), schema, &mut out) {
+        Ok(()) => Ok(out),
+        Err(error) => Err(RenderError {
+            printed: out,
+            error,
+        }),
+    }
+}
+
+/// Podman's `EnforceRange`: the template loops over the list itself, or is
+/// wrapped in a loop over it.
+fn with_range(text: &str) -> String {
+    if has_range_over_dot(text) {
+        text.to_string()
+    } else {
+        format!("{{{{range .}}}}{text}{{{{end -}}}}")
+    }
 }
 
 /// Renders `rows` through a `table` format (with or without the `table `
 /// prefix): a header row unless `headers` is `None` (`--noheading`), then
 /// one line per row, columns aligned. `headers` maps Go field names (or
 /// dotted paths) to header text, like Podman's per-command header maps;
-/// other headers are derived from the field names.
+/// other headers are derived from the field names (`CreatedAt` →
+/// `CREATED AT`), except that a name that is not a field of the item
+/// heads its column with `<no value>`, as Podman's map of headers does.
+/// Whether it is a field comes from the schema's struct fields, or, when
+/// it lists none, from the first row. Rows run as in [`render_each`].
 pub fn render_table(
+    name: &str,
     src: &str,
     rows: &[Value],
     headers: Option<&[(&str, &str)]>,
-) -> Result<String, FormatError> {
+    schema: &Schema,
+) -> Result<String, RenderError> {
     let norm = if is_table(src) {
         normalize(src)
     } else {
         normalize(&format!("table {src}"))
     };
-    let tmpl = Template::parse_named(DEFAULT_NAME, &norm.text)?;
+    let tmpl = parse_list(name, src, &norm.text)?;
     let mut text = String::new();
     if let Some(overrides) = headers {
-        header_list(tmpl.root(), overrides, &mut text);
+        let body = Template::parse_named(name, &norm.text)?;
+        let known = Known {
+            schema: Some(schema),
+            row: rows.first().and_then(Value::as_object),
+        };
+        header_list(body.root(), overrides, &known, &mut text);
     }
-    for row in rows {
-        tmpl.execute(row, &mut text)?;
-        check_total(&text)?;
+    match tmpl.execute_list(&Value::Array(rows.to_vec()), schema, &mut text) {
+        Ok(()) => Ok(align(&text)),
+        Err(error) => Err(RenderError {
+            printed: align(&text),
+            error,
+        }),
     }
-    Ok(align(&text))
 }
 
 /// Aligns tab-separated cells like `report.NewWriterDefault`. Go's
@@ -253,23 +309,46 @@ pub fn table_headers(src: &str, overrides: &[(&str, &str)]) -> Result<Vec<String
     let norm = normalize(src);
     let tmpl = Template::parse_named(DEFAULT_NAME, &norm.text)?;
     let mut line = String::new();
-    header_list(tmpl.root(), overrides, &mut line);
+    let known = Known {
+        schema: None,
+        row: None,
+    };
+    header_list(tmpl.root(), overrides, &known, &mut line);
     let line = line.trim_end_matches('\n');
     Ok(line.split('\t').map(str::to_string).collect())
 }
 
-fn header_list(list: &[Node], overrides: &[(&str, &str)], out: &mut String) {
+/// What tells a field of the item from other names, for headers.
+struct Known<'a> {
+    schema: Option<&'a Schema>,
+    /// A row, whose keys are the item's fields.
+    row: Option<&'a serde_json::Map<String, Value>>,
+}
+
+impl Known<'_> {
+    fn is_field(&self, name: &str) -> bool {
+        match self.schema.and_then(|s| s.has_struct_field(name)) {
+            Some(known) => known,
+            None => self
+                .row
+                .is_none_or(|row| super::value::lookup(row, name).is_some()),
+        }
+    }
+}
+
+/// Writes the header row for `list`.
+fn header_list(list: &[Node], overrides: &[(&str, &str)], known: &Known<'_>, out: &mut String) {
     for node in list {
         match node {
             Node::Text(t) => out.push_str(t),
             Node::Action(p) if p.decl.is_empty() => {
                 if let Some(path) = first_field(p) {
-                    out.push_str(&header_name(&path, overrides));
+                    out.push_str(&header_name(&path, overrides, known));
                 }
             }
             Node::Control(c) => match first_field(&c.pipe) {
-                Some(path) => out.push_str(&header_name(&path, overrides)),
-                None => header_list(&c.list, overrides, out),
+                Some(path) => out.push_str(&header_name(&path, overrides, known)),
+                None => header_list(&c.list, overrides, known, out),
             },
             _ => {}
         }
@@ -291,7 +370,7 @@ fn first_field(pipe: &Pipe) -> Option<Vec<String>> {
     pipe.cmds.iter().flat_map(|c| &c.args).find_map(in_arg)
 }
 
-fn header_name(path: &[String], overrides: &[(&str, &str)]) -> String {
+fn header_name(path: &[String], overrides: &[(&str, &str)], known: &Known<'_>) -> String {
     let full = path.join(".");
     let last = path.last().map_or("", String::as_str);
     let found = [full.as_str(), last].iter().find_map(|want| {
@@ -300,8 +379,10 @@ fn header_name(path: &[String], overrides: &[(&str, &str)]) -> String {
             .find(|(k, _)| k == want)
             .or_else(|| overrides.iter().find(|(k, _)| k.eq_ignore_ascii_case(want)))
     });
+    let first = path.first().map_or("", String::as_str);
     match found {
         Some((_, h)) => h.to_uppercase(),
+        None if !known.is_field(first) => "<no value>".to_string(),
         None => camel_split(last).join(" ").to_uppercase(),
     }
 }
@@ -407,14 +488,18 @@ mod tests {
         assert!(!has_range_over_dot("{{.ID}}"));
     }
 
+    const ROW: Schema = Schema {
+        root: "test.row",
+        fields: &[],
+        struct_fields: &[],
+    };
+
     #[test]
     fn render_each_adds_newline_per_row() {
         let rows = [json!({"ID": "a"}), json!({"ID": "b"})];
-        assert_eq!(render_each("{{.ID}}", &rows).unwrap(), "a\nb\n");
-        assert_eq!(
-            render_each("{{range .}}{{.ID}} {{end}}", &rows).unwrap(),
-            "a b \n"
-        );
-        assert_eq!(render_each(r"{{.ID}}\t!", &rows).unwrap(), "a\t!\nb\t!\n");
+        let each = |src: &str| render_each("t", src, &rows, &ROW).unwrap();
+        assert_eq!(each("{{.ID}}"), "a\nb\n");
+        assert_eq!(each("{{range .}}{{.ID}} {{end}}"), "a b \n");
+        assert_eq!(each(r"{{.ID}}\t!"), "a\t!\nb\t!\n");
     }
 }

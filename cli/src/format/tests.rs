@@ -7,6 +7,13 @@ use serde_json::{Value, json};
 
 use super::*;
 
+/// Rows of a made-up Go type for the table tests.
+const ROW: Schema = Schema {
+    root: "test.row",
+    fields: &[],
+    struct_fields: &[],
+};
+
 fn info() -> Value {
     json!({
         "host": {
@@ -154,11 +161,13 @@ fn conditionals() {
 #[test]
 fn pipelines_and_functions() {
     assert_eq!(run(r#"{{join .Names ","}}"#), "web,db");
-    assert_eq!(run(r#"{{.Names | join ","}}"#), "web,db");
-    // As in Go, the piped value is the last argument.
-    assert!(
-        fail("{{.ID | truncate 12}}").ends_with("wrong type for value; expected string; got int")
+    // Podman's join is Go's strings.Join: the list first, then the separator.
+    assert_eq!(
+        fail(r#"{{.Names | join ","}}"#),
+        "template: output:1:16: executing \"output\" at <\",\">: can't handle \",\" for arg of type []string"
     );
+    // As in Go, the piped value is the last argument.
+    assert!(fail("{{.ID | truncate 12}}").ends_with("at <12>: expected string; found 12"));
     assert_eq!(run("{{truncate .ID 12}}"), "0123456789ab");
     assert_eq!(
         run("{{upper .Host.Arch}} {{.Host.OS | lower}} {{title \"a b\"}}"),
@@ -223,7 +232,7 @@ fn whitespace_trimming_and_comments() {
 fn execution_errors_follow_go() {
     assert_eq!(
         fail("{{.ID.Foo}}"),
-        "template: output:1:2: executing \"output\" at <.ID.Foo>: can't evaluate field Foo in type string"
+        "template: output:1:5: executing \"output\" at <.ID.Foo>: can't evaluate field Foo in type string"
     );
     assert_eq!(
         fail("ab\n{{index .Names 5}}"),
@@ -231,7 +240,33 @@ fn execution_errors_follow_go() {
     );
     assert_eq!(
         fail("{{lower 3}}"),
-        "template: output:1:2: executing \"output\" at <lower 3>: wrong type for value; expected string; got int"
+        "template: output:1:8: executing \"output\" at <3>: expected string; found 3"
+    );
+    // A computed argument is named by its type, at the argument.
+    assert_eq!(
+        fail("{{lower .State.Pid}}"),
+        "template: output:1:14: executing \"output\" at <.State.Pid>: wrong type for value; expected string; got int"
+    );
+    // The pipeline's value is checked at the function's name.
+    assert_eq!(
+        fail("{{3 | upper}}"),
+        "template: output:1:6: executing \"output\" at <upper>: wrong type for value; expected string; got int"
+    );
+    assert_eq!(
+        fail("{{truncate .ID \"x\"}}"),
+        "template: output:1:15: executing \"output\" at <\"x\">: expected integer; found \"x\""
+    );
+    assert_eq!(
+        fail("{{upper nil}}"),
+        "template: output:1:8: executing \"output\" at <nil>: cannot assign nil to string"
+    );
+    assert_eq!(
+        fail("{{upper .Missing}}"),
+        "template: output:1:8: executing \"output\" at <.Missing>: invalid value; expected string"
+    );
+    assert_eq!(
+        fail("{{split .ID}}"),
+        "template: output:1:2: executing \"output\" at <split>: wrong number of args for split: want 2 got 1"
     );
     assert_eq!(
         fail("{{eq .ID 1}}"),
@@ -309,9 +344,11 @@ fn table_output_aligns_like_podman() {
         json!({"ID": "1eb6fab5aa8f4b5cbfd3e66aa35e9b2a", "Value": "three"}),
     ];
     let out = render_table(
+        "t",
         "table {{.ID}}\t{{.Value}}",
         &rows,
         Some(&[("ID", "Identity")]),
+        &ROW,
     )
     .unwrap();
     assert_eq!(
@@ -323,13 +360,13 @@ fn table_output_aligns_like_podman() {
     );
     // Minimum column width 12, padding included.
     let rows = [json!({"A": "x", "B": "y"})];
-    let out = render_table("table {{.A}} {{.B}}", &rows, Some(&[])).unwrap();
+    let out = render_table("t", "table {{.A}} {{.B}}", &rows, Some(&[]), &ROW).unwrap();
     assert_eq!(out, "A           B\nx           y\n");
-    let out = render_table("table {{.A}}\\t{{.B}}", &rows, None).unwrap();
+    let out = render_table("t", "table {{.A}}\\t{{.B}}", &rows, None, &ROW).unwrap();
     assert_eq!(out, "x           y\n");
     // render_each sends table formats through the table path.
     assert_eq!(
-        render_each("table {{.A}} {{.B}}", &rows).unwrap(),
+        render_each("t", "table {{.A}} {{.B}}", &rows, &ROW).unwrap(),
         "A           B\nx           y\n"
     );
 }
@@ -337,7 +374,14 @@ fn table_output_aligns_like_podman() {
 #[test]
 fn table_headers_for_nested_fields() {
     let rows = [info()];
-    let out = render_table("table {{.Host.Arch}}\t{{.State.Status}}", &rows, Some(&[])).unwrap();
+    let out = render_table(
+        "t",
+        "table {{.Host.Arch}}\t{{.State.Status}}",
+        &rows,
+        Some(&[]),
+        &ROW,
+    )
+    .unwrap();
     assert_eq!(out, "ARCH        STATUS\namd64       running\n");
 }
 
@@ -357,8 +401,13 @@ fn exercise(src: &str) {
         let _ = t.render(&info());
         let _ = t.render(&json!([1, "x", null]));
     }
-    let _ = render_each(src, &[info()]);
-    let _ = render_table(src, &[info()], Some(&[]));
+    let _ = render_each("t", src, &[info()], &ROW);
+    let _ = render_table("t", src, &[info()], Some(&[]), &ROW);
+    for schema in [&PS, &CONTAINER_INSPECT, &INFO] {
+        if let Ok(t) = Template::parse(src) {
+            let _ = t.execute_item(&info(), schema, &mut String::new());
+        }
+    }
     let _ = table_headers(src, &[]);
 }
 

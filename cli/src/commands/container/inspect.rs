@@ -7,12 +7,13 @@ use rpod_runtime_core::Error;
 use crate::args::InspectArgs;
 use crate::commands::Ctx;
 use crate::exit::CliError;
-use crate::output::{self, OutputFormat};
+use crate::format;
+use crate::output;
 
 /// Prints Podman's inspect JSON (or a template per object). Unknown names
 /// print `[]` then `Error: inspecting object: no such object: "x"`.
 pub fn inspect(args: &InspectArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
-    let fmt = OutputFormat::parse(args.format.as_deref())?;
+    let json = output::check_list_format(args.format.as_deref(), "inspect")?;
     let rt = ctx.runtime()?;
     let mut names = args.names.clone();
     if args.latest {
@@ -33,6 +34,7 @@ pub fn inspect(args: &InspectArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
             Err(e) => return Err(e.into()),
         }
     }
+    let found_containers = !records.is_empty();
     // Names that are not containers may be images (Podman's generic inspect).
     let missing = if not_containers.is_empty() {
         None
@@ -44,13 +46,17 @@ pub fn inspect(args: &InspectArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     } else {
         not_containers.first().cloned()
     };
-    let text = match fmt {
-        OutputFormat::Template(t) => {
-            let mut s = String::new();
-            for r in &records {
-                s.push_str(&output::execute(&t, r)?);
-            }
-            s
+    let text = match args.format.as_deref() {
+        Some(src) if !json && !src.is_empty() => {
+            // Podman's generic inspect prints what it found: images when
+            // no container matched.
+            let schema = if found_containers {
+                &format::CONTAINER_INSPECT
+            } else {
+                &format::IMAGE_INSPECT
+            };
+            output::write_inspect(ctx, src, &records, schema)?;
+            String::new()
         }
         _ => {
             let mut buf = Vec::new();

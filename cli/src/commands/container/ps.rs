@@ -17,20 +17,25 @@ use crate::commands::Ctx;
 use crate::commands::util::{ago, dir_size, human_size};
 use crate::exit::CliError;
 use crate::format;
-use crate::output::OutputFormat;
 
 const DEFAULT_TABLE: &str = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
 
-/// Podman's header names for the ps fields.
+/// Podman's header overrides for ps; other fields are headed by their
+/// names ([`format::PS`] lists them).
 const HEADERS: &[(&str, &str)] = &[
-    ("ID", "CONTAINER ID"),
+    ("Cgroup", "CGROUPNS"),
     ("CreatedHuman", "CREATED"),
-    ("RunningFor", "CREATED"),
-    ("Created", "CREATED"),
-    ("CreatedAt", "CREATED AT"),
-    ("Names", "NAMES"),
-    ("Status", "STATUS"),
-    ("Size", "SIZE"),
+    ("ID", "CONTAINER ID"),
+    ("IPC", "IPC"),
+    ("MNT", "MNT"),
+    ("NET", "NET"),
+    ("Networks", "NETWORKS"),
+    ("PIDNS", "PIDNS"),
+    ("Pod", "POD ID"),
+    ("PodName", "PODNAME"),
+    ("RunningFor", "RUNNING FOR"),
+    ("UTS", "UTS"),
+    ("User", "USERNS"),
 ];
 
 /// Podman's human status: `Up 3 seconds ago`, `Exited (3) 2 minutes ago`, `Created` ...
@@ -273,7 +278,7 @@ pub fn ps(args: &PsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         .map(|f| ContainerFilter::parse(f))
         .collect::<Result<Vec<_>, _>>()?;
     let fmt_src = args.format.clone();
-    let out_fmt = OutputFormat::parse(fmt_src.as_deref().filter(|f| !format::is_table(f)))?;
+    let json = crate::output::check_list_format(fmt_src.as_deref(), "ps")?;
     let rt = ctx.runtime()?;
     let list = rt.list_containers(&ContainerListOptions {
         all: args.all,
@@ -310,8 +315,8 @@ pub fn ps(args: &PsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         }
         return ctx.write(&s);
     }
-    let text = match (&out_fmt, fmt_src) {
-        (OutputFormat::Json, _) => {
+    let text = match (json, fmt_src) {
+        (true, _) => {
             let recs: Vec<Value> = views.iter().map(|v| v.json(args.size)).collect();
             crate::output::pretty_json(&Value::Array(recs))?
         }
@@ -330,13 +335,8 @@ pub fn ps(args: &PsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
                     template_record(&v.cfg, &v.st, &v.status(), args.no_trunc, args.size, &want)
                 })
                 .collect();
-            if format::is_table(&src) {
-                let headers = if args.noheading { None } else { Some(HEADERS) };
-                format::render_table(&src, &rows, headers)
-                    .map_err(|e| CliError::Usage(e.to_string()))?
-            } else {
-                format::render_each(&src, &rows).map_err(|e| CliError::Usage(e.to_string()))?
-            }
+            let headers = if args.noheading { None } else { Some(HEADERS) };
+            return crate::output::write_list(ctx, "ps", &src, &rows, headers, &format::PS);
         }
     };
     ctx.write(&text)
@@ -429,7 +429,7 @@ mod tests {
             "{{.ID}} {{.Command}} {{.CreatedAt}} {{.Created}} {{.Labels}}",
             "{{.Labels.tier}} {{.Pod}} {{.ExitCode}} {{.Exited}} {{.ExitedAt}}",
             "table {{.ID}}\t{{.Image}}\t{{.ImageID}}\t{{.RunningFor}}\t{{.State}}",
-            "{{if .Exited}}exited{{end}} {{.Pid}} {{.NoSuchField}}",
+            "{{if .Exited}}exited{{end}} {{.Pid}}",
             "{{json .}}",
             "{{.}}",
             "{{range $k, $v := .}}{{$k}}={{$v}};{{end}}",
@@ -447,11 +447,7 @@ mod tests {
                 )];
                 let all = [full(&cfg, &st, no_trunc)];
                 let render = |rows: &[Value]| {
-                    if format::is_table(src) {
-                        format::render_table(src, rows, Some(HEADERS)).unwrap()
-                    } else {
-                        format::render_each(src, rows).unwrap()
-                    }
+                    crate::output::render_list("ps", src, rows, Some(HEADERS), &format::PS).unwrap()
                 };
                 assert_eq!(render(&some), render(&all), "{src} (no_trunc {no_trunc})");
             }

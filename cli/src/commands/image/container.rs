@@ -135,9 +135,9 @@ fn write_changes(
             }
             ctx.write(&inspect_json(&Value::Object(m))?)
         }
-        Some(other) if !other.is_empty() => Err(CliError::Usage(format!(
-            "only \"json\" is supported as a format, not {other:?}"
-        ))),
+        Some(other) if !other.is_empty() => Err(CliError::Usage(
+            "only supported value for '--format' is 'json'".into(),
+        )),
         _ => {
             let s: String = changes
                 .iter()

@@ -12,7 +12,7 @@ use crate::commands::image::{inspect_json, short_id, size_text, storage};
 use crate::commands::util::ago;
 use crate::exit::CliError;
 use crate::format;
-use crate::output::{self, OutputFormat};
+use crate::output;
 
 /// Podman's image inspect records for `names`: the records of the names
 /// that are images, and the first name that is not (for the generic
@@ -38,16 +38,13 @@ pub fn inspect_image_records(
 
 /// Prints Podman's image inspect JSON (or a template per image).
 pub fn inspect(args: &ImageInspectArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
-    let fmt = OutputFormat::parse(args.format.as_deref())?;
+    let json = output::check_list_format(args.format.as_deref(), "inspect")?;
     let rt = ctx.runtime()?;
     let (records, missing) = inspect_image_records(&rt, &args.images)?;
-    let text = match fmt {
-        OutputFormat::Template(t) => {
-            let mut s = String::new();
-            for r in &records {
-                s.push_str(&output::execute(&t, r)?);
-            }
-            s
+    let text = match args.format.as_deref() {
+        Some(src) if !json && !src.is_empty() => {
+            output::write_inspect(ctx, src, &records, &format::IMAGE_INSPECT)?;
+            String::new()
         }
         _ => inspect_json(&Value::Array(records))?,
     };
@@ -137,11 +134,5 @@ pub fn history(args: &HistoryArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         ("Size", "SIZE"),
         ("Comment", "COMMENT"),
     ];
-    let text = if format::is_table(&src) {
-        format::render_table(&src, &data, Some(headers))
-    } else {
-        format::render_each(&src, &data)
-    }
-    .map_err(|e| CliError::Usage(e.to_string()))?;
-    ctx.write(&text)
+    crate::output::write_list(ctx, "history", &src, &data, Some(headers), &format::HISTORY)
 }

@@ -17,16 +17,7 @@ const DIGEST_TABLE: &str =
     "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.Created}}\t{{.Size}}";
 
 /// Podman's header names for the image fields.
-const HEADERS: &[(&str, &str)] = &[
-    ("ID", "IMAGE ID"),
-    ("Repository", "REPOSITORY"),
-    ("Tag", "TAG"),
-    ("Created", "CREATED"),
-    ("CreatedSince", "CREATED"),
-    ("CreatedAt", "CREATED AT"),
-    ("Size", "SIZE"),
-    ("Digest", "DIGEST"),
-];
+const HEADERS: &[(&str, &str)] = &[("ID", "IMAGE ID"), ("ReadOnly", "R/O")];
 
 /// Parses `--filter key=value` values.
 pub(crate) fn parse_filters(raw: &[String]) -> Result<Vec<(String, String)>, CliError> {
@@ -91,7 +82,8 @@ fn template_record(l: &ImageSummary, name: Option<&str>, no_trunc: bool) -> Valu
         "Tag": tag,
         "Digest": r.digest,
         "Names": r.names,
-        "History": r.names,
+        "RepoTags": r.names,
+        "History": r.names.join(", "),
         "Created": ago(&r.created),
         "CreatedSince": ago(&r.created),
         "CreatedAt": go_time_string(&r.created),
@@ -180,11 +172,6 @@ pub fn images(args: &ImagesArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
             DEFAULT_TABLE.to_string()
         }
     });
-    let text = if format::is_table(&src) {
-        let headers = if args.noheading { None } else { Some(HEADERS) };
-        format::render_table(&src, &rows, headers).map_err(|e| CliError::Usage(e.to_string()))?
-    } else {
-        format::render_each(&src, &rows).map_err(|e| CliError::Usage(e.to_string()))?
-    };
-    ctx.write(&text)
+    let headers = if args.noheading { None } else { Some(HEADERS) };
+    crate::output::write_list(ctx, "images", &src, &rows, headers, &format::IMAGES)
 }

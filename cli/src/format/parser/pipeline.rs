@@ -154,17 +154,22 @@ impl Parser<'_> {
             more.push(f);
         }
         Ok(Some(match node {
-            Arg::Field { pos, mut path } => {
+            // Go places a chained field or variable where its second
+            // name starts (error columns point there).
+            Arg::Field { mut path, .. } => {
                 path.extend(more);
-                Arg::Field { pos, path }
+                Arg::Field {
+                    pos: chain_pos,
+                    path,
+                }
             }
-            Arg::Variable {
-                pos,
-                name,
-                mut path,
-            } => {
+            Arg::Variable { name, mut path, .. } => {
                 path.extend(more);
-                Arg::Variable { pos, name, path }
+                Arg::Variable {
+                    pos: chain_pos,
+                    name,
+                    path,
+                }
             }
             n @ (Arg::Bool { .. }
             | Arg::Str { .. }
