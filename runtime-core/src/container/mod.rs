@@ -26,6 +26,7 @@ mod start;
 mod state;
 mod status;
 mod stop;
+mod targets;
 pub mod top;
 mod wait;
 
@@ -45,6 +46,7 @@ pub use list::{ContainerFilter, ContainerListOptions, ListedContainer, passes_fi
 pub use remove::RemoveOptions;
 pub use state::{ContainerState, ExecConfig, ExecSession};
 pub use status::ContainerStatus;
+pub use targets::{Target, TargetOptions, TargetScope};
 pub use wait::WaitCondition;
 
 /// A container as the State stores it: immutable config plus mutable state.

