@@ -8,7 +8,7 @@
     reason = "test code: a failed unwrap is a failed test"
 )]
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rpod_tests::TestEnv;
 
@@ -86,4 +86,22 @@ fn a_missing_name_fails_before_any_container_is_touched() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.stdout, "kept\n");
     assert_eq!(status(&env, "kept"), "exited");
+}
+
+#[test]
+fn forced_removal_of_a_paused_container_kills_it_at_once() {
+    let env = TestEnv::new();
+    sleeper(&env, "frozen");
+    env.rpod(&["pause", "frozen"]).ok();
+    let began = Instant::now();
+    let r = env.rpod(&["rm", "-f", "frozen"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "frozen\n");
+    assert!(
+        began.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        began.elapsed()
+    );
+    let gone = env.rpod(&["container", "exists", "frozen"]);
+    assert_eq!(gone.code, 1);
 }

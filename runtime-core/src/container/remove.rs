@@ -104,7 +104,14 @@ impl Container {
             ));
         }
         for &i in &to_stop {
-            match ctrs[i].stop(opts.timeout) {
+            // A paused container is killed at once, as Podman does: its
+            // process could not act on the stop signal before the timeout.
+            let timeout = if ctrs[i].rec.state.state == ContainerStatus::Paused {
+                Some(0)
+            } else {
+                opts.timeout
+            };
+            match ctrs[i].stop(timeout) {
                 Ok(()) => {}
                 Err(e) if e.is(&Error::CtrStopped) || e.is(&Error::CtrRemoved) => {}
                 Err(e) => results[i] = Some(Err(e)),
