@@ -105,3 +105,20 @@ fn forced_removal_of_a_paused_container_kills_it_at_once() {
     let gone = env.rpod(&["container", "exists", "frozen"]);
     assert_eq!(gone.code, 1);
 }
+
+#[test]
+fn tmpfs_mounts_stay_executable() {
+    let env = TestEnv::new();
+    let rootfs = env.busybox_rootfs_arg();
+    for flag in [&["--tmpfs", "/x"][..], &["--tmpfs", "/x:ro"][..]] {
+        let mut args = vec!["run", "--rm"];
+        args.extend(flag);
+        args.extend(["--rootfs", &rootfs, "grep", " /x ", "/proc/mounts"]);
+        let r = env.rpod(&args);
+        assert_eq!(r.code, 0, "{flag:?}: {}", r.stderr);
+        let opts = r.stdout.split_whitespace().nth(3).unwrap_or_default().to_string();
+        let opts: Vec<&str> = opts.split(',').collect();
+        assert!(opts.contains(&"nosuid") && opts.contains(&"nodev"), "{flag:?}: {opts:?}");
+        assert!(!opts.contains(&"noexec"), "{flag:?}: {opts:?}");
+    }
+}

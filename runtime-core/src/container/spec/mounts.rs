@@ -150,10 +150,11 @@ fn defaults(opts: &SpecOptions) -> Vec<Mount> {
 }
 
 /// `noexec`/`nosuid`/`nodev` defaults of a bind source: those of the
-/// filesystem it lives on. tmpfs mounts get all three.
+/// filesystem it lives on. tmpfs mounts get `nosuid` and `nodev` but stay
+/// executable, as Podman's do.
 fn default_flags(source: Option<&Path>) -> Result<(bool, bool, bool)> {
     let Some(src) = source else {
-        return Ok((true, true, true));
+        return Ok((false, true, true));
     };
     use nix::sys::statvfs::{FsFlags, statvfs};
     let st = statvfs(src)
@@ -417,7 +418,6 @@ mod tests {
                 "mode=1777",
                 "rw",
                 "rprivate",
-                "noexec",
                 "nosuid",
                 "nodev",
                 "tmpcopyup"
