@@ -58,6 +58,17 @@ impl From<String> for CliError {
     }
 }
 
+/// The exit code of `run` when its container fails to start: Podman reads
+/// the message, 127 when it says something was not found, 126 otherwise.
+pub fn start_failure_exit_code(e: &Error) -> i32 {
+    let msg = e.to_string().to_lowercase();
+    if msg.contains("not found") || msg.contains("no such file") {
+        NOT_FOUND
+    } else {
+        CANNOT_INVOKE
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,6 +83,10 @@ mod tests {
             126
         );
         assert_eq!(CliError::Exit(3).exit_code(), 3);
+        let gone = Error::InvalidArg.context("workdir \"/x\" does not exist on container 1");
+        assert_eq!(start_failure_exit_code(&gone), 126);
+        let missing = Error::OciRuntime.context("exec: \"x\": no such file or directory");
+        assert_eq!(start_failure_exit_code(&missing), 127);
         assert!(!CliError::Exit(3).prints());
     }
 }

@@ -122,3 +122,43 @@ fn tmpfs_mounts_stay_executable() {
         assert!(!opts.contains(&"noexec"), "{flag:?}: {opts:?}");
     }
 }
+
+#[test]
+fn a_missing_working_directory_given_by_the_user_fails_the_start() {
+    let env = TestEnv::new();
+    let rootfs = env.busybox_rootfs_arg();
+    let r = env.rpod(&[
+        "run", "--name", "lost", "-w", "/missing", "--rootfs", &rootfs, "pwd",
+    ]);
+    assert_eq!(r.code, 126, "{}", r.stderr);
+    let id = env
+        .rpod(&["inspect", "--format", "{{.Id}}", "lost"])
+        .ok()
+        .stdout;
+    assert_eq!(
+        r.stderr,
+        format!("Error: workdir \"/missing\" does not exist on container {}\n", id.trim())
+    );
+    assert_eq!(status(&env, "lost"), "created", "the container stays");
+    // Existing directories, and ones under a mount, are fine.
+    for args in [
+        &["-w", "/bin"][..],
+        &["-w", "/scratch/sub", "--tmpfs", "/scratch"][..],
+    ] {
+        let mut all = vec!["run", "--rm"];
+        all.extend(args);
+        all.extend(["--rootfs", &rootfs, "sh", "-c", "echo $PWD"]);
+        let r = env.rpod(&all);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        assert_eq!(r.stdout, format!("{}\n", args[1]));
+    }
+    // The image's own WORKDIR is made when missing; named with -w it must exist.
+    let tar = env.busybox_rootfs_tar();
+    let tar = tar.to_string_lossy();
+    env.rpod(&["import", "--change", "WORKDIR=/wd", &tar, "localhost/wd"])
+        .ok();
+    let r = env.rpod(&["run", "--rm", "localhost/wd", "sh", "-c", "echo $PWD"]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "/wd\n"), "{}", r.stderr);
+    let r = env.rpod(&["run", "--rm", "-w", "/wd", "localhost/wd", "true"]);
+    assert_eq!(r.code, 126, "{}", r.stderr);
+}

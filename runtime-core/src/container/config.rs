@@ -189,6 +189,14 @@ pub struct ContainerConfig {
     /// `--privileged`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub privileged: bool,
+    /// The working directory is the image's, and is created when missing;
+    /// one the user gave must exist.
+    #[serde(
+        rename = "create_working_dir",
+        default,
+        skip_serializing_if = "std::ops::Not::not"
+    )]
+    pub create_working_dir: bool,
     /// Network mode without a network backend: `private`, `none` or `host`.
     #[serde(
         rename = "rpodNetMode",
@@ -297,6 +305,7 @@ impl ContainerConfig {
             dependencies: Vec::new(),
             stdin: false,
             privileged: false,
+            create_working_dir: false,
             net_mode: String::new(),
             auto_remove: false,
             command: Vec::new(),

@@ -169,6 +169,7 @@ impl Runtime {
         cfg.stdin = opts.stdin;
         cfg.auto_remove = opts.auto_remove;
         cfg.privileged = opts.settings.privileged;
+        cfg.create_working_dir = opts.settings.workdir_from_image;
         cfg.net_mode = match opts.settings.network {
             NetworkMode::Private => "private",
             NetworkMode::None => "none",

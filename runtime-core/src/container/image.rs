@@ -87,6 +87,7 @@ impl Runtime {
         opts.settings.env = env;
         if opts.settings.workdir.is_empty() {
             opts.settings.workdir = c["WorkingDir"].as_str().unwrap_or_default().to_string();
+            opts.settings.workdir_from_image = !opts.settings.workdir.is_empty();
         }
         if opts.settings.user.is_empty() {
             opts.settings.user = c["User"].as_str().unwrap_or_default().to_string();

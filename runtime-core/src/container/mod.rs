@@ -29,6 +29,7 @@ mod stop;
 mod targets;
 pub mod top;
 mod wait;
+mod workdir;
 
 pub use by_name::{CleanupOptions, ContainerRmOptions, RmReport};
 pub use commit::{CommitOptions, commit_config};

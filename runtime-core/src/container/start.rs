@@ -3,6 +3,7 @@
 use chrono::Utc;
 
 use super::spec;
+use super::workdir;
 use super::{Container, ContainerStatus};
 use crate::error::{Error, IoResultExt, Result, ResultExt};
 use crate::events::EventStatus;
@@ -79,6 +80,14 @@ impl Container {
             .context("writing container run files")?;
         self.mount_shm()?;
         self.mount_storage()?;
+        // The storage mount may have moved the root: check the spec as it is now.
+        let mounted = self.rec.config.oci_spec()?;
+        let current = mounted.as_ref().unwrap_or(&spec);
+        if let Err(e) = workdir::check(current, self.id(), self.rec.config.create_working_dir) {
+            let _ = self.unmount_shm();
+            let _ = self.unmount_storage();
+            return Err(e);
+        }
         let cfg_path = bundle.join("config.json");
         spec::write_config_json(&spec, &cfg_path)?;
 

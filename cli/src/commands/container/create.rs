@@ -160,6 +160,7 @@ pub(crate) fn create_options(f: &CreateFlags, argv: &[String]) -> Result<CreateO
             terminal: f.tty,
             user: f.user.clone().unwrap_or_default(),
             workdir: f.workdir.clone().unwrap_or_default(),
+            workdir_from_image: false,
             hostname: f.hostname.clone().unwrap_or_default(),
             cap_add: parse_cap_names(&f.cap_add)?,
             cap_drop: parse_cap_names(&f.cap_drop)?,
@@ -295,9 +296,13 @@ fn remove_quietly(c: &mut Container) {
     }
 }
 
+/// A failed start of `run`: removes the container with `--rm`, prints the
+/// error and exits with Podman's code for it.
 fn fail_and_maybe_remove(mut c: Container, rm: bool, e: Error) -> CliError {
     if rm {
         remove_quietly(&mut c);
     }
-    e.into()
+    let code = crate::exit::start_failure_exit_code(&e);
+    let _ = crate::report(&CliError::Engine(e), &mut std::io::stderr());
+    CliError::Exit(code)
 }

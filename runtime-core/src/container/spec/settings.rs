@@ -25,6 +25,9 @@ pub struct ContainerSettings {
     pub user: String,
     /// Working directory (`""` means `/`).
     pub workdir: String,
+    /// `workdir` came from the image, not the user: it is created when
+    /// missing instead of being an error at start.
+    pub workdir_from_image: bool,
     /// Hostname (`""` means the first 12 characters of the ID, or the
     /// host's with `--network host`).
     pub hostname: String,
