@@ -162,3 +162,15 @@ fn a_missing_working_directory_given_by_the_user_fails_the_start() {
     let r = env.rpod(&["run", "--rm", "-w", "/wd", "localhost/wd", "true"]);
     assert_eq!(r.code, 126, "{}", r.stderr);
 }
+
+#[test]
+fn term_is_set_without_a_terminal_unless_the_user_sets_it() {
+    let env = TestEnv::new();
+    let rootfs = env.busybox_rootfs_arg();
+    let r = env.rpod(&["run", "--rm", "--rootfs", &rootfs, "env"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.lines().any(|l| l == "TERM=xterm"), "{}", r.stdout);
+    let r = env.rpod(&["run", "--rm", "-e", "TERM=dumb", "--rootfs", &rootfs, "env"]);
+    let terms: Vec<&str> = r.stdout.lines().filter(|l| l.starts_with("TERM=")).collect();
+    assert_eq!(terms, ["TERM=dumb"], "{}", r.stderr);
+}

@@ -113,20 +113,17 @@ pub(crate) struct BuiltProcess {
     pub bounding: Vec<Capability>,
 }
 
-/// The container's environment: `TERM` with a terminal, `container=podman`,
+/// The container's environment: `TERM=xterm` (with or without a terminal,
+/// as Podman), `container=podman`,
 /// containers.conf's, the caller's, then `PATH`, `HOSTNAME` and `HOME`
 /// defaults for what is still unset.
 fn environment(opts: &SpecOptions, config: &Config, home: &str) -> Vec<String> {
     let set = &opts.settings;
-    let mut env = Vec::new();
-    if set.terminal {
-        env.push("TERM=xterm".to_string());
-    }
-    env.push("container=podman".to_string());
+    let mut env = vec!["TERM=xterm".to_string(), "container=podman".to_string()];
     merge_env(&mut env, &config.conf.containers.env);
     merge_env(&mut env, &set.env);
     if !env_has(&env, "PATH") {
-        env.insert(usize::from(set.terminal) + 1, DEFAULT_PATH.to_string());
+        env.insert(2, DEFAULT_PATH.to_string());
     }
     if !env_has(&env, "HOSTNAME") {
         env.push(format!("HOSTNAME={}", effective_hostname(opts)));
@@ -269,7 +266,7 @@ mod tests {
             ])
         );
 
-        // No TERM without a terminal; PATH from containers.conf when the image sets none.
+        // TERM without a terminal too; PATH from containers.conf when the image sets none.
         opts.settings.terminal = false;
         opts.settings.env = s(&["HOME=/x", "HOSTNAME=mine"]);
         let mut config = test_config();
@@ -278,6 +275,7 @@ mod tests {
         assert_eq!(
             p["env"],
             json!([
+                "TERM=xterm",
                 "container=podman",
                 DEFAULT_PATH,
                 "A=b",

@@ -125,6 +125,7 @@ fn spec_matches_podmans_shape_for_network_none() {
     assert_eq!(p["user"]["umask"], 18);
     let env: std::collections::BTreeSet<String> = strs(&p["env"]).into_iter().collect();
     let want: std::collections::BTreeSet<String> = [
+        "TERM=xterm",
         "container=podman",
         "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
         "HOSTNAME=be36ab008b07",
