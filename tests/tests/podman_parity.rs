@@ -174,3 +174,58 @@ fn term_is_set_without_a_terminal_unless_the_user_sets_it() {
     let terms: Vec<&str> = r.stdout.lines().filter(|l| l.starts_with("TERM=")).collect();
     assert_eq!(terms, ["TERM=dumb"], "{}", r.stderr);
 }
+
+#[test]
+fn a_container_can_run_without_seccomp_or_with_its_own_profile() {
+    let env = TestEnv::new();
+    let rootfs = env.busybox_rootfs_arg();
+    let seccomp_line = |opt: &str| {
+        let r = env.rpod(&[
+            "run", "--rm", "--security-opt", opt, "--rootfs", &rootfs, "grep", "^Seccomp:",
+            "/proc/self/status",
+        ]);
+        assert_eq!(r.code, 0, "{opt}: {}", r.stderr);
+        r.stdout.split_whitespace().nth(1).unwrap_or_default().to_string()
+    };
+    assert_eq!(seccomp_line("seccomp=unconfined"), "0");
+    assert_eq!(seccomp_line("label=disable"), "2", "the default filter stays");
+    // A profile of its own: allow everything but deny mkdir with EPERM.
+    let profile = env.path("profile.json");
+    std::fs::write(
+        &profile,
+        r#"{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO"}]}"#,
+    )
+    .unwrap();
+    let opt = format!("seccomp={}", profile.display());
+    assert_eq!(seccomp_line(&opt), "2");
+    let r = env.rpod(&[
+        "run", "--rm", "--security-opt", &opt, "--rootfs", &rootfs, "mkdir", "/tmp/d",
+    ]);
+    assert_ne!(r.code, 0, "mkdir should be denied");
+}
+
+#[test]
+fn a_missing_seccomp_profile_fails_the_create_and_leaves_nothing() {
+    let env = TestEnv::new();
+    let rootfs = env.busybox_rootfs_arg();
+    let missing = env.path("nope.json");
+    let opt = format!("seccomp={}", missing.display());
+    let r = env.rpod(&[
+        "run", "--name", "never", "--security-opt", &opt, "--rootfs", &rootfs, "true",
+    ]);
+    assert_eq!(r.code, 125, "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with("Error: ")
+            && r.stderr.ends_with(&format!(
+                "opening seccomp profile failed: open {}: no such file or directory\n",
+                missing.display()
+            )),
+        "{}",
+        r.stderr
+    );
+    let ps = env.rpod(&["ps", "-a", "-q"]).ok();
+    assert_eq!(ps.stdout, "");
+    let bad = env.rpod(&["run", "--rm", "--security-opt", "frob", "--rootfs", &rootfs, "true"]);
+    assert_eq!(bad.code, 125);
+    assert_eq!(bad.stderr, "Error: invalid --security-opt 1: \"frob\"\n");
+}

@@ -103,15 +103,7 @@ pub(crate) fn create_options(f: &CreateFlags, argv: &[String]) -> Result<CreateO
         let (k, v) = l.split_once('=').unwrap_or((l.as_str(), ""));
         labels.insert(k.to_string(), v.to_string());
     }
-    let mut no_new_privileges = false;
-    for o in &f.security_opt {
-        match o.as_str() {
-            "no-new-privileges" | "no-new-privileges=true" | "no-new-privileges:true" => {
-                no_new_privileges = true;
-            }
-            _ => return Err(CliError::Usage(format!("invalid --security-opt {o:?}"))),
-        }
-    }
+    let security = parse_security_opts(&f.security_opt)?;
     let cgroups_disabled = match f.cgroups.as_deref() {
         None | Some("enabled") => false,
         Some("disabled") => true,
@@ -166,7 +158,8 @@ pub(crate) fn create_options(f: &CreateFlags, argv: &[String]) -> Result<CreateO
             cap_drop: parse_cap_names(&f.cap_drop)?,
             privileged: f.privileged,
             read_only: f.read_only,
-            no_new_privileges,
+            no_new_privileges: security.no_new_privileges,
+            seccomp_profile: security.seccomp_profile,
             binds: f
                 .volumes
                 .iter()
@@ -193,6 +186,40 @@ pub(crate) fn create_options(f: &CreateFlags, argv: &[String]) -> Result<CreateO
         runtime: String::new(),
         create_command: argv.to_vec(),
     })
+}
+
+/// What `--security-opt` options say.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct SecurityOpts {
+    no_new_privileges: bool,
+    seccomp_profile: Option<String>,
+}
+
+/// Parses `--security-opt` values as Podman spells them (`KEY=VALUE`, or
+/// the older `KEY:VALUE`). `label=...` is accepted and has no effect: there
+/// is no SELinux labelling here, as with Podman on a host without SELinux.
+fn parse_security_opts(opts: &[String]) -> Result<SecurityOpts, CliError> {
+    let mut out = SecurityOpts::default();
+    for o in opts {
+        if o == "no-new-privileges" {
+            out.no_new_privileges = true;
+            continue;
+        }
+        let Some((key, value)) = o.split_once('=').or_else(|| o.split_once(':')) else {
+            return Err(CliError::Usage(format!("invalid --security-opt 1: {o:?}")));
+        };
+        match (key, value) {
+            ("no-new-privileges", "true") => out.no_new_privileges = true,
+            ("no-new-privileges", "false") => out.no_new_privileges = false,
+            // An empty profile means the default one.
+            ("seccomp", profile) => {
+                out.seccomp_profile = (!profile.is_empty()).then(|| profile.to_string());
+            }
+            ("label", _) => {}
+            _ => return Err(CliError::Usage(format!("invalid --security-opt 2: {o:?}"))),
+        }
+    }
+    Ok(out)
 }
 
 fn argv() -> Vec<String> {
@@ -305,4 +332,30 @@ fn fail_and_maybe_remove(mut c: Container, rm: bool, e: Error) -> CliError {
     let code = crate::exit::start_failure_exit_code(&e);
     let _ = crate::report(&CliError::Engine(e), &mut std::io::stderr());
     CliError::Exit(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(opts: &[&str]) -> Result<SecurityOpts, String> {
+        let v: Vec<String> = opts.iter().map(|s| s.to_string()).collect();
+        parse_security_opts(&v).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn security_opts_spell_as_podman() {
+        let o = parse(&["seccomp=unconfined", "label=disable", "no-new-privileges"]).unwrap();
+        assert_eq!(o.seccomp_profile.as_deref(), Some("unconfined"));
+        assert!(o.no_new_privileges);
+        let o = parse(&["seccomp:/p.json", "no-new-privileges=false"]).unwrap();
+        assert_eq!(o.seccomp_profile.as_deref(), Some("/p.json"));
+        assert!(!o.no_new_privileges);
+        assert_eq!(parse(&["seccomp="]).unwrap(), SecurityOpts::default());
+        assert_eq!(parse(&["frob"]).unwrap_err(), "invalid --security-opt 1: \"frob\"");
+        assert_eq!(
+            parse(&["frob=1"]).unwrap_err(),
+            "invalid --security-opt 2: \"frob=1\""
+        );
+    }
 }

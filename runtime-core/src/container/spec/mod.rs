@@ -117,9 +117,14 @@ pub(crate) fn generate_for_host(opts: &SpecOptions, config: &Config, host: &Host
     // Podman writes `readonly` only when it is set.
     root.set_readonly(opts.settings.read_only.then_some(true));
 
+    let profile = opts
+        .settings
+        .seccomp_profile
+        .as_deref()
+        .unwrap_or(&config.conf.containers.seccomp_profile);
     let seccomp = seccomp::for_container(
         opts.settings.privileged,
-        &config.conf.containers.seccomp_profile,
+        profile,
         &proc.bounding,
         host,
     )?;

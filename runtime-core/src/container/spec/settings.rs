@@ -41,6 +41,11 @@ pub struct ContainerSettings {
     pub read_only: bool,
     /// `--security-opt no-new-privileges`.
     pub no_new_privileges: bool,
+    /// `--security-opt seccomp=PROFILE`: a profile file, or `unconfined`
+    /// for no filter; replaces containers.conf's `seccomp_profile`
+    /// (`None` keeps it). A file that is missing or invalid fails the
+    /// create: seccomp never silently falls back.
+    pub seccomp_profile: Option<String>,
     /// `-v HOST:CTR[:opts]` bind mounts (after the merge, also the
     /// anonymous volumes made for the image's `VOLUME`s).
     pub binds: Vec<BindMount>,
