@@ -229,3 +229,30 @@ fn a_missing_seccomp_profile_fails_the_create_and_leaves_nothing() {
     assert_eq!(bad.code, 125);
     assert_eq!(bad.stderr, "Error: invalid --security-opt 1: \"frob\"\n");
 }
+
+#[test]
+fn mask_and_unmask_change_the_hidden_paths() {
+    let env = TestEnv::new();
+    let rootfs = env.busybox_rootfs_arg();
+    let mounts = |opts: &[&str]| -> Vec<String> {
+        let mut args = vec!["run", "--rm"];
+        for o in opts {
+            args.extend(["--security-opt", o]);
+        }
+        args.extend(["--rootfs", &rootfs, "cat", "/proc/mounts"]);
+        let r = env.rpod(&args);
+        assert_eq!(r.code, 0, "{opts:?}: {}", r.stderr);
+        r.stdout
+            .lines()
+            .filter_map(|l| l.split_whitespace().nth(1).map(String::from))
+            .collect()
+    };
+    let has = |m: &[String], p: &str| m.iter().any(|x| x == p);
+    let default = mounts(&[]);
+    assert!(has(&default, "/proc/keys") && has(&default, "/proc/sys"));
+    let all = mounts(&["unmask=ALL"]);
+    assert!(!has(&all, "/proc/keys") && !has(&all, "/proc/sys"), "{all:?}");
+    let some = mounts(&["unmask=/proc/keys", "mask=/tmp"]);
+    assert!(!has(&some, "/proc/keys") && has(&some, "/proc/sys"), "{some:?}");
+    assert!(has(&some, "/tmp"), "{some:?}");
+}

@@ -160,6 +160,8 @@ pub(crate) fn create_options(f: &CreateFlags, argv: &[String]) -> Result<CreateO
             read_only: f.read_only,
             no_new_privileges: security.no_new_privileges,
             seccomp_profile: security.seccomp_profile,
+            mask: security.mask,
+            unmask: security.unmask,
             binds: f
                 .volumes
                 .iter()
@@ -193,6 +195,8 @@ pub(crate) fn create_options(f: &CreateFlags, argv: &[String]) -> Result<CreateO
 struct SecurityOpts {
     no_new_privileges: bool,
     seccomp_profile: Option<String>,
+    mask: Vec<String>,
+    unmask: Vec<String>,
 }
 
 /// Parses `--security-opt` values as Podman spells them (`KEY=VALUE`, or
@@ -216,6 +220,8 @@ fn parse_security_opts(opts: &[String]) -> Result<SecurityOpts, CliError> {
                 out.seccomp_profile = (!profile.is_empty()).then(|| profile.to_string());
             }
             ("label", _) => {}
+            ("mask", paths) => out.mask.extend(paths.split(':').map(String::from)),
+            ("unmask", paths) => out.unmask.extend(paths.split(':').map(String::from)),
             _ => return Err(CliError::Usage(format!("invalid --security-opt 2: {o:?}"))),
         }
     }
@@ -352,6 +358,8 @@ mod tests {
         assert_eq!(o.seccomp_profile.as_deref(), Some("/p.json"));
         assert!(!o.no_new_privileges);
         assert_eq!(parse(&["seccomp="]).unwrap(), SecurityOpts::default());
+        let o = parse(&["mask=/a:/b", "unmask=ALL"]).unwrap();
+        assert_eq!((o.mask, o.unmask), (vec!["/a".into(), "/b".into()], vec!["ALL".into()]));
         assert_eq!(parse(&["frob"]).unwrap_err(), "invalid --security-opt 1: \"frob\"");
         assert_eq!(
             parse(&["frob=1"]).unwrap_err(),

@@ -228,18 +228,17 @@ pub(crate) fn build(
     if let Some(s) = seccomp {
         l = l.seccomp(s);
     }
-    if !opts.settings.privileged {
-        l = l
-            .masked_paths(MASKED_PATHS.map(String::from).to_vec())
-            .readonly_paths(READONLY_PATHS.map(String::from).to_vec());
-    }
     let mut linux = l.build().map_err(oci_error)?;
     // The builder starts from oci-spec's defaults; keep only what was set.
     linux.set_resources(resources);
-    if opts.settings.privileged {
-        linux.set_masked_paths(None);
-        linux.set_readonly_paths(None);
-    }
+    let (masked, read_only) = if opts.settings.privileged {
+        (Vec::new(), Vec::new())
+    } else {
+        super::masks::paths(&opts.settings.mask, &opts.settings.unmask)
+    };
+    // Podman leaves an empty list out.
+    linux.set_masked_paths((!masked.is_empty()).then_some(masked));
+    linux.set_readonly_paths((!read_only.is_empty()).then_some(read_only));
     Ok(linux)
 }
 

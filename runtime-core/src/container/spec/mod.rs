@@ -14,6 +14,7 @@ mod exec;
 mod files;
 mod host;
 mod linux;
+mod masks;
 mod mounts;
 mod options;
 mod process;

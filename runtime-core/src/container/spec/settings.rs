@@ -46,6 +46,11 @@ pub struct ContainerSettings {
     /// (`None` keeps it). A file that is missing or invalid fails the
     /// create: seccomp never silently falls back.
     pub seccomp_profile: Option<String>,
+    /// `--security-opt mask=`: paths hidden on top of the default ones.
+    pub mask: Vec<String>,
+    /// `--security-opt unmask=`: patterns of default masked and read-only
+    /// paths to leave visible and writable, or `ALL`.
+    pub unmask: Vec<String>,
     /// `-v HOST:CTR[:opts]` bind mounts (after the merge, also the
     /// anonymous volumes made for the image's `VOLUME`s).
     pub binds: Vec<BindMount>,
