@@ -16,7 +16,9 @@ use rpod_tests::TestEnv;
 fn sleeper(env: &TestEnv, name: &str) -> String {
     let rootfs = env.busybox_rootfs_arg();
     let r = env
-        .rpod(&["run", "-d", "--name", name, "--rootfs", &rootfs, "sleep", "600"])
+        .rpod(&[
+            "run", "-d", "--name", name, "--rootfs", &rootfs, "sleep", "600",
+        ])
         .ok();
     r.stdout.trim().to_string()
 }
@@ -75,8 +77,7 @@ fn a_missing_name_fails_before_any_container_is_touched() {
         assert_eq!(r.code, 125, "{args:?}");
         assert_eq!(r.stdout, "", "{args:?}");
         assert_eq!(
-            r.stderr,
-            "Error: no container with name or ID \"nosuch\" found: no such container\n",
+            r.stderr, "Error: no container with name or ID \"nosuch\" found: no such container\n",
             "{args:?}"
         );
         assert_eq!(status(&env, "kept"), "running", "{args:?}");
@@ -116,9 +117,17 @@ fn tmpfs_mounts_stay_executable() {
         args.extend(["--rootfs", &rootfs, "grep", " /x ", "/proc/mounts"]);
         let r = env.rpod(&args);
         assert_eq!(r.code, 0, "{flag:?}: {}", r.stderr);
-        let opts = r.stdout.split_whitespace().nth(3).unwrap_or_default().to_string();
+        let opts = r
+            .stdout
+            .split_whitespace()
+            .nth(3)
+            .unwrap_or_default()
+            .to_string();
         let opts: Vec<&str> = opts.split(',').collect();
-        assert!(opts.contains(&"nosuid") && opts.contains(&"nodev"), "{flag:?}: {opts:?}");
+        assert!(
+            opts.contains(&"nosuid") && opts.contains(&"nodev"),
+            "{flag:?}: {opts:?}"
+        );
         assert!(!opts.contains(&"noexec"), "{flag:?}: {opts:?}");
     }
 }
@@ -137,7 +146,10 @@ fn a_missing_working_directory_given_by_the_user_fails_the_start() {
         .stdout;
     assert_eq!(
         r.stderr,
-        format!("Error: workdir \"/missing\" does not exist on container {}\n", id.trim())
+        format!(
+            "Error: workdir \"/missing\" does not exist on container {}\n",
+            id.trim()
+        )
     );
     assert_eq!(status(&env, "lost"), "created", "the container stays");
     // Existing directories, and ones under a mount, are fine.
@@ -171,7 +183,11 @@ fn term_is_set_without_a_terminal_unless_the_user_sets_it() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.lines().any(|l| l == "TERM=xterm"), "{}", r.stdout);
     let r = env.rpod(&["run", "--rm", "-e", "TERM=dumb", "--rootfs", &rootfs, "env"]);
-    let terms: Vec<&str> = r.stdout.lines().filter(|l| l.starts_with("TERM=")).collect();
+    let terms: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("TERM="))
+        .collect();
     assert_eq!(terms, ["TERM=dumb"], "{}", r.stderr);
 }
 
@@ -181,14 +197,29 @@ fn a_container_can_run_without_seccomp_or_with_its_own_profile() {
     let rootfs = env.busybox_rootfs_arg();
     let seccomp_line = |opt: &str| {
         let r = env.rpod(&[
-            "run", "--rm", "--security-opt", opt, "--rootfs", &rootfs, "grep", "^Seccomp:",
+            "run",
+            "--rm",
+            "--security-opt",
+            opt,
+            "--rootfs",
+            &rootfs,
+            "grep",
+            "^Seccomp:",
             "/proc/self/status",
         ]);
         assert_eq!(r.code, 0, "{opt}: {}", r.stderr);
-        r.stdout.split_whitespace().nth(1).unwrap_or_default().to_string()
+        r.stdout
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or_default()
+            .to_string()
     };
     assert_eq!(seccomp_line("seccomp=unconfined"), "0");
-    assert_eq!(seccomp_line("label=disable"), "2", "the default filter stays");
+    assert_eq!(
+        seccomp_line("label=disable"),
+        "2",
+        "the default filter stays"
+    );
     // A profile of its own: allow everything but deny mkdir with EPERM.
     let profile = env.path("profile.json");
     std::fs::write(
@@ -199,7 +230,14 @@ fn a_container_can_run_without_seccomp_or_with_its_own_profile() {
     let opt = format!("seccomp={}", profile.display());
     assert_eq!(seccomp_line(&opt), "2");
     let r = env.rpod(&[
-        "run", "--rm", "--security-opt", &opt, "--rootfs", &rootfs, "mkdir", "/tmp/d",
+        "run",
+        "--rm",
+        "--security-opt",
+        &opt,
+        "--rootfs",
+        &rootfs,
+        "mkdir",
+        "/tmp/d",
     ]);
     assert_ne!(r.code, 0, "mkdir should be denied");
 }
@@ -211,7 +249,14 @@ fn a_missing_seccomp_profile_fails_the_create_and_leaves_nothing() {
     let missing = env.path("nope.json");
     let opt = format!("seccomp={}", missing.display());
     let r = env.rpod(&[
-        "run", "--name", "never", "--security-opt", &opt, "--rootfs", &rootfs, "true",
+        "run",
+        "--name",
+        "never",
+        "--security-opt",
+        &opt,
+        "--rootfs",
+        &rootfs,
+        "true",
     ]);
     assert_eq!(r.code, 125, "{}", r.stderr);
     assert!(
@@ -225,7 +270,15 @@ fn a_missing_seccomp_profile_fails_the_create_and_leaves_nothing() {
     );
     let ps = env.rpod(&["ps", "-a", "-q"]).ok();
     assert_eq!(ps.stdout, "");
-    let bad = env.rpod(&["run", "--rm", "--security-opt", "frob", "--rootfs", &rootfs, "true"]);
+    let bad = env.rpod(&[
+        "run",
+        "--rm",
+        "--security-opt",
+        "frob",
+        "--rootfs",
+        &rootfs,
+        "true",
+    ]);
     assert_eq!(bad.code, 125);
     assert_eq!(bad.stderr, "Error: invalid --security-opt 1: \"frob\"\n");
 }
@@ -251,8 +304,14 @@ fn mask_and_unmask_change_the_hidden_paths() {
     let default = mounts(&[]);
     assert!(has(&default, "/proc/keys") && has(&default, "/proc/sys"));
     let all = mounts(&["unmask=ALL"]);
-    assert!(!has(&all, "/proc/keys") && !has(&all, "/proc/sys"), "{all:?}");
+    assert!(
+        !has(&all, "/proc/keys") && !has(&all, "/proc/sys"),
+        "{all:?}"
+    );
     let some = mounts(&["unmask=/proc/keys", "mask=/tmp"]);
-    assert!(!has(&some, "/proc/keys") && has(&some, "/proc/sys"), "{some:?}");
+    assert!(
+        !has(&some, "/proc/keys") && has(&some, "/proc/sys"),
+        "{some:?}"
+    );
     assert!(has(&some, "/tmp"), "{some:?}");
 }

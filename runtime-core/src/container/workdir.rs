@@ -34,8 +34,10 @@ pub(crate) fn check(spec: &Spec, id: &str, create: bool) -> Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::msg(format!(
             "workdir \"{shown}\" does not exist on container {id}"
         ))),
-        Err(e) => Err(Error::io(&cwd, e)
-            .context(format!("detecting workdir \"{shown}\" on container {id}"))),
+        Err(e) => {
+            Err(Error::io(&cwd, e)
+                .context(format!("detecting workdir \"{shown}\" on container {id}")))
+        }
     }
 }
 
@@ -110,7 +112,13 @@ mod tests {
             root.join("real/sub")
         );
         // `..` never climbs out of the root.
-        assert_eq!(resolve_in_root(root, Path::new("/real/up/etc")), root.join("etc"));
-        assert_eq!(resolve_in_root(root, Path::new("/gone/x")), root.join("gone/x"));
+        assert_eq!(
+            resolve_in_root(root, Path::new("/real/up/etc")),
+            root.join("etc")
+        );
+        assert_eq!(
+            resolve_in_root(root, Path::new("/gone/x")),
+            root.join("gone/x")
+        );
     }
 }

@@ -359,8 +359,14 @@ mod tests {
         assert!(!o.no_new_privileges);
         assert_eq!(parse(&["seccomp="]).unwrap(), SecurityOpts::default());
         let o = parse(&["mask=/a:/b", "unmask=ALL"]).unwrap();
-        assert_eq!((o.mask, o.unmask), (vec!["/a".into(), "/b".into()], vec!["ALL".into()]));
-        assert_eq!(parse(&["frob"]).unwrap_err(), "invalid --security-opt 1: \"frob\"");
+        assert_eq!(
+            (o.mask, o.unmask),
+            (vec!["/a".into(), "/b".into()], vec!["ALL".into()])
+        );
+        assert_eq!(
+            parse(&["frob"]).unwrap_err(),
+            "invalid --security-opt 1: \"frob\""
+        );
         assert_eq!(
             parse(&["frob=1"]).unwrap_err(),
             "invalid --security-opt 2: \"frob=1\""

@@ -111,7 +111,13 @@ pub fn start(args: &StartArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
 
 /// `rpod stop`: a stopped container is not an error.
 pub fn stop(args: &StopArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
-    let t = resolve(ctx, &args.containers, args.all, TargetScope::Active, args.ignore)?;
+    let t = resolve(
+        ctx,
+        &args.containers,
+        args.all,
+        TargetScope::Active,
+        args.ignore,
+    )?;
     for_each_target(ctx, t, |c| match c.stop(args.time) {
         Err(e) if e.is(&Error::CtrStopped) => Ok(()),
         other => other,

@@ -19,7 +19,9 @@ pub use ps::ps;
 pub use top::top;
 
 use rpod_runtime_core::Error;
-use rpod_runtime_core::container::{Container, ContainerStatus, Target as Named, TargetOptions, TargetScope};
+use rpod_runtime_core::container::{
+    Container, ContainerStatus, Target as Named, TargetOptions, TargetScope,
+};
 use rpod_runtime_core::runtime::Runtime;
 
 use crate::exit::CliError;

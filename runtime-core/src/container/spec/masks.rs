@@ -99,9 +99,21 @@ mod tests {
         assert!(!m.contains(&"/proc/kcore".to_string()));
         assert_eq!(m.len(), MASKED_PATHS.len());
         assert_eq!(m.last().map(String::as_str), Some("/tmp/a"));
-        assert_eq!(r, v(&["/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sysrq-trigger"]));
+        assert_eq!(
+            r,
+            v(&[
+                "/proc/asound",
+                "/proc/bus",
+                "/proc/fs",
+                "/proc/irq",
+                "/proc/sysrq-trigger"
+            ])
+        );
         let (m, r) = paths(&[], &v(&["/proc/*"]));
-        assert_eq!(m, v(&["/sys/firmware", "/sys/fs/selinux", "/sys/dev/block"]));
+        assert_eq!(
+            m,
+            v(&["/sys/firmware", "/sys/fs/selinux", "/sys/dev/block"])
+        );
         assert!(r.is_empty());
     }
 }

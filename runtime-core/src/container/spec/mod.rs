@@ -123,12 +123,7 @@ pub(crate) fn generate_for_host(opts: &SpecOptions, config: &Config, host: &Host
         .seccomp_profile
         .as_deref()
         .unwrap_or(&config.conf.containers.seccomp_profile);
-    let seccomp = seccomp::for_container(
-        opts.settings.privileged,
-        profile,
-        &proc.bounding,
-        host,
-    )?;
+    let seccomp = seccomp::for_container(opts.settings.privileged, profile, &proc.bounding, host)?;
     let linux = linux::build(opts, config, host, seccomp)?;
 
     SpecBuilder::default()
