@@ -192,7 +192,7 @@ pub struct ContainerConfig {
     /// The working directory is the image's, and is created when missing;
     /// one the user gave must exist.
     #[serde(
-        rename = "create_working_dir",
+        rename = "createWorkingDir",
         default,
         skip_serializing_if = "std::ops::Not::not"
     )]
