@@ -315,3 +315,22 @@ fn mask_and_unmask_change_the_hidden_paths() {
     );
     assert!(has(&some, "/tmp"), "{some:?}");
 }
+
+#[test]
+fn start_failures_name_the_container_and_exit_125() {
+    let env = TestEnv::new();
+    let rootfs = env.busybox_rootfs_arg();
+    let id = env
+        .rpod(&["create", "-w", "/missing", "--rootfs", &rootfs, "true"])
+        .ok()
+        .stdout;
+    let id = id.trim();
+    let r = env.rpod(&["start", id]);
+    assert_eq!(r.code, 125, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "Error: unable to start container \"{id}\": workdir \"/missing\" does not exist on container {id}\n"
+        )
+    );
+}

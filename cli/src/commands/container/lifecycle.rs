@@ -104,7 +104,9 @@ pub fn start(args: &StartArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let mut inputs = names.into_iter();
     for_each(ctx, t, |c, _| {
         let name = inputs.next().unwrap_or_else(|| c.id().to_string());
-        c.start()?;
+        // Podman names the container and exits 125 whatever the cause.
+        c.start()
+            .map_err(|e| Error::msg(format!("unable to start container {:?}: {e}", c.id())))?;
         Ok(Some(name))
     })
 }
