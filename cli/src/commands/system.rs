@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
-use rpod_runtime_core::system::{ResetOptions, SystemPruneOptions};
+use rpod_runtime_core::system::{PruneFilters, ResetOptions, SystemPruneOptions};
 
 use crate::args::{DfArgs, MigrateArgs, ResetArgs, SystemPruneArgs};
 use crate::commands::Ctx;
@@ -63,23 +63,59 @@ pub fn reset(args: &ResetArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Removes stopped containers (and with `--volumes`, unused volumes).
-pub fn prune(args: &SystemPruneArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
-    if !args.force
-        && !confirm(
-            "WARNING! This command removes:\n        - all stopped containers\n        - all networks not used by at least one container\n        - all dangling images\n        - all dangling build cache\n\nAre you sure you want to continue? [y/N] ",
+/// The warning `system prune` shows before asking, as Podman words it.
+fn prune_warning(all: bool, volumes: bool) -> String {
+    let volumes = if volumes {
+        "\n\t- all volumes not used by at least one container"
+    } else {
+        ""
+    };
+    let (images, cache) = if all {
+        (
+            "all images without at least one container associated with them",
+            "all build cache",
         )
-    {
+    } else {
+        ("all dangling images", "all dangling build cache")
+    };
+    format!(
+        "WARNING! This command removes:\n\t- all stopped containers\n\t- all networks not used by at least one container{volumes}\n\t- {images}\n\t- {cache}\n\nAre you sure you want to continue? [y/N] "
+    )
+}
+
+/// Prints `prompt` on stdout and reads the answer: true when it starts with
+/// `y`/`Y`; end of input is an error (`EOF`), as in Podman.
+fn ask(ctx: &mut Ctx<'_>, prompt: &str) -> Result<bool, CliError> {
+    ctx.write(prompt)?;
+    let mut line = String::new();
+    let n = std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    if n == 0 {
+        return Err(CliError::Usage("EOF".into()));
+    }
+    Ok(line.starts_with(['y', 'Y']))
+}
+
+/// Removes stopped containers, dangling (with `-a` all unused) images and,
+/// with `--volumes`, unused volumes; prints each section and the total.
+pub fn prune(args: &SystemPruneArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    if !args.force && !ask(ctx, &prune_warning(args.all, args.volumes))? {
         return Ok(());
     }
+    let filters = PruneFilters::parse(&args.filters, chrono::Utc::now())?;
     let rt = ctx.runtime()?;
-    let report = rt.system_prune(SystemPruneOptions {
+    let report = rt.system_prune(&SystemPruneOptions {
+        all: args.all,
         volumes: args.volumes,
+        filters,
     })?;
     let mut text = String::new();
     for (title, reports) in [
         ("Deleted Containers", &report.container_prune_reports),
         ("Deleted Volumes", &report.volume_prune_reports),
+        ("Deleted Images", &report.image_prune_reports),
     ] {
         if !reports.is_empty() {
             text.push_str(title);

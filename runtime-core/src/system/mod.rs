@@ -3,8 +3,10 @@
 
 mod df;
 mod prune;
+mod prune_filter;
 mod reset;
 
 pub use df::{DfItem, DfReport, DfSummary, dir_size};
-pub use prune::{SystemPruneOptions, SystemPruneReport};
+pub use prune::{SystemPruneOptions, SystemPruneReport, reclaimed};
+pub use prune_filter::PruneFilters;
 pub use reset::{ResetOptions, safe_to_delete};
