@@ -169,3 +169,65 @@ fn diff_leaves_out_the_files_the_engine_mounts() {
     let diff = env.rpod(&["diff", "t"]).ok().stdout;
     assert_eq!(diff, "C /etc\nA /x\n");
 }
+
+#[test]
+fn df_shows_reclaimable_shares_and_the_verbose_sections() {
+    let env = TestEnv::new();
+    import(&env, "bb");
+    env.rpod(&["run", "--name", "w", "bb", "sh", "-c", "echo hello > /y"])
+        .ok();
+    let table = env.rpod(&["system", "df"]).ok().stdout;
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(lines[0].starts_with("TYPE"), "{table}");
+    let cols = |l: &str| l.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+    let images = cols(lines[1]);
+    assert_eq!(images[..3], ["Images", "1", "1"], "{table}");
+    assert_eq!(images[4..], ["0B", "(0%)"], "the image is in use: {table}");
+    assert_eq!(
+        cols(lines[2]),
+        ["Containers", "1", "0", "6B", "6B", "(100%)"],
+        "{table}"
+    );
+    assert_eq!(
+        cols(lines[3]),
+        ["Local", "Volumes", "0", "0", "0B", "0B", "(0%)"]
+    );
+
+    let raw = env
+        .rpod(&["system", "df", "--format", "{{.Type}}={{.RawSize}}"])
+        .ok()
+        .stdout;
+    assert!(raw.contains("Containers=6\n"), "{raw}");
+    let json = env.rpod(&["system", "df", "--format", "json"]).ok().stdout;
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v[1]["Type"], "Containers");
+    assert_eq!(v[1]["Reclaimable"], 6);
+
+    let verbose = env.rpod(&["system", "df", "-v"]).ok().stdout;
+    let heads: Vec<&str> = verbose
+        .lines()
+        .filter(|l| l.ends_with("space usage:"))
+        .collect();
+    assert_eq!(
+        heads,
+        [
+            "Images space usage:",
+            "Containers space usage:",
+            "Local Volumes space usage:"
+        ]
+    );
+    assert!(verbose.contains("REPOSITORY"), "{verbose}");
+    assert!(verbose.contains("UNIQUE SIZE"), "{verbose}");
+    assert!(verbose.contains("LOCAL VOLUMES"), "{verbose}");
+    let row = verbose
+        .lines()
+        .find(|l| l.ends_with(" w"))
+        .unwrap_or_default();
+    assert!(row.contains("sh -c echo hello > /y"), "{verbose}");
+    assert!(row.contains(" 6B "), "{verbose}");
+    assert!(row.contains(" exited "), "{verbose}");
+    assert!(
+        verbose.ends_with("VOLUME NAME  LINKS       SIZE\n"),
+        "{verbose}"
+    );
+}

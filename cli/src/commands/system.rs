@@ -5,11 +5,11 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
-use rpod_runtime_core::system::{PruneFilters, ResetOptions, SystemPruneOptions};
+use rpod_runtime_core::system::{DfReport, PruneFilters, ResetOptions, SystemPruneOptions};
 
 use crate::args::{DfArgs, MigrateArgs, ResetArgs, SystemPruneArgs};
 use crate::commands::Ctx;
-use crate::commands::util::human_size;
+use crate::commands::util::{human_duration, human_size};
 use crate::exit::CliError;
 use crate::output;
 
@@ -133,11 +133,19 @@ pub fn prune(args: &SystemPruneArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> 
     ctx.write(&text)
 }
 
-/// Shows disk usage by images, containers and volumes.
+/// Shows disk usage by images, containers and volumes: the summary (with
+/// `--format`, a template or `json` over it), or with `-v` every object.
 pub fn df(args: &DfArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let json = output::check_list_format(args.format.as_deref(), "df")?;
     let rt = ctx.runtime()?;
     let report = rt.df()?;
+    if args.verbose {
+        return df_verbose(&report, ctx);
+    }
+    if json {
+        let rows = output::to_value(&report.rows())?;
+        return ctx.write(&output::pretty_json(&rows)?);
+    }
     let rows: Vec<serde_json::Value> = report
         .rows()
         .iter()
@@ -147,14 +155,102 @@ pub fn df(args: &DfArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
                 "Total": r.total,
                 "Active": r.active,
                 "Size": human_size(r.size),
-                "Reclaimable": human_size(r.reclaimable),
+                "Reclaimable": format!("{} ({}%)", human_size(r.reclaimable), r.reclaimable_percent()),
+                "RawSize": r.size,
+                "RawReclaimable": r.reclaimable,
             })
         })
         .collect();
     let src = match args.format.as_deref() {
-        _ if json => return ctx.write(&output::pretty_json(&serde_json::Value::Array(rows))?),
         Some(src) if !src.is_empty() => src,
         _ => "table {{.Type}}\t{{.Total}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}",
     };
     output::write_list(ctx, "df", src, &rows, Some(&[]), &crate::format::DF)
+}
+
+/// The first 12 characters of an ID (all of a shorter one).
+fn short(id: &str) -> &str {
+    id.get(..12).unwrap_or(id)
+}
+
+/// `df -v`: the images, containers and volumes sections, each a table.
+fn df_verbose(report: &DfReport, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    let now = chrono::Utc::now();
+    let since = |t: &chrono::DateTime<chrono::Utc>| human_duration((now - *t).num_seconds());
+    let images: Vec<serde_json::Value> = report
+        .image_rows
+        .iter()
+        .map(|i| {
+            json!({
+                "Repository": i.repository,
+                "Tag": i.tag,
+                "ImageID": short(&i.image_id),
+                "Created": since(&i.created),
+                "Size": human_size(i.size),
+                "SharedSize": human_size(i.shared_size),
+                "UniqueSize": human_size(i.unique_size),
+                "Containers": i.containers,
+            })
+        })
+        .collect();
+    let containers: Vec<serde_json::Value> = report
+        .container_rows
+        .iter()
+        .map(|c| {
+            json!({
+                "ContainerID": short(&c.container_id),
+                "Image": short(&c.image),
+                "Command": c.command.join(" "),
+                "LocalVolumes": c.local_volumes,
+                "RWSize": human_size(c.rw_size),
+                "Created": since(&c.created),
+                "Status": c.status,
+                "Names": c.names,
+            })
+        })
+        .collect();
+    let volumes: Vec<serde_json::Value> = report
+        .volume_rows
+        .iter()
+        .map(|v| {
+            json!({
+                "VolumeName": v.volume_name,
+                "Links": v.links,
+                "Size": human_size(v.size),
+            })
+        })
+        .collect();
+    let sections: [(&str, &str, &[serde_json::Value], &[(&str, &str)]); 3] = [
+        (
+            "Images space usage:\n\n",
+            "table {{.Repository}}\t{{.Tag}}\t{{.ImageID}}\t{{.Created}}\t{{.Size}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}",
+            &images,
+            &[
+                ("ImageID", "IMAGE ID"),
+                ("SharedSize", "SHARED SIZE"),
+                ("UniqueSize", "UNIQUE SIZE"),
+            ],
+        ),
+        (
+            "\nContainers space usage:\n\n",
+            "table {{.ContainerID}}\t{{.Image}}\t{{.Command}}\t{{.LocalVolumes}}\t{{.RWSize}}\t{{.Created}}\t{{.Status}}\t{{.Names}}",
+            &containers,
+            &[
+                ("ContainerID", "CONTAINER ID"),
+                ("LocalVolumes", "LOCAL VOLUMES"),
+                ("RWSize", "SIZE"),
+            ],
+        ),
+        (
+            "\nLocal Volumes space usage:\n\n",
+            "table {{.VolumeName}}\t{{.Links}}\t{{.Size}}",
+            &volumes,
+            &[("VolumeName", "VOLUME NAME")],
+        ),
+    ];
+    for (title, src, rows, headers) in sections {
+        ctx.write(title)?;
+        output::write_list(ctx, "df", src, rows, Some(headers), &crate::format::DF)?;
+    }
+    Ok(())
 }
