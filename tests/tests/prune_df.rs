@@ -231,3 +231,29 @@ fn df_shows_reclaimable_shares_and_the_verbose_sections() {
         "{verbose}"
     );
 }
+
+#[test]
+fn commit_reports_the_copy_on_stderr_unless_quiet() {
+    let env = TestEnv::new();
+    import(&env, "bb");
+    env.rpod(&["run", "--name", "w", "bb", "touch", "/x"]).ok();
+    let loud = env.rpod(&["commit", "w", "img1"]).ok();
+    assert_eq!(loud.stdout.trim().len(), 64, "{}", loud.stdout);
+    let lines: Vec<&str> = loud.stderr.lines().collect();
+    assert_eq!(lines.first(), Some(&"Getting image source signatures"));
+    assert!(
+        lines.iter().any(|l| l.starts_with("Copying blob sha256:")),
+        "{}",
+        loud.stderr
+    );
+    assert!(
+        loud.stderr
+            .contains(&format!("Copying config sha256:{}", loud.stdout.trim())),
+        "{}",
+        loud.stderr
+    );
+    assert_eq!(lines.last(), Some(&"Storing signatures"));
+    let quiet = env.rpod(&["commit", "-q", "w", "img2"]).ok();
+    assert_eq!(quiet.stdout.trim().len(), 64, "{}", quiet.stdout);
+    assert_eq!(quiet.stderr, "", "-q prints only the ID");
+}

@@ -211,7 +211,8 @@ pub fn export(args: &ExportArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Makes an image of a container's root filesystem; prints its ID.
+/// Makes an image of a container's root filesystem; prints its ID (and,
+/// without `-q`, Podman's copy report on standard error first).
 pub fn commit(args: &CommitArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let rt = ctx.runtime()?;
     storage(&rt)?;
@@ -221,6 +222,13 @@ pub fn commit(args: &CommitArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         changes: args.changes.clone(),
         message: args.message.clone().unwrap_or_default(),
     })?;
+    if !args.quiet {
+        let blobs = rt.image_layer_digests(&rec.id)?;
+        let mut err = std::io::stderr().lock();
+        for line in rpod_runtime_core::image::copy_report(&blobs, &rec.id) {
+            let _ = writeln!(err, "{line}");
+        }
+    }
     ctx.write(&format!("{}\n", rec.id))
 }
 
