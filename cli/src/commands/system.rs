@@ -173,6 +173,14 @@ fn short(id: &str) -> &str {
     id.get(..12).unwrap_or(id)
 }
 
+/// One `df -v` section: its title, table template, rows and header names.
+type DfSection<'a> = (
+    &'a str,
+    &'a str,
+    &'a [serde_json::Value],
+    &'a [(&'a str, &'a str)],
+);
+
 /// `df -v`: the images, containers and volumes sections, each a table.
 fn df_verbose(report: &DfReport, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let now = chrono::Utc::now();
@@ -220,7 +228,7 @@ fn df_verbose(report: &DfReport, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
             })
         })
         .collect();
-    let sections: [(&str, &str, &[serde_json::Value], &[(&str, &str)]); 3] = [
+    let sections: [DfSection<'_>; 3] = [
         (
             "Images space usage:\n\n",
             "table {{.Repository}}\t{{.Tag}}\t{{.ImageID}}\t{{.Created}}\t{{.Size}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}",
