@@ -168,6 +168,29 @@ fn diff_leaves_out_the_files_the_engine_mounts() {
     env.rpod(&["run", "--name", "t", "bb", "touch", "/x"]).ok();
     let diff = env.rpod(&["diff", "t"]).ok().stdout;
     assert_eq!(diff, "C /etc\nA /x\n");
+    let latest = env
+        .rpod(&["diff", "--latest", "--format", "json"])
+        .ok()
+        .stdout;
+    let v: serde_json::Value = serde_json::from_str(&latest).unwrap();
+    assert_eq!(v["changed"], serde_json::json!(["/etc"]), "{latest}");
+    assert_eq!(v["added"], serde_json::json!(["/x"]), "{latest}");
+    let both = env.rpod(&["diff", "-l", "t"]);
+    assert_eq!(
+        (both.code, both.stderr.as_str()),
+        (
+            125,
+            "Error: --latest and containers cannot be used together\n"
+        )
+    );
+    let none = env.rpod(&["diff"]);
+    assert_eq!(
+        (none.code, none.stderr.as_str()),
+        (
+            125,
+            "Error: \"rpod diff\" requires a name, id, or the \"--latest\" flag\n"
+        )
+    );
 }
 
 #[test]
