@@ -9,7 +9,7 @@ use rpod_runtime_core::system::{DfReport, PruneFilters, ResetOptions, SystemPrun
 
 use crate::args::{DfArgs, MigrateArgs, ResetArgs, SystemPruneArgs};
 use crate::commands::Ctx;
-use crate::commands::util::{human_duration, human_size};
+use crate::commands::util::human_duration;
 use crate::exit::CliError;
 use crate::output;
 
@@ -61,6 +61,12 @@ pub fn reset(args: &ResetArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         .collect();
     rt.reset(&ResetOptions { protected })?;
     Ok(())
+}
+
+/// Go's `units.HumanSize` (four significant digits), which Podman's
+/// `system df` and `system prune` print sizes with.
+fn go_human_size(n: u64) -> String {
+    rpod_runtime_core::config::human_size(n as f64, 4)
 }
 
 /// The warning `system prune` shows before asking, as Podman words it.
@@ -128,7 +134,7 @@ pub fn prune(args: &SystemPruneArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> 
     }
     text.push_str(&format!(
         "Total reclaimed space: {}\n",
-        human_size(report.reclaimed_space)
+        go_human_size(report.reclaimed_space)
     ));
     ctx.write(&text)
 }
@@ -154,8 +160,8 @@ pub fn df(args: &DfArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
                 "Type": r.kind,
                 "Total": r.total,
                 "Active": r.active,
-                "Size": human_size(r.size),
-                "Reclaimable": format!("{} ({}%)", human_size(r.reclaimable), r.reclaimable_percent()),
+                "Size": go_human_size(r.size),
+                "Reclaimable": format!("{} ({}%)", go_human_size(r.reclaimable), r.reclaimable_percent()),
                 "RawSize": r.size,
                 "RawReclaimable": r.reclaimable,
             })
@@ -194,9 +200,9 @@ fn df_verbose(report: &DfReport, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
                 "Tag": i.tag,
                 "ImageID": short(&i.image_id),
                 "Created": since(&i.created),
-                "Size": human_size(i.size),
-                "SharedSize": human_size(i.shared_size),
-                "UniqueSize": human_size(i.unique_size),
+                "Size": go_human_size(i.size),
+                "SharedSize": go_human_size(i.shared_size),
+                "UniqueSize": go_human_size(i.unique_size),
                 "Containers": i.containers,
             })
         })
@@ -210,7 +216,7 @@ fn df_verbose(report: &DfReport, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
                 "Image": short(&c.image),
                 "Command": c.command.join(" "),
                 "LocalVolumes": c.local_volumes,
-                "RWSize": human_size(c.rw_size),
+                "RWSize": go_human_size(c.rw_size),
                 "Created": since(&c.created),
                 "Status": c.status,
                 "Names": c.names,
@@ -224,7 +230,7 @@ fn df_verbose(report: &DfReport, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
             json!({
                 "VolumeName": v.volume_name,
                 "Links": v.links,
-                "Size": human_size(v.size),
+                "Size": go_human_size(v.size),
             })
         })
         .collect();
