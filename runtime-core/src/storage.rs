@@ -198,6 +198,10 @@ pub trait Storage: Send + Sync + Debug {
     fn container_dirs(&self, id: &str) -> ContainerDirs;
     /// Changes of a container's read-write layer against its image.
     fn container_changes(&self, id: &str) -> Result<Vec<Change>>;
+    /// Bytes the container's read-write layer adds over its image: the
+    /// sizes of the non-directory files it added or changed, each inode
+    /// counted once.
+    fn container_rw_size(&self, id: &str) -> Result<u64>;
     /// Writes the container's whole root filesystem as a tar.
     fn export_container(&self, id: &str, out: &mut dyn Write) -> Result<()>;
     /// Makes a new image from the container's image plus its read-write layer.

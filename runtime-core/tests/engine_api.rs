@@ -119,7 +119,10 @@ fn df_counts_and_prunes_remove_what_is_unused() {
     );
 
     let report = rt
-        .system_prune(SystemPruneOptions { volumes: true })
+        .system_prune(&SystemPruneOptions {
+            volumes: true,
+            ..Default::default()
+        })
         .unwrap();
     let ids: Vec<&str> = report
         .container_prune_reports

@@ -38,7 +38,7 @@ pub enum ImageCommand {
     #[command(visible_alias = "umount")]
     Unmount(ImageUnmountArgs),
     /// Inspect changes to the image's file systems.
-    Diff(DiffArgs),
+    Diff(ImageDiffArgs),
 }
 
 /// The image commands at the top level (`rpod images`, `rpod rmi` ...).
@@ -319,8 +319,22 @@ pub struct DiffArgs {
     /// Change the output format (json).
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
+    /// Act on the latest container.
+    #[arg(short = 'l', long)]
+    pub latest: bool,
     /// The container or image.
     #[arg(value_name = "CONTAINER|IMAGE")]
+    pub name: Option<String>,
+}
+
+/// `rpod image diff`.
+#[derive(Debug, Args)]
+pub struct ImageDiffArgs {
+    /// Change the output format (json).
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// The image.
+    #[arg(value_name = "IMAGE")]
     pub name: String,
 }
 

@@ -57,7 +57,7 @@ pub enum SystemCommand {
     Events(EventsArgs),
     /// Reset rpod storage: remove every container, pod, volume and image, then its directories.
     Reset(ResetArgs),
-    /// Remove unused data (stopped containers; with --volumes unused volumes).
+    /// Remove unused data (stopped containers, dangling or with -a unused images; with --volumes unused volumes).
     Prune(SystemPruneArgs),
     /// Show rpod disk usage.
     Df(DfArgs),
@@ -83,6 +83,9 @@ pub struct SystemPruneArgs {
     /// Do not prompt for confirmation.
     #[arg(short = 'f', long)]
     pub force: bool,
+    /// Provide filter values (e.g. 'label=<key>=<value>', 'until=<time>').
+    #[arg(long = "filter", value_name = "FILTER")]
+    pub filters: Vec<String>,
 }
 
 /// `rpod system df`.

@@ -5,11 +5,11 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
-use rpod_runtime_core::system::{ResetOptions, SystemPruneOptions};
+use rpod_runtime_core::system::{DfReport, PruneFilters, ResetOptions, SystemPruneOptions};
 
 use crate::args::{DfArgs, MigrateArgs, ResetArgs, SystemPruneArgs};
 use crate::commands::Ctx;
-use crate::commands::util::human_size;
+use crate::commands::util::human_duration;
 use crate::exit::CliError;
 use crate::output;
 
@@ -63,23 +63,65 @@ pub fn reset(args: &ResetArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Removes stopped containers (and with `--volumes`, unused volumes).
-pub fn prune(args: &SystemPruneArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
-    if !args.force
-        && !confirm(
-            "WARNING! This command removes:\n        - all stopped containers\n        - all networks not used by at least one container\n        - all dangling images\n        - all dangling build cache\n\nAre you sure you want to continue? [y/N] ",
+/// Go's `units.HumanSize` (four significant digits), which Podman's
+/// `system df` and `system prune` print sizes with.
+fn go_human_size(n: u64) -> String {
+    rpod_runtime_core::config::human_size(n as f64, 4)
+}
+
+/// The warning `system prune` shows before asking, as Podman words it.
+fn prune_warning(all: bool, volumes: bool) -> String {
+    let volumes = if volumes {
+        "\n\t- all volumes not used by at least one container"
+    } else {
+        ""
+    };
+    let (images, cache) = if all {
+        (
+            "all images without at least one container associated with them",
+            "all build cache",
         )
-    {
+    } else {
+        ("all dangling images", "all dangling build cache")
+    };
+    format!(
+        "WARNING! This command removes:\n\t- all stopped containers\n\t- all networks not used by at least one container{volumes}\n\t- {images}\n\t- {cache}\n\nAre you sure you want to continue? [y/N] "
+    )
+}
+
+/// Prints `prompt` on stdout and reads the answer: true when it starts with
+/// `y`/`Y`; end of input is an error (`EOF`), as in Podman.
+fn ask(ctx: &mut Ctx<'_>, prompt: &str) -> Result<bool, CliError> {
+    ctx.write(prompt)?;
+    let mut line = String::new();
+    let n = std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    if n == 0 {
+        return Err(CliError::Usage("EOF".into()));
+    }
+    Ok(line.starts_with(['y', 'Y']))
+}
+
+/// Removes stopped containers, dangling (with `-a` all unused) images and,
+/// with `--volumes`, unused volumes; prints each section and the total.
+pub fn prune(args: &SystemPruneArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    if !args.force && !ask(ctx, &prune_warning(args.all, args.volumes))? {
         return Ok(());
     }
+    let filters = PruneFilters::parse(&args.filters, chrono::Utc::now())?;
     let rt = ctx.runtime()?;
-    let report = rt.system_prune(SystemPruneOptions {
+    let report = rt.system_prune(&SystemPruneOptions {
+        all: args.all,
         volumes: args.volumes,
+        filters,
     })?;
     let mut text = String::new();
     for (title, reports) in [
         ("Deleted Containers", &report.container_prune_reports),
         ("Deleted Volumes", &report.volume_prune_reports),
+        ("Deleted Images", &report.image_prune_reports),
     ] {
         if !reports.is_empty() {
             text.push_str(title);
@@ -92,16 +134,24 @@ pub fn prune(args: &SystemPruneArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> 
     }
     text.push_str(&format!(
         "Total reclaimed space: {}\n",
-        human_size(report.reclaimed_space)
+        go_human_size(report.reclaimed_space)
     ));
     ctx.write(&text)
 }
 
-/// Shows disk usage by images, containers and volumes.
+/// Shows disk usage by images, containers and volumes: the summary (with
+/// `--format`, a template or `json` over it), or with `-v` every object.
 pub fn df(args: &DfArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let json = output::check_list_format(args.format.as_deref(), "df")?;
     let rt = ctx.runtime()?;
     let report = rt.df()?;
+    if args.verbose {
+        return df_verbose(&report, ctx);
+    }
+    if json {
+        let rows = output::to_value(&report.rows())?;
+        return ctx.write(&output::pretty_json(&rows)?);
+    }
     let rows: Vec<serde_json::Value> = report
         .rows()
         .iter()
@@ -110,15 +160,111 @@ pub fn df(args: &DfArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
                 "Type": r.kind,
                 "Total": r.total,
                 "Active": r.active,
-                "Size": human_size(r.size),
-                "Reclaimable": human_size(r.reclaimable),
+                "Size": go_human_size(r.size),
+                "Reclaimable": format!("{} ({}%)", go_human_size(r.reclaimable), r.reclaimable_percent()),
+                "RawSize": r.size,
+                "RawReclaimable": r.reclaimable,
             })
         })
         .collect();
     let src = match args.format.as_deref() {
-        _ if json => return ctx.write(&output::pretty_json(&serde_json::Value::Array(rows))?),
         Some(src) if !src.is_empty() => src,
         _ => "table {{.Type}}\t{{.Total}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}",
     };
     output::write_list(ctx, "df", src, &rows, Some(&[]), &crate::format::DF)
+}
+
+/// The first 12 characters of an ID (all of a shorter one).
+fn short(id: &str) -> &str {
+    id.get(..12).unwrap_or(id)
+}
+
+/// One `df -v` section: its title, table template, rows and header names.
+type DfSection<'a> = (
+    &'a str,
+    &'a str,
+    &'a [serde_json::Value],
+    &'a [(&'a str, &'a str)],
+);
+
+/// `df -v`: the images, containers and volumes sections, each a table.
+fn df_verbose(report: &DfReport, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    let now = chrono::Utc::now();
+    let since = |t: &chrono::DateTime<chrono::Utc>| human_duration((now - *t).num_seconds());
+    let images: Vec<serde_json::Value> = report
+        .image_rows
+        .iter()
+        .map(|i| {
+            json!({
+                "Repository": i.repository,
+                "Tag": i.tag,
+                "ImageID": short(&i.image_id),
+                "Created": since(&i.created),
+                "Size": go_human_size(i.size),
+                "SharedSize": go_human_size(i.shared_size),
+                "UniqueSize": go_human_size(i.unique_size),
+                "Containers": i.containers,
+            })
+        })
+        .collect();
+    let containers: Vec<serde_json::Value> = report
+        .container_rows
+        .iter()
+        .map(|c| {
+            json!({
+                "ContainerID": short(&c.container_id),
+                "Image": short(&c.image),
+                "Command": c.command.join(" "),
+                "LocalVolumes": c.local_volumes,
+                "RWSize": go_human_size(c.rw_size),
+                "Created": since(&c.created),
+                "Status": c.status,
+                "Names": c.names,
+            })
+        })
+        .collect();
+    let volumes: Vec<serde_json::Value> = report
+        .volume_rows
+        .iter()
+        .map(|v| {
+            json!({
+                "VolumeName": v.volume_name,
+                "Links": v.links,
+                "Size": go_human_size(v.size),
+            })
+        })
+        .collect();
+    let sections: [DfSection<'_>; 3] = [
+        (
+            "Images space usage:\n\n",
+            "table {{.Repository}}\t{{.Tag}}\t{{.ImageID}}\t{{.Created}}\t{{.Size}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}",
+            &images,
+            &[
+                ("ImageID", "IMAGE ID"),
+                ("SharedSize", "SHARED SIZE"),
+                ("UniqueSize", "UNIQUE SIZE"),
+            ],
+        ),
+        (
+            "\nContainers space usage:\n\n",
+            "table {{.ContainerID}}\t{{.Image}}\t{{.Command}}\t{{.LocalVolumes}}\t{{.RWSize}}\t{{.Created}}\t{{.Status}}\t{{.Names}}",
+            &containers,
+            &[
+                ("ContainerID", "CONTAINER ID"),
+                ("LocalVolumes", "LOCAL VOLUMES"),
+                ("RWSize", "SIZE"),
+            ],
+        ),
+        (
+            "\nLocal Volumes space usage:\n\n",
+            "table {{.VolumeName}}\t{{.Links}}\t{{.Size}}",
+            &volumes,
+            &[("VolumeName", "VOLUME NAME")],
+        ),
+    ];
+    for (title, src, rows, headers) in sections {
+        ctx.write(title)?;
+        output::write_list(ctx, "df", src, rows, Some(headers), &crate::format::DF)?;
+    }
+    Ok(())
 }

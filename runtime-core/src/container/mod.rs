@@ -45,6 +45,7 @@ pub use inspect_types::{
 };
 pub use list::{ContainerFilter, ContainerListOptions, ListedContainer, passes_filters};
 pub use remove::RemoveOptions;
+pub use rootfs::{ENGINE_MOUNT_POINTS, is_engine_mount_point};
 pub use state::{ContainerState, ExecConfig, ExecSession};
 pub use status::ContainerStatus;
 pub use targets::{Target, TargetOptions, TargetScope};

@@ -30,9 +30,26 @@ impl Container {
         Ok(())
     }
 
-    /// What changed in the root filesystem against the image.
+    /// What changed in the root filesystem against the image, leaving out
+    /// the mount points the engine itself creates (see
+    /// [`is_engine_mount_point`]).
     pub fn changes(&self) -> Result<Vec<Change>> {
-        self.rt.storage_or_err()?.container_changes(self.id())
+        let all = self.rt.storage_or_err()?.container_changes(self.id())?;
+        Ok(all
+            .into_iter()
+            .filter(|c| !is_engine_mount_point(&c.path))
+            .collect())
+    }
+
+    /// Bytes the container's own layer adds over its image (a `--rootfs`
+    /// container: its whole root directory). This is what removing the
+    /// container frees.
+    pub fn rw_size(&self) -> Result<u64> {
+        let rootfs = &self.config().rootfs;
+        if !rootfs.is_empty() {
+            return Ok(crate::system::dir_size(Path::new(rootfs)));
+        }
+        self.rt.storage_or_err()?.container_rw_size(self.id())
     }
 
     /// Writes the whole root filesystem as a tar to `out` and emits
@@ -42,6 +59,32 @@ impl Container {
         self.rt.emit(self.event(EventStatus::Export));
         Ok(())
     }
+}
+
+/// The paths the engine creates in every container's root filesystem to
+/// mount its own files or kernel filesystems on (`/etc/hosts`,
+/// `/etc/resolv.conf`, `/etc/hostname`, `/run/.containerenv`, `/dev`,
+/// `/proc`, `/sys`, ...). `diff` leaves them out: they are not the
+/// container's own changes.
+pub const ENGINE_MOUNT_POINTS: [&str; 12] = [
+    "/dev",
+    "/etc/hostname",
+    "/etc/hosts",
+    "/etc/mtab",
+    "/etc/resolv.conf",
+    "/proc",
+    "/run",
+    "/run/.containerenv",
+    "/run/notify",
+    super::spec::INIT_PATH_IN_CONTAINER,
+    "/run/secrets",
+    "/sys",
+];
+
+/// True when `path` is one of [`ENGINE_MOUNT_POINTS`] (an exact match: a
+/// file the container made below one of them is its own change).
+pub fn is_engine_mount_point(path: &str) -> bool {
+    ENGINE_MOUNT_POINTS.contains(&path)
 }
 
 /// Every path below `root`, as `/rel`, depth first in directory order.
@@ -123,5 +166,26 @@ mod tests {
         walk(d.path(), Path::new(""), &mut out).unwrap();
         out.sort();
         assert_eq!(out, ["/a", "/a/b", "/a/b/f"]);
+    }
+
+    #[test]
+    fn only_the_engines_own_mount_points_are_hidden() {
+        for p in [
+            "/etc/hosts",
+            "/etc/resolv.conf",
+            "/run/.containerenv",
+            "/proc",
+        ] {
+            assert!(is_engine_mount_point(p), "{p}");
+        }
+        for p in [
+            "/x",
+            "/etc",
+            "/etc/hosts.bak",
+            "/run/secrets/mine",
+            "/tmp/hosts",
+        ] {
+            assert!(!is_engine_mount_point(p), "{p}");
+        }
     }
 }

@@ -121,7 +121,41 @@ pub fn layer_chain(store: &dyn Storage, top: &str) -> Result<Vec<(String, u64)>>
     Ok(out)
 }
 
+/// The report Podman writes on standard error while it stores a new image
+/// (after `commit`): one `Copying blob` line per layer digest in `blobs`
+/// (base layer first), then the config (the image ID), the manifest and
+/// the signatures.
+pub fn copy_report(blobs: &[String], image_id: &str) -> Vec<String> {
+    let mut out = vec!["Getting image source signatures".to_string()];
+    out.extend(blobs.iter().map(|b| format!("Copying blob {b}")));
+    out.push(format!(
+        "Copying config sha256:{}",
+        image_id.trim_start_matches("sha256:")
+    ));
+    out.push("Writing manifest to image destination".into());
+    out.push("Storing signatures".into());
+    out
+}
+
 impl Runtime {
+    /// The digests of an image's layers (of their uncompressed tars),
+    /// base layer first.
+    pub fn image_layer_digests(&self, name_or_id: &str) -> Result<Vec<String>> {
+        let store = self.storage_or_err()?;
+        let img = store.lookup_image(name_or_id)?;
+        let digests: HashMap<String, String> = store
+            .layers()?
+            .into_iter()
+            .map(|l| (l.id, l.diff_digest))
+            .collect();
+        let mut out: Vec<String> = layer_chain(store, &img.top_layer)?
+            .into_iter()
+            .filter_map(|(id, _)| digests.get(&id).cloned())
+            .collect();
+        out.reverse();
+        Ok(out)
+    }
+
     /// Every image with its parent, labels and container count.
     pub fn image_summaries(&self) -> Result<Vec<ImageSummary>> {
         image_summaries(self.storage_or_err()?)
@@ -133,5 +167,26 @@ impl Runtime {
         e.id = id.to_string();
         e.name = name.to_string();
         self.emit(e);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_copy_report_lists_blobs_then_the_config() {
+        let blobs = ["sha256:base".to_string(), "sha256:top".to_string()];
+        assert_eq!(
+            copy_report(&blobs, "abc"),
+            [
+                "Getting image source signatures",
+                "Copying blob sha256:base",
+                "Copying blob sha256:top",
+                "Copying config sha256:abc",
+                "Writing manifest to image destination",
+                "Storing signatures",
+            ]
+        );
     }
 }

@@ -51,6 +51,8 @@ pub struct ImagePruneOptions {
     pub all: bool,
     /// Label filters every pruned image passes.
     pub labels: Vec<LabelFilter>,
+    /// Only images created before this time (`until=`).
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// One removed object of a prune.
@@ -71,6 +73,7 @@ pub fn select_prunable(images: &[ImageSummary], opts: &ImagePruneOptions) -> Vec
         .filter(|i| i.containers == 0 && !i.intermediate)
         .filter(|i| opts.all || i.rec.names.is_empty())
         .filter(|i| opts.labels.iter().all(|f| f.passes(&i.labels)))
+        .filter(|i| opts.until.is_none_or(|u| i.rec.created < u))
         .map(|i| i.rec.id.clone())
         .collect()
 }
@@ -163,7 +166,11 @@ mod tests {
             image("b", &[], &[("tier", "db")]),
             image("c", &[], &[]),
         ];
-        let only = |labels| ImagePruneOptions { all: false, labels };
+        let only = |labels| ImagePruneOptions {
+            all: false,
+            labels,
+            until: None,
+        };
         let web = vec![LabelFilter::parse("tier=web", false)];
         assert_eq!(select_prunable(&list, &only(web)), ["a"]);
         let any_tier = vec![LabelFilter::parse("tier", false)];

@@ -2,9 +2,13 @@
 //! prunes of containers, volumes and the whole system, and `system reset`.
 
 mod df;
+mod df_rows;
 mod prune;
+mod prune_filter;
 mod reset;
 
 pub use df::{DfItem, DfReport, DfSummary, dir_size};
-pub use prune::{SystemPruneOptions, SystemPruneReport};
+pub use df_rows::{DfContainer, DfImage, DfVolume, image_rows};
+pub use prune::{SystemPruneOptions, SystemPruneReport, reclaimed};
+pub use prune_filter::PruneFilters;
 pub use reset::{ResetOptions, safe_to_delete};

@@ -6,14 +6,20 @@ use serde::Serialize;
 use crate::container::{Container, ContainerStatus, RemoveOptions};
 use crate::error::{Error, Result};
 use crate::events::{Event, EventStatus, EventType};
-use crate::image::PruneReport;
+use crate::image::{ImagePruneOptions, PruneReport};
 use crate::runtime::Runtime;
 
+use super::PruneFilters;
+
 /// Options of `system prune`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SystemPruneOptions {
+    /// Every image no container uses, not only dangling ones (`-a`).
+    pub all: bool,
     /// Prune unused volumes too (`--volumes`).
     pub volumes: bool,
+    /// `--filter`: applies to containers, images and volumes alike.
+    pub filters: PruneFilters,
 }
 
 /// What `system prune` removed.
@@ -22,6 +28,8 @@ pub struct SystemPruneOptions {
 pub struct SystemPruneReport {
     /// Removed containers.
     pub container_prune_reports: Vec<PruneReport>,
+    /// Removed images.
+    pub image_prune_reports: Vec<PruneReport>,
     /// Removed volumes.
     pub volume_prune_reports: Vec<PruneReport>,
     /// Bytes freed in all.
@@ -43,21 +51,39 @@ impl Runtime {
     /// Removes every stopped (exited, stopped, configured or created)
     /// container in one batch and returns them in the order listed. One
     /// that started or went away meanwhile is skipped; any other failure is
-    /// returned after the rest are removed. Sizes are not measured (0).
+    /// returned after the rest are removed. Each report carries what the
+    /// container's own layer held ([`Container::rw_size`], measured just
+    /// before removal; 0 when it cannot be measured).
     pub fn prune_containers(&self) -> Result<Vec<PruneReport>> {
+        self.prune_containers_filtered(&PruneFilters::default())
+    }
+
+    /// [`Runtime::prune_containers`], limited to the containers whose labels
+    /// and creation time pass `filters`.
+    pub fn prune_containers_filtered(&self, filters: &PruneFilters) -> Result<Vec<PruneReport>> {
         let mut stopped: Vec<Container> = self
             .containers()?
             .into_iter()
             .filter(|c| is_prunable(c.state().state))
+            .filter(|c| filters.passes(&c.config().labels, c.config().created_time))
+            .collect();
+        let sizes: Vec<u64> = stopped
+            .iter()
+            .map(|c| {
+                c.rw_size().unwrap_or_else(|e| {
+                    tracing::debug!("measuring container {}: {e}", c.id());
+                    0
+                })
+            })
             .collect();
         let results = Container::remove_many(&mut stopped, RemoveOptions::default());
         let mut removed = Vec::new();
         let mut failed = None;
-        for (c, r) in stopped.iter().zip(results) {
+        for ((c, r), size) in stopped.iter().zip(results).zip(sizes) {
             match r {
                 Ok(()) => removed.push(PruneReport {
                     id: c.id().to_string(),
-                    size: 0,
+                    size,
                 }),
                 Err(e) if e.is(&Error::CtrStateInvalid) || e.is(&Error::CtrRemoved) => {}
                 Err(e) => {
@@ -75,12 +101,20 @@ impl Runtime {
     /// and its lock; emits `remove` for each. Reports carry the volume's
     /// name and the size of its data.
     pub fn prune_volumes(&self) -> Result<Vec<PruneReport>> {
+        self.prune_volumes_filtered(&PruneFilters::default())
+    }
+
+    /// [`Runtime::prune_volumes`], limited to the volumes whose labels and
+    /// creation time pass `filters`.
+    pub fn prune_volumes_filtered(&self, filters: &PruneFilters) -> Result<Vec<PruneReport>> {
         let state = self.state()?;
         let volume_path = self.paths()?.volume_path.clone();
         let mut removed = Vec::new();
         for v in state.all_volumes()? {
             let name = v.config.name.clone();
-            if !state.volume_in_use(&name)?.is_empty() {
+            if !filters.passes(&v.config.labels, v.config.created_at)
+                || !state.volume_in_use(&name)?.is_empty()
+            {
                 continue;
             }
             let size = super::dir_size(std::path::Path::new(&v.config.mount_point));
@@ -99,27 +133,72 @@ impl Runtime {
         Ok(removed)
     }
 
-    /// `system prune`: stopped containers, then (with `volumes`) unused
-    /// volumes.
-    pub fn system_prune(&self, opts: SystemPruneOptions) -> Result<SystemPruneReport> {
-        let containers = self.prune_containers()?;
-        let volumes = if opts.volumes {
-            self.prune_volumes()?
-        } else {
-            Vec::new()
+    /// `system prune`: stopped containers, dangling images (every unused
+    /// one with `all`) and, with `volumes`, unused volumes, all passing
+    /// the filters. Rounds repeat while images or volumes go, since
+    /// removing one can leave another unused. The reclaimed space is the
+    /// sum of the measured sizes.
+    pub fn system_prune(&self, opts: &SystemPruneOptions) -> Result<SystemPruneReport> {
+        let mut report = SystemPruneReport::default();
+        let images = ImagePruneOptions {
+            all: opts.all,
+            labels: opts.filters.labels.clone(),
+            until: opts.filters.until,
         };
-        let reclaimed_space = containers.iter().chain(&volumes).map(|r| r.size).sum();
-        Ok(SystemPruneReport {
-            container_prune_reports: containers,
-            volume_prune_reports: volumes,
-            reclaimed_space,
-        })
+        loop {
+            let containers = self.prune_containers_filtered(&opts.filters)?;
+            let imgs = match self.storage()? {
+                Some(_) => self.prune_images(&images)?,
+                None => Vec::new(),
+            };
+            let volumes = if opts.volumes {
+                self.prune_volumes_filtered(&opts.filters)?
+            } else {
+                Vec::new()
+            };
+            let again = !imgs.is_empty() || !volumes.is_empty();
+            report.container_prune_reports.extend(containers);
+            report.image_prune_reports.extend(imgs);
+            report.volume_prune_reports.extend(volumes);
+            if !again {
+                break;
+            }
+        }
+        report.reclaimed_space = reclaimed(&report);
+        Ok(report)
     }
+}
+
+/// The bytes every removed object of `report` freed, added up.
+pub fn reclaimed(report: &SystemPruneReport) -> u64 {
+    report
+        .container_prune_reports
+        .iter()
+        .chain(&report.image_prune_reports)
+        .chain(&report.volume_prune_reports)
+        .map(|r| r.size)
+        .sum()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reclaimed_space_adds_every_section() {
+        let r = |id: &str, size| PruneReport {
+            id: id.into(),
+            size,
+        };
+        let report = SystemPruneReport {
+            container_prune_reports: vec![r("c1", 6), r("c2", 0)],
+            image_prune_reports: vec![r("i", 1_998_000)],
+            volume_prune_reports: vec![r("v", 4096)],
+            reclaimed_space: 0,
+        };
+        assert_eq!(reclaimed(&report), 2_002_102);
+        assert_eq!(reclaimed(&SystemPruneReport::default()), 0);
+    }
 
     #[test]
     fn only_inactive_containers_are_pruned() {

@@ -6,6 +6,7 @@
 mod diffs;
 mod image_ops;
 mod layer_ops;
+mod rw_size;
 mod storage_impl;
 
 use std::fs;

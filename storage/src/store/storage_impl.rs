@@ -417,6 +417,17 @@ impl rpod_runtime_core::storage::Storage for Store {
         }
     }
 
+    fn container_rw_size(&self, id: &str) -> Result<u64> {
+        let c = self.find_container(id)?;
+        let parent = self
+            .layer_records()?
+            .into_iter()
+            .find(|l| l.id == c.layer)
+            .map(|l| l.parent)
+            .unwrap_or_default();
+        self.layer_rw_size(&c.layer, &parent)
+    }
+
     fn export_container(&self, id: &str, out: &mut dyn Write) -> Result<()> {
         let root = self.mount_container(id)?;
         let res = treetar::write_tree(&root, out);

@@ -12,7 +12,7 @@ use rpod_runtime_core::container::{CommitOptions, Container};
 use rpod_runtime_core::runtime::Runtime;
 use rpod_runtime_core::storage::Change;
 
-use crate::args::{CommitArgs, DiffArgs, ExportArgs, MountArgs, UnmountArgs};
+use crate::args::{CommitArgs, DiffArgs, ExportArgs, ImageDiffArgs, MountArgs, UnmountArgs};
 use crate::commands::Ctx;
 use crate::commands::image::{inspect_json, print_error, short_id, storage};
 use crate::exit::CliError;
@@ -150,16 +150,34 @@ fn write_changes(
 
 /// `rpod diff`: a container's changes, or an image's.
 pub fn diff(args: &DiffArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    let name = match (args.latest, &args.name) {
+        (true, Some(_)) => {
+            return Err(CliError::Usage(
+                "--latest and containers cannot be used together".into(),
+            ));
+        }
+        (false, None) => {
+            return Err(CliError::Usage(
+                "\"rpod diff\" requires a name, id, or the \"--latest\" flag".into(),
+            ));
+        }
+        (_, Some(n)) => n.clone(),
+        (true, None) => String::new(),
+    };
     let rt = ctx.runtime()?;
     storage(&rt)?;
-    let changes = match rt.lookup_container(&args.name) {
+    let found = if args.latest {
+        rt.latest_container()?.ok_or(Error::NoSuchCtr)
+    } else {
+        rt.lookup_container(&name)
+    };
+    let changes = match found {
         Ok(c) => c.changes()?,
-        Err(e) if e.is(&Error::NoSuchCtr) => match rt.image_changes(&args.name) {
+        Err(e) if e.is(&Error::NoSuchCtr) && !args.latest => match rt.image_changes(&name) {
             Ok(ch) => ch,
             Err(ie) if super::is_image_unknown(&ie) => {
                 return Err(CliError::Usage(format!(
-                    "{} not found: layer not known",
-                    args.name
+                    "{name} not found: layer not known"
                 )));
             }
             Err(e) => return Err(e.into()),
@@ -170,7 +188,7 @@ pub fn diff(args: &DiffArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
 }
 
 /// `rpod image diff`.
-pub fn image_diff(args: &DiffArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+pub fn image_diff(args: &ImageDiffArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let rt = ctx.runtime()?;
     storage(&rt)?;
     let changes = rt.image_changes(&args.name)?;
@@ -211,7 +229,8 @@ pub fn export(args: &ExportArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Makes an image of a container's root filesystem; prints its ID.
+/// Makes an image of a container's root filesystem; prints its ID (and,
+/// without `-q`, Podman's copy report on standard error first).
 pub fn commit(args: &CommitArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let rt = ctx.runtime()?;
     storage(&rt)?;
@@ -221,6 +240,13 @@ pub fn commit(args: &CommitArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         changes: args.changes.clone(),
         message: args.message.clone().unwrap_or_default(),
     })?;
+    if !args.quiet {
+        let blobs = rt.image_layer_digests(&rec.id)?;
+        let mut err = std::io::stderr().lock();
+        for line in rpod_runtime_core::image::copy_report(&blobs, &rec.id) {
+            let _ = writeln!(err, "{line}");
+        }
+    }
     ctx.write(&format!("{}\n", rec.id))
 }
 

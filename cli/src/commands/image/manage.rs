@@ -112,6 +112,7 @@ pub fn prune(args: &ImagePruneArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
             .iter()
             .map(|(k, v)| LabelFilter::parse(v, k == "label!"))
             .collect(),
+        until: None,
     })?;
     let text: String = removed.iter().map(|r| format!("{}\n", r.id)).collect();
     ctx.write(&text)
