@@ -60,7 +60,15 @@ impl From<String> for CliError {
 
 /// The exit code of `run` when its container fails to start: Podman reads
 /// the message, 127 when it says something was not found, 126 otherwise.
+/// A backend this binary lacks is the engine's own error (125), not the
+/// container's.
 pub fn start_failure_exit_code(e: &Error) -> i32 {
+    if matches!(
+        e.root(),
+        Error::BackendNotCompiled { .. } | Error::UnknownBackend { .. }
+    ) {
+        return ENGINE_ERROR;
+    }
     let msg = e.to_string().to_lowercase();
     if msg.contains("not found") || msg.contains("no such file") {
         NOT_FOUND
@@ -83,6 +91,13 @@ mod tests {
             126
         );
         assert_eq!(CliError::Exit(3).exit_code(), 3);
+        let lacking = Error::BackendNotCompiled {
+            kind: "OCI runtime",
+            name: "conmon".into(),
+            feature: "oci-conmon",
+        }
+        .context("starting container");
+        assert_eq!(start_failure_exit_code(&lacking), 125);
         let gone = Error::InvalidArg.context("workdir \"/x\" does not exist on container 1");
         assert_eq!(start_failure_exit_code(&gone), 126);
         let missing = Error::OciRuntime.context("exec: \"x\": no such file or directory");
