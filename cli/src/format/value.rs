@@ -199,13 +199,31 @@ pub(crate) fn as_int(n: &serde_json::Number) -> Option<i128> {
     (f.fract() == 0.0 && f.abs() < 9.2e18).then_some(f as i128)
 }
 
+/// Podman's Go field names whose JSON keys differ by more than case: a
+/// template names the Go field, the report holds the JSON key.
+const GO_FIELD_JSON_KEYS: [(&str, &str); 2] = [
+    // define.HostInfo
+    ("CgroupsVersion", "cgroupVersion"),
+    // define.SecurityInfo
+    ("DefaultCapabilities", "capabilities"),
+];
+
 /// Looks a field up in an object: the exact key first, then the first key
-/// equal to `name` ignoring ASCII case (Go field `Arch` finds JSON `arch`).
+/// equal to `name` ignoring ASCII case (Go field `Arch` finds JSON `arch`),
+/// then the JSON key of a Go field whose tag differs from its name.
 pub(crate) fn lookup<'v>(m: &'v Map<String, Value>, name: &str) -> Option<&'v Value> {
-    m.get(name).or_else(|| {
-        m.iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
+    let by_name = |name: &str| {
+        m.get(name).or_else(|| {
+            m.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v)
+        })
+    };
+    by_name(name).or_else(|| {
+        GO_FIELD_JSON_KEYS
+            .iter()
+            .find(|(go, _)| go.eq_ignore_ascii_case(name))
+            .and_then(|(_, key)| m.get(*key))
     })
 }
 
@@ -216,6 +234,15 @@ mod tests {
 
     fn v(x: &Value) -> String {
         to_v(x)
+    }
+
+    #[test]
+    fn go_field_names_find_their_json_tags() {
+        let host = json!({"cgroupVersion": "v1", "arch": "amd64"});
+        let m = host.as_object().unwrap();
+        assert_eq!(lookup(m, "CgroupsVersion"), Some(&json!("v1")));
+        assert_eq!(lookup(m, "Arch"), Some(&json!("amd64")));
+        assert_eq!(lookup(m, "Typo"), None);
     }
 
     #[test]
