@@ -154,19 +154,14 @@ impl Template {
     /// `out`. On error `out` is left as it was.
     /// Every object acts as a Go map (a missing field prints `<no value>`).
     pub fn execute(&self, data: &Value, out: &mut String) -> Result<(), FormatError> {
-        let typing = eval::Typing {
-            schema: None,
-            list: false,
-            keep_partial: false,
-        };
-        eval::execute(
-            &self.name,
-            &self.src,
-            &self.root,
+        self.run(
             data,
             out,
-            self.limits,
-            typing,
+            eval::Typing {
+                schema: None,
+                list: false,
+                keep_partial: false,
+            },
         )
     }
 
@@ -179,19 +174,14 @@ impl Template {
         schema: &Schema,
         out: &mut String,
     ) -> Result<(), FormatError> {
-        let typing = eval::Typing {
-            schema: Some(schema),
-            list: false,
-            keep_partial: false,
-        };
-        eval::execute(
-            &self.name,
-            &self.src,
-            &self.root,
+        self.run(
             data,
             out,
-            self.limits,
-            typing,
+            eval::Typing {
+                schema: Some(schema),
+                list: false,
+                keep_partial: false,
+            },
         )
     }
 
@@ -205,16 +195,29 @@ impl Template {
         schema: &Schema,
         out: &mut String,
     ) -> Result<(), FormatError> {
-        let typing = eval::Typing {
-            schema: Some(schema),
-            list: true,
-            keep_partial: true,
-        };
+        self.run(
+            items,
+            out,
+            eval::Typing {
+                schema: Some(schema),
+                list: true,
+                keep_partial: true,
+            },
+        )
+    }
+
+    /// Runs the parsed template over `data` with the given typing rules.
+    fn run(
+        &self,
+        data: &Value,
+        out: &mut String,
+        typing: eval::Typing<'_>,
+    ) -> Result<(), FormatError> {
         eval::execute(
             &self.name,
             &self.src,
             &self.root,
-            items,
+            data,
             out,
             self.limits,
             typing,
