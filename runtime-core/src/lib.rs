@@ -16,6 +16,7 @@
 
 pub mod backend;
 pub mod config;
+pub mod confined;
 pub mod container;
 pub mod error;
 pub mod events;

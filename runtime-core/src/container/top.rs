@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use super::{Container, ContainerStatus};
+use crate::confined::ConfinedRoot;
 use crate::error::{Error, Result};
 
 /// The descriptors `top` understands, with Podman's column headers.
@@ -99,9 +100,10 @@ fn read_proc(pid: u32) -> Option<Proc> {
     })
 }
 
-fn name_of(file: &Path, id: u32) -> String {
-    std::fs::read_to_string(file)
-        .ok()
+/// The name of `id` in the root's `file` (`/etc/passwd` or `/etc/group`),
+/// read inside the root; the number itself when there is none.
+fn name_of(root: Option<&ConfinedRoot>, file: &str, id: u32) -> String {
+    root.and_then(|r| r.read_to_string(file).ok().flatten())
         .and_then(|t| {
             t.lines().find_map(|l| {
                 let f: Vec<&str> = l.split(':').collect();
@@ -161,6 +163,7 @@ impl Container {
             .flatten()
             .and_then(|s| s.root().as_ref().map(|r| r.path().clone()))
             .unwrap_or_default();
+        let files = ConfinedRoot::open(&rootfs).ok();
         let ticks = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
             .ok()
             .flatten()
@@ -194,8 +197,8 @@ impl Container {
             let row = descs
                 .iter()
                 .map(|d| match d.as_str() {
-                    "user" => name_of(&rootfs.join("etc/passwd"), p.uid),
-                    "group" => name_of(&rootfs.join("etc/group"), p.gid),
+                    "user" => name_of(files.as_ref(), "/etc/passwd", p.uid),
+                    "group" => name_of(files.as_ref(), "/etc/group", p.gid),
                     "pid" => p.ns_pid.clone(),
                     "ppid" => p.ns_ppid.clone(),
                     "pcpu" => format!(

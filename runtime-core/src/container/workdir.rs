@@ -3,14 +3,12 @@
 //! root filesystem (the runtime would silently create it), as Podman
 //! requires; the image's own `WORKDIR` may be missing and is created.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
 
 use oci_spec::runtime::Spec;
 
+use crate::confined::ConfinedRoot;
 use crate::error::{Error, Result};
-
-/// Symlinks followed while resolving a path before giving up (Linux's limit).
-const MAX_LINKS: usize = 40;
 
 /// Fails when the spec's working directory was given by the user
 /// (`create` false) and is neither under a mount nor an existing directory
@@ -26,18 +24,16 @@ pub(crate) fn check(spec: &Spec, id: &str, create: bool) -> Result<()> {
         return Ok(());
     }
     let shown = cwd.display();
-    match std::fs::metadata(resolve_in_root(&root, &cwd)) {
-        Ok(m) if m.is_dir() => Ok(()),
-        Ok(_) => Err(Error::msg(format!(
+    let found = ConfinedRoot::open(&root).and_then(|r| r.metadata(&cwd));
+    match found {
+        Ok(Some(m)) if m.is_dir() => Ok(()),
+        Ok(Some(_)) => Err(Error::msg(format!(
             "workdir \"{shown}\" exists on container {id}, but is not a directory"
         ))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::msg(format!(
+        Ok(None) => Err(Error::msg(format!(
             "workdir \"{shown}\" does not exist on container {id}"
         ))),
-        Err(e) => {
-            Err(Error::io(&cwd, e)
-                .context(format!("detecting workdir \"{shown}\" on container {id}")))
-        }
+        Err(e) => Err(e.context(format!("detecting workdir \"{shown}\" on container {id}"))),
     }
 }
 
@@ -50,75 +46,47 @@ fn under_mount(spec: &Spec, path: &Path) -> bool {
         .any(|m| m.destination() != Path::new("/") && path.starts_with(m.destination()))
 }
 
-/// `path` (absolute, inside the container) as a host path below `root`,
-/// following symlinks as the container would see them, never leaving
-/// `root`. A missing component ends the walk; the rest is appended as is.
-fn resolve_in_root(root: &Path, path: &Path) -> PathBuf {
-    let mut todo: Vec<std::ffi::OsString> = components(path);
-    todo.reverse();
-    let mut done: Vec<std::ffi::OsString> = Vec::new();
-    let mut links = 0;
-    while let Some(c) = todo.pop() {
-        if c == ".." {
-            done.pop();
-            continue;
-        }
-        let host: PathBuf = std::iter::once(root.as_os_str())
-            .chain(done.iter().map(|s| s.as_os_str()))
-            .chain(std::iter::once(c.as_os_str()))
-            .collect();
-        match std::fs::read_link(&host) {
-            Ok(target) if links < MAX_LINKS => {
-                links += 1;
-                if target.is_absolute() {
-                    done.clear();
-                }
-                let mut more = components(&target);
-                more.reverse();
-                todo.extend(more);
-            }
-            _ => done.push(c),
-        }
-    }
-    std::iter::once(root.as_os_str())
-        .chain(done.iter().map(|s| s.as_os_str()))
-        .collect()
-}
-
-/// The normal and `..` components of `p`.
-fn components(p: &Path) -> Vec<std::ffi::OsString> {
-    p.components()
-        .filter_map(|c| match c {
-            Component::Normal(s) => Some(s.to_os_string()),
-            Component::ParentDir => Some("..".into()),
-            _ => None,
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn symlinks_resolve_inside_the_root() {
+    fn workdir_symlinks_resolve_inside_the_root() {
         let d = tempfile::tempdir().unwrap();
-        let root = d.path();
+        let root = d.path().join("rootfs");
         std::fs::create_dir_all(root.join("real/sub")).unwrap();
+        // A directory that exists on the host but not in the root.
+        std::fs::create_dir_all(d.path().join("hostonly")).unwrap();
         std::os::unix::fs::symlink("/real", root.join("abs")).unwrap();
         std::os::unix::fs::symlink("../../..", root.join("real/up")).unwrap();
+        std::os::unix::fs::symlink(d.path().join("hostonly"), root.join("trap")).unwrap();
+        let spec_with = |cwd: &str| {
+            let mut spec = Spec::default();
+            let mut p = spec.process().clone().unwrap_or_default();
+            p.set_cwd(cwd.into());
+            spec.set_process(Some(p));
+            spec.set_root(Some(
+                oci_spec::runtime::RootBuilder::default()
+                    .path(&root)
+                    .build()
+                    .unwrap(),
+            ));
+            spec.set_mounts(None);
+            spec
+        };
+        check(&spec_with("/abs/sub"), "c", false).unwrap();
+        // `..` never climbs out of the root: /real/up/real/sub is /real/sub.
+        check(&spec_with("/real/up/real/sub"), "c", false).unwrap();
+        let e = check(&spec_with("/trap"), "c", false).unwrap_err();
         assert_eq!(
-            resolve_in_root(root, Path::new("/abs/sub")),
-            root.join("real/sub")
+            e.to_string(),
+            "workdir \"/trap\" does not exist on container c"
         );
-        // `..` never climbs out of the root.
+        let e = check(&spec_with("/gone/x"), "c", false).unwrap_err();
         assert_eq!(
-            resolve_in_root(root, Path::new("/real/up/etc")),
-            root.join("etc")
+            e.to_string(),
+            "workdir \"/gone/x\" does not exist on container c"
         );
-        assert_eq!(
-            resolve_in_root(root, Path::new("/gone/x")),
-            root.join("gone/x")
-        );
+        check(&spec_with("/gone/x"), "c", true).unwrap();
     }
 }

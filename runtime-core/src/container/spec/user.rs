@@ -6,6 +6,7 @@ use std::path::Path;
 use oci_spec::runtime::{User, UserBuilder};
 
 use super::oci_error;
+use crate::confined::{ConfinedRoot, is_not_found};
 use crate::error::{Error, Result};
 
 /// One `/etc/passwd` entry.
@@ -79,13 +80,22 @@ pub(crate) struct ExecUser {
 /// Resolves `user[:group]` (names or numbers) against the rootfs's
 /// `/etc/passwd` and `/etc/group`, as runc's `GetExecUser` does. Missing
 /// files are fine for numeric IDs.
+///
+/// The files are read through a [`ConfinedRoot`], so a symlink in the
+/// image resolves inside the root filesystem, never to a host file.
 pub(crate) fn resolve_user(rootfs: &Path, spec: &str) -> Result<ExecUser> {
-    let passwd = std::fs::read_to_string(rootfs.join("etc/passwd"))
-        .map(|t| parse_passwd(&t))
-        .unwrap_or_default();
-    let groups = std::fs::read_to_string(rootfs.join("etc/group"))
-        .map(|t| parse_group(&t))
-        .unwrap_or_default();
+    let (passwd, groups) = match ConfinedRoot::open(rootfs) {
+        Ok(root) => (
+            root.read_to_string("/etc/passwd")?
+                .map(|t| parse_passwd(&t))
+                .unwrap_or_default(),
+            root.read_to_string("/etc/group")?
+                .map(|t| parse_group(&t))
+                .unwrap_or_default(),
+        ),
+        Err(e) if is_not_found(&e) => (Vec::new(), Vec::new()),
+        Err(e) => return Err(e),
+    };
     let (user_arg, group_arg) = match spec.split_once(':') {
         Some((u, g)) => (u, g),
         None => (spec, ""),
@@ -201,6 +211,32 @@ mod tests {
         assert_eq!(resolve_user(&bare, "5:6").unwrap().uid, 5);
         assert_eq!(resolve_user(&bare, "").unwrap(), ExecUser::default());
         assert!(resolve_user(&bare, "alice").is_err());
+    }
+
+    #[test]
+    fn a_passwd_symlink_in_the_image_never_reads_the_host() {
+        let d = tempfile::tempdir().unwrap();
+        // A host file that would give "hostonly" uid 4711 if it were read.
+        let host = d.path().join("host-passwd");
+        std::fs::write(&host, "hostonly:x:4711:4711::/h:/bin/sh\n").unwrap();
+        let rootfs = d.path().join("rootfs");
+        std::fs::create_dir_all(rootfs.join("etc")).unwrap();
+        for (name, target) in [
+            ("passwd", host.clone()),
+            ("group", "../../host-passwd".into()),
+        ] {
+            std::os::unix::fs::symlink(&target, rootfs.join("etc").join(name)).unwrap();
+        }
+        let e = resolve_user(&rootfs, "hostonly").unwrap_err();
+        assert!(
+            e.to_string().contains("unable to find user hostonly"),
+            "{e}"
+        );
+        // The same link resolved inside the root reads the image's own file.
+        let inside = rootfs.join(host.strip_prefix("/").unwrap());
+        std::fs::create_dir_all(inside.parent().unwrap()).unwrap();
+        std::fs::write(&inside, "img:x:7:8::/img:/bin/sh\n").unwrap();
+        assert_eq!(resolve_user(&rootfs, "img").unwrap().uid, 7);
     }
 
     #[test]
