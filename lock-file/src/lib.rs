@@ -222,6 +222,10 @@ impl LockManager for FileLockManager {
         Ok(None)
     }
 
+    fn allocated_ids(&self) -> Result<Option<Vec<u32>>> {
+        Ok(Some(self.allocated()?.into_iter().collect()))
+    }
+
     /// Locks held by anyone: every lock file is probed with `F_OFD_GETLK`
     /// (holders in any process, this one included), plus the freed files
     /// this manager's threads still hold.

@@ -259,6 +259,20 @@ impl LockManager for ShmLockManager {
         Ok(self.handle(id))
     }
 
+    fn allocated_ids(&self) -> Result<Option<Vec<u32>>> {
+        let bitmaps = self.seg.bitmaps()?;
+        let mut ids = Vec::new();
+        for group in 0..bitmaps.len() {
+            let bits = bitmaps.get(group);
+            ids.extend(
+                (0..LOCKS_PER_GROUP)
+                    .filter(|i| bits & (1 << i) != 0)
+                    .map(|i| group * LOCKS_PER_GROUP + i),
+            );
+        }
+        Ok(Some(ids))
+    }
+
     fn free_all(&self) -> Result<()> {
         let bitmaps = self.seg.bitmaps()?;
         for group in 0..bitmaps.len() {

@@ -14,6 +14,7 @@ mod conmon;
 mod create;
 mod errors;
 mod exec;
+mod leftovers;
 mod pidfd;
 mod runc;
 mod seqpacket;
@@ -33,6 +34,7 @@ use rpod_runtime_core::container::ContainerRecord;
 use rpod_runtime_core::error::IoResultExt;
 use rpod_runtime_core::oci::{
     AttachEnd, AttachIo, CreateResult, ExecOptions, ExecResult, OciFeatures, OciRuntime, OciState,
+    RuntimeLeftover,
 };
 use rpod_runtime_core::{Error, Result};
 
@@ -155,6 +157,14 @@ impl OciRuntime for ConmonRuntime {
 
     fn delete(&self, ctr: &ContainerRecord) -> Result<()> {
         self.runtime_delete(ctr.id())
+    }
+
+    fn list_leftovers(&self, under: &Path) -> Result<Vec<RuntimeLeftover>> {
+        self.leftovers_under(under)
+    }
+
+    fn remove_leftover(&self, leftover: &RuntimeLeftover) -> Result<()> {
+        self.remove(leftover)
     }
 
     fn pause(&self, ctr: &ContainerRecord) -> Result<()> {

@@ -17,7 +17,7 @@
 
 use std::fmt::Debug;
 use std::io::{Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::container::{ContainerRecord, ExecConfig};
@@ -156,4 +156,33 @@ pub trait OciRuntime: Send + Sync + Debug {
     fn exit_file_path(&self, ctr_id: &str) -> PathBuf;
     /// The attach socket of the container.
     fn attach_socket_path(&self, ctr: &ContainerRecord) -> PathBuf;
+    /// Every runtime container and monitor process whose bundle lies
+    /// under `under` (the engine's own storage), so `system check` can find
+    /// those no record accounts for. The default finds none.
+    fn list_leftovers(&self, under: &Path) -> Result<Vec<RuntimeLeftover>> {
+        let _ = under;
+        Ok(Vec::new())
+    }
+    /// Deletes a runtime container found by [`OciRuntime::list_leftovers`]
+    /// (killing its processes) and kills its monitor. Gone already is fine.
+    fn remove_leftover(&self, leftover: &RuntimeLeftover) -> Result<()> {
+        let _ = leftover;
+        Ok(())
+    }
+}
+
+/// A container the OCI runtime (or its monitor) still has, as
+/// [`OciRuntime::list_leftovers`] reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RuntimeLeftover {
+    /// The container ID.
+    pub id: String,
+    /// Its bundle directory.
+    pub bundle: PathBuf,
+    /// The runtime has the container (`runc list` shows it).
+    pub in_runtime: bool,
+    /// The container's init process, when the runtime knows it.
+    pub pid: Option<i32>,
+    /// The monitor (conmon) process still running for it, if any.
+    pub monitor_pid: Option<i32>,
 }

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// An image as the store records it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,6 +47,9 @@ pub struct LayerRecord {
     pub diff_digest: String,
     /// Size of the uncompressed tar.
     pub diff_size: u64,
+    /// When the store made it (`None` when the record does not say).
+    #[serde(default)]
+    pub created: Option<DateTime<Utc>>,
 }
 
 /// A container's root filesystem record in the store.
@@ -173,6 +176,12 @@ pub trait Storage: Send + Sync + Debug {
     fn unmount_container(&self, id: &str, force: bool) -> Result<()>;
     /// Deletes a container's layer and record (unmounting first).
     fn delete_container(&self, id: &str) -> Result<()>;
+    /// Deletes a layer that no image, container or other layer uses (an
+    /// orphan left by an interrupted commit or import). A layer still in
+    /// use is refused with `InvalidArg`. The default supports no removal.
+    fn remove_layer(&self, id: &str) -> Result<()> {
+        Err(Error::InvalidArg.context(format!("layer {id}: this store cannot remove layers")))
+    }
     /// Deletes the layers and records of the containers with these IDs, as
     /// `delete_container` does for each, writing the store's indexes once.
     /// IDs the store does not know are skipped. A container whose layer

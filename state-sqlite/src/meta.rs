@@ -92,3 +92,17 @@ pub(crate) fn refresh(c: &Connection) -> DbResult<()> {
     c.execute_batch("DELETE FROM ContainerExecSession; DELETE FROM ContainerExitCode;")?;
     Ok(())
 }
+
+/// SQLite's `PRAGMA integrity_check`, without its single `ok` row.
+pub(crate) fn integrity_problems(c: &Connection) -> DbResult<Vec<String>> {
+    let mut stmt = c.prepare("PRAGMA integrity_check")?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for r in rows {
+        let line = r?;
+        if line != "ok" {
+            out.push(line);
+        }
+    }
+    Ok(out)
+}

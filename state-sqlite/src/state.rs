@@ -183,6 +183,10 @@ impl State for SqliteState {
         self.read(meta::db_config)
     }
 
+    fn check_integrity(&self) -> Result<Vec<String>> {
+        self.read(meta::integrity_problems)
+    }
+
     fn init_db_config(&self, cfg: &DbConfig) -> Result<DbConfig> {
         self.write(|c| meta::init_db_config(c, cfg))
     }

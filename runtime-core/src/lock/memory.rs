@@ -109,6 +109,18 @@ impl LockManager for MemoryLockManager {
         Ok(Some(n as u32))
     }
 
+    fn allocated_ids(&self) -> Result<Option<Vec<u32>>> {
+        Ok(Some(
+            self.shared
+                .slots()
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.allocated)
+                .map(|(i, _)| i as u32)
+                .collect(),
+        ))
+    }
+
     fn locks_held(&self) -> Result<Vec<u32>> {
         Ok(self
             .shared

@@ -47,6 +47,12 @@ pub trait LockManager: Send + Sync + Debug {
     fn available(&self) -> Result<Option<u32>>;
     /// IDs of the locks currently held (locked), where the backend can tell.
     fn locks_held(&self) -> Result<Vec<u32>>;
+    /// IDs of every allocated lock, ascending (`system check` compares them
+    /// with the IDs that objects own), or `None` when the backend cannot
+    /// tell.
+    fn allocated_ids(&self) -> Result<Option<Vec<u32>>> {
+        Ok(None)
+    }
 }
 
 /// Holds a lock until dropped. Create it with [`LockGuard::acquire`] and drop

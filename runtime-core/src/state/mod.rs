@@ -58,6 +58,13 @@ pub trait State: Send + Sync + Debug {
     /// The stored DB config, or `None` when none was stored yet.
     fn db_config(&self) -> Result<Option<DbConfig>>;
 
+    /// The database's own consistency check (SQLite's `integrity_check`):
+    /// one line per problem, empty when the database is sound or the
+    /// backend has no such check.
+    fn check_integrity(&self) -> Result<Vec<String>> {
+        Ok(Vec::new())
+    }
+
     /// Stores `cfg` when no DB config exists yet and returns what is stored
     /// afterwards (the existing one, unchanged, if there was one). Atomic.
     fn init_db_config(&self, cfg: &DbConfig) -> Result<DbConfig>;

@@ -183,3 +183,26 @@ pub fn locks_held_reports_holders(f: &dyn Fn() -> LockUnderTest) {
         assert!(!held.contains(&l.id()));
     }
 }
+
+pub fn allocated_ids_lists_exactly_the_allocated(f: &dyn Fn() -> LockUnderTest) {
+    let t = f();
+    let Some(empty) = t.manager.allocated_ids().unwrap() else {
+        return; // the backend cannot tell: nothing to check
+    };
+    assert!(empty.is_empty(), "fresh manager has {empty:?}");
+    let a = t.manager.allocate().unwrap();
+    t.manager.allocate_given(9).unwrap();
+    let b = t.manager.allocate().unwrap();
+    assert_eq!(t.manager.allocated_ids().unwrap(), Some(vec![0, 1, 9]));
+    a.free().unwrap();
+    assert_eq!(t.manager.allocated_ids().unwrap(), Some(vec![1, 9]));
+    b.lock().unwrap();
+    b.unlock().unwrap();
+    assert_eq!(
+        t.manager.allocated_ids().unwrap(),
+        Some(vec![1, 9]),
+        "locking allocates nothing"
+    );
+    t.manager.free_all().unwrap();
+    assert_eq!(t.manager.allocated_ids().unwrap(), Some(vec![]));
+}

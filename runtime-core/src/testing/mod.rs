@@ -122,6 +122,7 @@ macro_rules! lock_conformance_tests {
                 handle_usable_after_free,
                 mutual_exclusion_between_threads,
                 locks_held_reports_holders,
+                allocated_ids_lists_exactly_the_allocated,
             ]
         );
     };
