@@ -11,6 +11,8 @@ use super::spec::{self, ContainerSettings, NetworkMode, SpecOptions};
 use super::{Container, ContainerConfig, ContainerRecord, ContainerState};
 use crate::error::{Error, IoResultExt, Result, ResultExt};
 use crate::events::EventStatus;
+use crate::failpoint;
+use crate::intent::{self, Intent, IntentOp};
 use crate::names::generate_id;
 use crate::runtime::Runtime;
 use crate::storage::ContainerDirs;
@@ -68,8 +70,7 @@ impl Runtime {
     /// Creates a container in the `Configured` state: ID, name, lock, bundle
     /// and run directories, the OCI spec, the State record, a `create` event.
     /// On failure everything is undone.
-    pub fn create_container(&self, mut opts: CreateOptions) -> Result<Container> {
-        let config = self.config()?;
+    pub fn create_container(&self, opts: CreateOptions) -> Result<Container> {
         let name = self.pick_name(&opts.name)?;
         if !opts.runtime.is_empty() {
             // Fails early for an unknown runtime.
@@ -77,30 +78,68 @@ impl Runtime {
         }
         spec::check_add_drop(&opts.settings.cap_add, &opts.settings.cap_drop)?;
         let id = generate_id()?;
+        // The journal entry that lets `system check` undo a create that
+        // dies between the storage container and the State record.
+        let mut journal = Intent::begin(
+            &intent::intents_dir(&self.paths()?.static_dir),
+            IntentOp::Create,
+            &id,
+            &name,
+        )?;
+        let result = self.create_journaled(opts, id, name, &mut journal);
+        // Done, or undone (an undo that failed keeps the record for repair).
+        match &result {
+            Ok(_) | Err(CreateFailure::Undone(_)) => journal.finish()?,
+            Err(CreateFailure::Left(_)) => drop(journal),
+        }
+        result.map_err(CreateFailure::into_error)
+    }
+
+    /// [`Runtime::create_container`] once its intent record is written.
+    fn create_journaled(
+        &self,
+        mut opts: CreateOptions,
+        id: String,
+        name: String,
+        journal: &mut Intent,
+    ) -> std::result::Result<Container, CreateFailure> {
+        let config = self.config().map_err(CreateFailure::Undone)?;
+        failpoint::hit("create.intent").map_err(CreateFailure::Undone)?;
         let image = if opts.rootfs.as_os_str().is_empty() {
             if opts.image.is_empty() {
-                return Err(Error::InvalidArg
-                    .context("a root filesystem (--rootfs) or an image is required"));
+                return Err(CreateFailure::Undone(
+                    Error::InvalidArg
+                        .context("a root filesystem (--rootfs) or an image is required"),
+                ));
             }
-            Some(self.prepare_image(&mut opts, &id, &name)?)
+            Some(
+                self.prepare_image(&mut opts, &id, &name)
+                    .map_err(CreateFailure::Undone)?,
+            )
         } else {
             if !opts.rootfs.is_dir() {
-                return Err(Error::InvalidArg.context(format!(
+                return Err(CreateFailure::Undone(Error::InvalidArg.context(format!(
                     "rootfs {} is not a directory",
                     opts.rootfs.display()
-                )));
+                ))));
             }
             None
         };
         // From here on a failure must also drop the image's storage container.
-        let result = self.create_with(opts, config, id.clone(), name, image.as_ref());
-        if result.is_err()
-            && image.is_some()
-            && let Ok(Some(storage)) = self.storage()
-        {
-            let _ = storage.delete_container(&id);
+        let result = failpoint::hit("create.storage").and_then(|()| {
+            self.create_with(opts, config, id.clone(), name, image.as_ref(), journal)
+        });
+        match result {
+            Ok(c) => Ok(c),
+            Err(e) if image.is_none() => Err(CreateFailure::Undone(e)),
+            Err(e) => match self.storage() {
+                Ok(Some(storage)) => match storage.delete_container(&id) {
+                    Ok(()) => Err(CreateFailure::Undone(e)),
+                    Err(_) => Err(CreateFailure::Left(e)),
+                },
+                _ => Err(CreateFailure::Left(e)),
+            },
         }
-        result
     }
 
     fn create_with(
@@ -110,6 +149,7 @@ impl Runtime {
         id: String,
         name: String,
         image: Option<&ImageSetup>,
+        journal: &mut Intent,
     ) -> Result<Container> {
         let ContainerDirs {
             dir: bundle,
@@ -205,6 +245,8 @@ impl Runtime {
             }
         };
         let made = (|| -> Result<()> {
+            journal.record_lock(lock.id())?;
+            failpoint::hit("create.lock")?;
             for d in [&bundle, &run_dir] {
                 std::fs::DirBuilder::new()
                     .recursive(true)
@@ -212,7 +254,7 @@ impl Runtime {
                     .create(d)
                     .at(d)?;
             }
-            Ok(())
+            failpoint::hit("create.dirs")
         })();
         if let Err(e) = made {
             undo(lock.as_ref());
@@ -228,8 +270,27 @@ impl Runtime {
             }
             return Err(e);
         }
+        // Past the commit point: an error here is only a warning.
+        if let Err(e) = failpoint::hit("create.record") {
+            tracing::warn!("{e}");
+        }
         let ctr = Container::from_record(self, rec)?;
         self.emit(ctr.event(EventStatus::Create));
         Ok(ctr)
+    }
+}
+
+/// How a create failed: with everything it made undone, or with something
+/// left that the intent record must keep for `system check`.
+enum CreateFailure {
+    Undone(Error),
+    Left(Error),
+}
+
+impl CreateFailure {
+    fn into_error(self) -> Error {
+        match self {
+            CreateFailure::Undone(e) | CreateFailure::Left(e) => e,
+        }
     }
 }

@@ -188,6 +188,12 @@ impl Container {
             let problem = c.cleanup_locked().err();
             doomed.push((i, problem));
         }
+        if let Err(e) = crate::failpoint::hit("rm.cleanup") {
+            for (i, _) in &doomed {
+                results[*i] = Some(Err(Error::msg(e.to_string())));
+            }
+            return to_stop;
+        }
 
         let in_storage: Vec<String> = doomed
             .iter()
@@ -200,6 +206,12 @@ impl Container {
                 .and_then(|s| s.delete_containers(&in_storage))
         {
             tracing::warn!("deleting the storage of removed containers: {e}");
+        }
+        if let Err(e) = crate::failpoint::hit("rm.storage") {
+            for (i, _) in &doomed {
+                results[*i] = Some(Err(Error::msg(e.to_string())));
+            }
+            return to_stop;
         }
         for (i, problem) in &mut doomed {
             let c = &ctrs[*i];
@@ -214,6 +226,11 @@ impl Container {
         }
 
         let removed = Container::remove_records(&rt, ctrs, &doomed, results);
+        if !removed.is_empty()
+            && let Err(e) = crate::failpoint::hit("rm.record")
+        {
+            tracing::warn!("{e}");
+        }
         for (i, problem) in doomed {
             if !removed.contains(&i) {
                 continue;

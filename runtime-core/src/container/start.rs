@@ -7,6 +7,8 @@ use super::workdir;
 use super::{Container, ContainerStatus};
 use crate::error::{Error, IoResultExt, Result, ResultExt};
 use crate::events::EventStatus;
+use crate::failpoint;
+use crate::intent::{self, Intent, IntentOp};
 
 /// Files conmon leaves in the bundle that must go before a new `create`.
 const CONMON_FILES: [&str; 4] = ["attach", "ctl", "winsz", "oom"];
@@ -57,6 +59,44 @@ impl Container {
                     .improper("container must be in Created or Stopped state to be initialized"));
             }
         }
+        // A start that died after the runtime made the container left it
+        // (and its conmon) behind: clear them before making a new one.
+        let intents = intent::intents_dir(&self.rt.paths()?.static_dir);
+        if intent::is_abandoned(&intents, IntentOp::Init, self.id()) {
+            self.clear_runtime_leftovers()?;
+        }
+        let journal = Intent::begin(&intents, IntentOp::Init, self.id(), self.name())?;
+        let result = self.init_journaled();
+        if result.is_ok()
+            || matches!(
+                self.rec.state.state,
+                ContainerStatus::Configured | ContainerStatus::Exited
+            )
+        {
+            journal.finish()?;
+        }
+        result
+    }
+
+    /// Deletes a runtime container and conmon this container's ID still has.
+    fn clear_runtime_leftovers(&self) -> Result<()> {
+        let oci = self.oci()?;
+        let under = match self.rt.storage()? {
+            Some(s) => s.graph_root(),
+            None => self.rt.paths()?.static_dir.clone(),
+        };
+        for l in oci
+            .list_leftovers(&under)?
+            .into_iter()
+            .filter(|l| l.id == self.id())
+        {
+            oci.remove_leftover(&l)?;
+        }
+        Ok(())
+    }
+
+    /// [`Container::init_locked`] once its intent record is written.
+    fn init_journaled(&mut self) -> Result<()> {
         let bundle = self.bundle_dir();
         for f in CONMON_FILES {
             let p = bundle.join(f);
@@ -80,6 +120,11 @@ impl Container {
             .context("writing container run files")?;
         self.mount_shm()?;
         self.mount_storage()?;
+        if let Err(e) = failpoint::hit("init.mounts") {
+            let _ = self.unmount_shm();
+            let _ = self.unmount_storage();
+            return Err(e);
+        }
         // The storage mount may have moved the root: check the spec as it is now.
         let mounted = self.rec.config.oci_spec()?;
         let current = mounted.as_ref().unwrap_or(&spec);
@@ -92,9 +137,14 @@ impl Container {
         spec::write_config_json(&spec, &cfg_path)?;
 
         let oci = self.oci()?;
-        let created = match oci.create(&self.rec) {
+        let created = match oci
+            .create(&self.rec)
+            .and_then(|c| failpoint::hit("init.oci-created").map(|()| c))
+        {
             Ok(c) => c,
             Err(e) => {
+                // The runtime may have made the container before failing.
+                let _ = oci.delete(&self.rec);
                 let _ = self.unmount_shm();
                 let _ = self.unmount_storage();
                 let _ = self.save();
@@ -139,7 +189,19 @@ impl Container {
             }
         }
         let oci = self.oci()?;
-        if let Err(e) = oci.start(&self.rec) {
+        let started = match oci.start(&self.rec) {
+            Ok(()) => failpoint::hit("start.oci-started"),
+            // A start killed after the runtime started the container left
+            // the record at Created: the runtime's word wins.
+            Err(e) => match oci.state(&self.rec) {
+                Ok(s) if s.status == "running" => {
+                    tracing::info!("container {} was already started: adopting it", self.id());
+                    Ok(())
+                }
+                _ => Err(e),
+            },
+        };
+        if let Err(e) = started {
             // Leave a state the next command can work with.
             let _ = self.sync();
             let _ = self.cleanup_runtime();

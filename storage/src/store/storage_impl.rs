@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::parallel;
 use rpod_runtime_core::error::IoResultExt;
+use rpod_runtime_core::failpoint;
 use rpod_runtime_core::storage::{
     ArchiveFormat, Change, ImageRecord, ImportOptions, LayerRecord, StorageContainer,
 };
@@ -80,6 +81,7 @@ impl rpod_runtime_core::storage::Storage for Store {
     fn import_image(&self, tar: &mut dyn Read, opts: &ImportOptions) -> Result<ImageRecord> {
         let names = normalize_all(&opts.names)?;
         let mut layer = self.put_layer("", tar)?;
+        failpoint::hit("import.layer")?;
         // An imported tarball is stored as one uncompressed layer.
         if layer.compressed_diff_digest != layer.diff_digest {
             let g = self.layers_lock.lock()?;
@@ -227,6 +229,7 @@ impl rpod_runtime_core::storage::Storage for Store {
                 parent: l.parent,
                 diff_digest: l.diff_digest,
                 diff_size: l.diff_size,
+                created: l.created,
             })
             .collect())
     }
@@ -310,6 +313,23 @@ impl rpod_runtime_core::storage::Storage for Store {
     fn delete_container(&self, id: &str) -> Result<()> {
         let c = self.find_container(id)?;
         self.delete_containers(&[c.id])
+    }
+
+    fn remove_layer(&self, id: &str) -> Result<()> {
+        let _lg = self.layers_lock.lock()?;
+        let json = self.layout.layers_json();
+        let mut ls = self.layers.load(&json)?;
+        if !ls.iter().any(|l| l.id == id) {
+            return Err(Error::InvalidArg.context(format!("layer {id}: layer not known")));
+        }
+        let used = ls.iter().any(|l| l.parent == id)
+            || self.image_records()?.iter().any(|i| i.layer == id)
+            || self.container_records()?.iter().any(|c| c.layer == id);
+        if used {
+            return Err(Error::InvalidArg.context(format!("layer {id} is in use")));
+        }
+        self.delete_layer_locked(&mut ls, id)?;
+        self.layers.save(&json, &ls)
     }
 
     fn delete_containers(&self, ids: &[String]) -> Result<()> {
@@ -453,6 +473,7 @@ impl rpod_runtime_core::storage::Storage for Store {
         }
         f.rewind().at(&p)?;
         let layer = self.put_layer(&img.layer, &mut f)?;
+        failpoint::hit("commit.layer")?;
         let section = match &config {
             Value::Object(m) if m.contains_key("config") => Some(m["config"].clone()),
             Value::Object(m) if !m.is_empty() => Some(config.clone()),
