@@ -11,8 +11,8 @@ use clap::{Parser, Subcommand};
 pub use container::*;
 pub use image::*;
 pub use system::{
-    DfArgs, EventsArgs, InfoArgs, MigrateArgs, ResetArgs, SystemCommand, SystemPruneArgs,
-    VersionArgs,
+    CheckArgs, DfArgs, EventsArgs, InfoArgs, MigrateArgs, ResetArgs, SystemCommand,
+    SystemPruneArgs, VersionArgs,
 };
 
 /// rpod: manage pods, containers and images, the Podman way.

@@ -61,6 +61,25 @@ pub enum SystemCommand {
     Prune(SystemPruneArgs),
     /// Show rpod disk usage.
     Df(DfArgs),
+    /// Check storage consistency: state records, storage, locks, runtime leftovers.
+    Check(CheckArgs),
+}
+
+/// `rpod system check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Skip time-consuming checks. The default is to include time-consuming checks.
+    #[arg(short = 'q', long)]
+    pub quick: bool,
+    /// Remove inconsistent images.
+    #[arg(short = 'r', long)]
+    pub repair: bool,
+    /// Remove inconsistent images and containers.
+    #[arg(short = 'f', long)]
+    pub force: bool,
+    /// Maximum allowed age of unreferenced layers.
+    #[arg(short = 'm', long, value_name = "DURATION", default_value = "24h0m0s")]
+    pub max: String,
 }
 
 /// `rpod system reset`.

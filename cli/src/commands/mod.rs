@@ -96,6 +96,7 @@ pub fn dispatch(command: &Command, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         Command::System(SystemCommand::Migrate(a)) => system::migrate(a, ctx),
         Command::System(SystemCommand::Reset(a)) => system::reset(a, ctx),
         Command::System(SystemCommand::Prune(a)) => system::prune(a, ctx),
+        Command::System(SystemCommand::Check(a)) => system::check(a, ctx),
         Command::System(SystemCommand::Df(a)) => system::df(a, ctx),
         Command::Container(c) | Command::Top(c) => dispatch_container(c, ctx),
         Command::Image(c) => image::dispatch(c, ctx),

@@ -5,9 +5,11 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
-use rpod_runtime_core::system::{DfReport, PruneFilters, ResetOptions, SystemPruneOptions};
+use rpod_runtime_core::system::{
+    CheckOptions, CheckReport, DfReport, PruneFilters, ResetOptions, SystemPruneOptions,
+};
 
-use crate::args::{DfArgs, MigrateArgs, ResetArgs, SystemPruneArgs};
+use crate::args::{CheckArgs, DfArgs, MigrateArgs, ResetArgs, SystemPruneArgs};
 use crate::commands::Ctx;
 use crate::commands::util::human_duration;
 use crate::exit::CliError;
@@ -267,4 +269,52 @@ fn df_verbose(report: &DfReport, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         output::write_list(ctx, "df", src, rows, Some(headers), &crate::format::DF)?;
     }
     Ok(())
+}
+
+/// `system check`: prints each problem found (and, with `--repair` or
+/// `--force`, what was done), then checks again after a repair. Exits 125
+/// when damage is left, as Podman does.
+pub fn check(args: &CheckArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    let max_age = rpod_runtime_core::time::parse_go_duration(&args.max)?;
+    let opts = CheckOptions {
+        repair: args.repair,
+        force: args.force,
+        quick: args.quick,
+        max_age,
+    };
+    let rt = ctx.runtime()?;
+    let report = rt.system_check(&opts)?;
+    ctx.write(&check_text(&report))?;
+    if !args.repair && !args.force {
+        if report.damaged() {
+            return Err(CliError::Usage("damage detected in local storage".into()));
+        }
+        return Ok(());
+    }
+    let again = rt.system_check(&CheckOptions {
+        repair: false,
+        force: false,
+        ..opts
+    })?;
+    if again.damaged() {
+        return Err(CliError::Usage(
+            "damage in local storage still present after repair attempt".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// One line per finding, and one per repair.
+fn check_text(report: &CheckReport) -> String {
+    let mut text = String::new();
+    for f in &report.findings {
+        text.push_str(&f.damage.describe());
+        text.push('\n');
+        if f.repaired {
+            text.push_str("  repaired\n");
+        } else if let Some(e) = &f.error {
+            text.push_str(&format!("  repair failed: {e}\n"));
+        }
+    }
+    text
 }
