@@ -4,9 +4,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use nix::errno::Errno;
-use nix::sys::signal::{self, Signal};
-use nix::unistd::Pid;
+use nix::sys::signal::Signal;
 use rpod_runtime_core::container::ContainerRecord;
 use rpod_runtime_core::{Error, Result};
 
@@ -24,12 +22,13 @@ pub(crate) fn stop(
     timeout: Duration,
     all: bool,
 ) -> Result<()> {
-    let mut pid = ctr.state.pid;
+    let (mut pid, mut ticks) = (ctr.state.pid, ctr.state.pid_start_ticks);
     if pid <= 0 {
         pid = rt.runtime_state(ctr.id())?.pid;
+        ticks = 0;
     }
     let exit_file = rt.exit_file(ctr.id());
-    if pid <= 0 || gone(pid, &exit_file) {
+    if pid <= 0 || gone(pid, ticks, &exit_file) {
         return Ok(());
     }
     let stop_signal = match ctr.config.stop_signal {
@@ -59,13 +58,13 @@ pub(crate) fn stop(
     };
     let wait = |limit: Duration| -> bool {
         match &init {
-            Some(p) => p.wait_exit(limit) || gone(pid, &exit_file),
-            None => wait_gone(pid, &exit_file, limit),
+            Some(p) => p.wait_exit(limit) || gone(pid, ticks, &exit_file),
+            None => wait_gone(pid, ticks, &exit_file, limit),
         }
     };
     if !timeout.is_zero() {
         if let Err(e) = send(stop_signal) {
-            if gone(pid, &exit_file) {
+            if gone(pid, ticks, &exit_file) {
                 return Ok(());
             }
             tracing::error!(
@@ -89,7 +88,7 @@ pub(crate) fn stop(
         let stopped = rt
             .runtime_state(ctr.id())
             .is_ok_and(|st| st.status == "stopped");
-        if gone(pid, &exit_file) || (stopped && wait(KILL_TIMEOUT)) {
+        if gone(pid, ticks, &exit_file) || (stopped && wait(KILL_TIMEOUT)) {
             return Ok(());
         }
         return Err(e.context(format!("sending SIGKILL to container {}", ctr.id())));
@@ -106,16 +105,17 @@ pub(crate) fn signal_name(sig: i32) -> String {
     Signal::try_from(sig).map_or_else(|_| sig.to_string(), |s| s.as_str().to_string())
 }
 
-/// True when the process no longer exists or conmon wrote the exit file.
-pub(crate) fn gone(pid: i32, exit_file: &Path) -> bool {
-    matches!(signal::kill(Pid::from_raw(pid), None), Err(Errno::ESRCH)) || exit_file.exists()
+/// True when the process (PID `pid` started at `ticks`, 0 if unknown) no
+/// longer exists, or conmon wrote the exit file. A reused PID is gone.
+pub(crate) fn gone(pid: i32, ticks: u64, exit_file: &Path) -> bool {
+    !rpod_runtime_core::process::is_alive(pid, ticks) || exit_file.exists()
 }
 
 /// Polls [`gone`] until it holds or `timeout` passes.
-pub(crate) fn wait_gone(pid: i32, exit_file: &Path, timeout: Duration) -> bool {
+pub(crate) fn wait_gone(pid: i32, ticks: u64, exit_file: &Path, timeout: Duration) -> bool {
     let deadline = Instant::now() + timeout;
     loop {
-        if gone(pid, exit_file) {
+        if gone(pid, ticks, exit_file) {
             return true;
         }
         if Instant::now() >= deadline {
@@ -146,13 +146,18 @@ mod tests {
             .spawn()
             .unwrap();
         let pid = i32::try_from(child.id()).unwrap();
-        assert!(!gone(pid, &exit_file));
-        assert!(!wait_gone(pid, &exit_file, Duration::from_millis(30)));
+        let ticks = rpod_runtime_core::process::start_ticks(pid).unwrap();
+        assert!(!gone(pid, ticks, &exit_file));
+        assert!(
+            gone(pid, ticks + 1, &exit_file),
+            "another process's start time"
+        );
+        assert!(!wait_gone(pid, 0, &exit_file, Duration::from_millis(30)));
         std::fs::write(&exit_file, "0").unwrap();
-        assert!(gone(pid, &exit_file));
+        assert!(gone(pid, ticks, &exit_file));
         std::fs::remove_file(&exit_file).unwrap();
         child.kill().unwrap();
         child.wait().unwrap();
-        assert!(wait_gone(pid, &exit_file, Duration::from_secs(1)));
+        assert!(wait_gone(pid, 0, &exit_file, Duration::from_secs(1)));
     }
 }

@@ -29,6 +29,7 @@ pub mod names;
 pub mod network;
 pub mod oci;
 pub mod pod;
+pub mod process;
 pub mod runtime;
 pub mod serde_util;
 pub mod signal;

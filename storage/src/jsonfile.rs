@@ -2,8 +2,8 @@
 //! identity (inode, size, mtime), so an unchanged file is parsed once per
 //! process, and written atomically (temp file + rename).
 
-use std::io::ErrorKind;
-use std::os::unix::fs::MetadataExt;
+use std::io::{ErrorKind, Write};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -76,7 +76,10 @@ impl<T: Clone + DeserializeOwned + Serialize> Cached<T> {
     }
 }
 
-/// Writes `data` to `path` through a temp file in the same directory and a rename.
+/// Writes `data` to `path` durably and atomically, as containers/storage's
+/// `AtomicWriteFile` does: a temp file in the same directory (mode 0600),
+/// fsync, rename over `path`, then an fsync of the directory so the rename
+/// itself survives a power loss.
 pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).at(dir)?;
@@ -88,10 +91,41 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
         ".{name}.{}",
         rpod_runtime_core::names::generate_id()?
     ));
-    std::fs::write(&tmp, data).at(&tmp)?;
-    if let Err(e) = std::fs::rename(&tmp, path) {
+    let written = (|| -> std::io::Result<()> {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        f.write_all(data)?;
+        f.sync_all()
+    })();
+    if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, path)) {
         let _ = std::fs::remove_file(&tmp);
         return Err(Error::io(path, e));
     }
-    Ok(())
+    std::fs::File::open(dir).and_then(|d| d.sync_all()).at(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_writes_are_private_and_leave_no_temp_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("layers.json");
+        write_atomic(&p, b"[1]").unwrap();
+        write_atomic(&p, b"[2]").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"[2]");
+        let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "containers/storage writes its indexes 0600");
+        let names: Vec<_> = std::fs::read_dir(d.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("layers.json")]);
+    }
 }

@@ -17,6 +17,7 @@
 
 mod api;
 mod bench;
+mod stress;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -73,9 +74,10 @@ fn main() -> ExitCode {
         Some("features") => features(),
         Some("demo") => demo(),
         Some("bench") => bench::run(&args[1..]),
+        Some("stress") => stress::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <deps|lint|api [--bless]|test [--no-lint]|features|demo|bench [--quick]>"
+                "usage: cargo xtask <deps|lint|api [--bless]|test [--no-lint]|features|demo|bench [--quick]|stress [--only OPS] [--step N] [--parallel N]>"
             );
             return ExitCode::from(2);
         }

@@ -39,6 +39,8 @@ impl Container {
         self.rec.state.state = next;
         self.rec.state.pid = 0;
         self.rec.state.conmon_pid = 0;
+        self.rec.state.pid_start_ticks = 0;
+        self.rec.state.conmon_start_ticks = 0;
         Ok(true)
     }
 

@@ -131,14 +131,14 @@ impl Container {
     /// when the runtime reports it stopped without an exit file. True when
     /// the state changed.
     fn check_conmon_alive(&mut self, exit_file: &std::path::Path) -> Result<bool> {
-        let gone = |pid: i32| {
-            nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None)
-                == Err(nix::errno::Errno::ESRCH)
-        };
-        let (conmon, pid) = (self.rec.state.conmon_pid, self.rec.state.pid);
+        let st = &self.rec.state;
+        let (conmon, pid) = (st.conmon_pid, st.pid);
+        // A PID counts only while it is the same process (same start time).
+        let conmon_gone = !crate::process::is_alive(conmon, st.conmon_start_ticks);
+        let pid_gone = !crate::process::is_alive(pid, st.pid_start_ticks);
         // Only when both are gone: a container whose conmon was killed may
         // well still run.
-        if conmon <= 0 || !gone(conmon) || (pid > 0 && !gone(pid)) {
+        if conmon <= 0 || !conmon_gone || (pid > 0 && !pid_gone) {
             return Ok(false);
         }
         // conmon writes the file and then exits: look once more.
@@ -160,6 +160,8 @@ impl Container {
         st.state = ContainerStatus::Stopped;
         st.pid = 0;
         st.conmon_pid = 0;
+        st.pid_start_ticks = 0;
+        st.conmon_start_ticks = 0;
         st.finished_time = finished;
         st.exit_code = code;
         st.exited = true;

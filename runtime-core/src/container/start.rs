@@ -154,6 +154,8 @@ impl Container {
         let st = &mut self.rec.state;
         st.pid = created.pid;
         st.conmon_pid = created.conmon_pid;
+        st.pid_start_ticks = crate::process::start_ticks(created.pid).unwrap_or(0);
+        st.conmon_start_ticks = crate::process::start_ticks(created.conmon_pid).unwrap_or(0);
         st.state = ContainerStatus::Created;
         st.exit_code = 0;
         st.exited = false;

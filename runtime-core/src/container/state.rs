@@ -132,6 +132,22 @@ pub struct ContainerState {
     /// PID of conmon (0 when not running).
     #[serde(rename = "conmonPid", default)]
     pub conmon_pid: i32,
+    /// Start time (clock ticks since boot) of the process `pid` names, so a
+    /// reused PID is never taken for it (0: unknown). rpod's own field;
+    /// Podman ignores it.
+    #[serde(
+        rename = "rpodPidStartTicks",
+        default,
+        skip_serializing_if = "is_zero_u64"
+    )]
+    pub pid_start_ticks: u64,
+    /// Start time of the process `conmon_pid` names (0: unknown).
+    #[serde(
+        rename = "rpodConmonStartTicks",
+        default,
+        skip_serializing_if = "is_zero_u64"
+    )]
+    pub conmon_start_ticks: u64,
     /// Exec sessions by ID.
     #[serde(
         rename = "newExecSessions",
@@ -195,6 +211,8 @@ impl Default for ContainerState {
             oom_killed: false,
             pid: 0,
             conmon_pid: 0,
+            pid_start_ticks: 0,
+            conmon_start_ticks: 0,
             exec_sessions: BTreeMap::new(),
             bind_mounts: BTreeMap::new(),
             stopped_by_user: false,
@@ -215,6 +233,8 @@ impl ContainerState {
     pub fn reset_for_refresh(&mut self) {
         self.pid = 0;
         self.conmon_pid = 0;
+        self.pid_start_ticks = 0;
+        self.conmon_start_ticks = 0;
         self.mount_point.clear();
         self.mounted = false;
         if self.state != ContainerStatus::Exited {
@@ -235,6 +255,10 @@ impl ContainerState {
     pub fn has_started(&self) -> bool {
         !is_go_zero(&self.started_time)
     }
+}
+
+fn is_zero_u64(n: &u64) -> bool {
+    *n == 0
 }
 
 #[cfg(test)]

@@ -121,8 +121,8 @@ impl Container {
                 };
             }
             let conmon = self.rec.state.conmon_pid;
-            let alive = conmon > 0
-                && nix::sys::signal::kill(nix::unistd::Pid::from_raw(conmon), None).is_ok();
+            let alive =
+                conmon > 0 && crate::process::is_alive(conmon, self.rec.state.conmon_start_ticks);
             if !alive && st == ContainerStatus::Stopped {
                 conmon_gone_since.get_or_insert_with(Instant::now);
             }

@@ -18,7 +18,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use engine::{Engine, Image};
+pub(crate) use engine::{Engine, Image};
 
 use super::Result;
 
