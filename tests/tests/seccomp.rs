@@ -106,3 +106,30 @@ fn a_seccomp_security_opt_never_runs_the_container_unconfined() {
     assert!(r.stderr.contains("seccomp"), "{}", r.stderr);
     assert_no_containers(&env);
 }
+
+#[test]
+fn an_apparmor_profile_on_a_host_without_apparmor_fails_before_a_container_exists() {
+    if std::path::Path::new("/sys/module/apparmor/parameters/enabled").exists() {
+        return; // this host has AppArmor: the unit tests cover its rules
+    }
+    let env = TestEnv::new();
+    let r = run_sh(&env, &["--security-opt", "apparmor=mine"], "true");
+    assert_eq!(r.code, 125, "{r:?}");
+    assert!(r.stderr.starts_with("Error: "), "{}", r.stderr);
+    assert!(
+        r.stderr.trim_end().ends_with(
+            "apparmor profile \"mine\" specified, but Apparmor is not enabled on this system"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert_no_containers(&env);
+    // unconfined, and the containers.conf default, are fine without AppArmor.
+    assert_eq!(
+        run_sh(&env, &["--security-opt", "apparmor=unconfined"], "echo ok")
+            .ok()
+            .stdout,
+        "ok\n"
+    );
+    assert_eq!(run_sh(&env, &[], "echo ok").ok().stdout, "ok\n");
+}

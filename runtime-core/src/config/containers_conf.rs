@@ -35,6 +35,9 @@ pub struct ContainersSection {
     /// default, `/usr/share/containers/seccomp.json`; when that file is not
     /// installed, rpod's built-in copy of it is used.
     pub seccomp_profile: String,
+    /// The AppArmor profile of new containers on hosts with AppArmor
+    /// (Podman's default is containers-common's `containers-default-0.50.1`).
+    pub apparmor_profile: String,
     /// Log driver of new containers (`k8s-file`, `journald`, `none`,
     /// `passthrough`, `json-file`).
     pub log_driver: String,
@@ -67,6 +70,7 @@ impl Default for ContainersSection {
             default_capabilities: DEFAULT_CAPABILITIES.iter().map(|s| s.to_string()).collect(),
             default_ulimits: Vec::new(),
             seccomp_profile: "/usr/share/containers/seccomp.json".into(),
+            apparmor_profile: "containers-default-0.50.1".into(),
             log_driver: "k8s-file".into(),
             log_size_max: -1,
             log_tag: String::new(),

@@ -173,7 +173,10 @@ pub fn build_inspect(rec: &ContainerRecord, ctx: &InspectContext) -> ContainerIn
         driver: ctx.driver.clone(),
         mount_label: String::new(),
         process_label: String::new(),
-        app_armor_profile: String::new(),
+        app_armor_profile: process["apparmorProfile"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
         effective_caps: strings(&process["capabilities"]["effective"]),
         bounding_caps: strings(&process["capabilities"]["bounding"]),
         exec_ids: st.exec_sessions.keys().cloned().collect(),

@@ -160,6 +160,7 @@ pub(crate) fn create_options(f: &CreateFlags, argv: &[String]) -> Result<CreateO
             read_only: f.read_only,
             no_new_privileges: security.no_new_privileges,
             seccomp_profile: security.seccomp_profile,
+            apparmor_profile: security.apparmor_profile,
             mask: security.mask,
             unmask: security.unmask,
             binds: f
@@ -195,6 +196,7 @@ pub(crate) fn create_options(f: &CreateFlags, argv: &[String]) -> Result<CreateO
 struct SecurityOpts {
     no_new_privileges: bool,
     seccomp_profile: Option<String>,
+    apparmor_profile: Option<String>,
     mask: Vec<String>,
     unmask: Vec<String>,
 }
@@ -220,6 +222,9 @@ fn parse_security_opts(opts: &[String]) -> Result<SecurityOpts, CliError> {
                 out.seccomp_profile = (!profile.is_empty()).then(|| profile.to_string());
             }
             ("label", _) => {}
+            ("apparmor", profile) => {
+                out.apparmor_profile = (!profile.is_empty()).then(|| profile.to_string());
+            }
             ("mask", paths) => out.mask.extend(paths.split(':').map(String::from)),
             ("unmask", paths) => out.unmask.extend(paths.split(':').map(String::from)),
             _ => return Err(CliError::Usage(format!("invalid --security-opt 2: {o:?}"))),

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use caps::Capability;
 
+use super::apparmor::AppArmorHost;
 use super::{capabilities, seccomp};
 
 /// What the host decides about a spec, read once.
@@ -21,6 +22,8 @@ pub(crate) struct Host {
     pub kernel: (u32, u32),
     /// containers-common's default seccomp profile (which may be absent).
     pub seccomp_default: PathBuf,
+    /// AppArmor: enabled, and the loaded profiles.
+    pub apparmor: AppArmorHost,
 }
 
 impl Host {
@@ -39,6 +42,7 @@ impl Host {
             arch: seccomp::native_arch(),
             kernel,
             seccomp_default: PathBuf::from(seccomp::DEFAULT_PROFILE_PATH),
+            apparmor: AppArmorHost::detect(),
         }
     }
 }

@@ -9,6 +9,7 @@
 //! kernel version) is read once into a `Host` so that tests can pin it.
 
 mod annotations;
+mod apparmor;
 mod capabilities;
 mod exec;
 mod files;
@@ -104,7 +105,14 @@ pub(crate) fn generate_for_host(opts: &SpecOptions, config: &Config, host: &Host
     } else {
         None
     };
-    let proc = process::build(opts, config, host)?;
+    let mut proc = process::build(opts, config, host)?;
+    let apparmor = apparmor::profile(
+        opts.settings.apparmor_profile.as_deref(),
+        &config.conf.containers.apparmor_profile,
+        opts.settings.privileged,
+        &host.apparmor,
+    )?;
+    proc.process.set_apparmor_profile(apparmor);
     let hostname = effective_hostname(opts);
     let mounts = mounts::build(opts, init_binary.as_deref())?
         .iter()

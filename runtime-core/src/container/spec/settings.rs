@@ -46,6 +46,9 @@ pub struct ContainerSettings {
     /// (`None` keeps it). A file that is missing or invalid fails the
     /// create: seccomp never silently falls back.
     pub seccomp_profile: Option<String>,
+    /// `--security-opt apparmor=PROFILE` (or `unconfined`); `None` takes
+    /// containers.conf's `apparmor_profile` where the host has AppArmor.
+    pub apparmor_profile: Option<String>,
     /// `--security-opt mask=`: paths hidden on top of the default ones.
     pub mask: Vec<String>,
     /// `--security-opt unmask=`: patterns of default masked and read-only

@@ -29,6 +29,7 @@ pub(crate) fn test_host() -> Host {
         arch: "amd64",
         kernel: (6, 1),
         seccomp_default: PathBuf::from("/nonexistent/containers/seccomp.json"),
+        apparmor: Default::default(),
     }
 }
 
