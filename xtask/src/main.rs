@@ -75,9 +75,10 @@ fn main() -> ExitCode {
         Some("demo") => demo(),
         Some("bench") => bench::run(&args[1..]),
         Some("stress") => stress::run(&args[1..]),
+        Some("fuzz") => fuzz(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <deps|lint|api [--bless]|test [--no-lint]|features|demo|bench [--quick]|stress [--only OPS] [--step N] [--parallel N]>"
+                "usage: cargo xtask <deps|lint|api [--bless]|test [--no-lint]|features|demo|bench [--quick]|stress [--only OPS] [--step N] [--parallel N]|fuzz [TARGET...] [--time SECS]>"
             );
             return ExitCode::from(2);
         }
@@ -223,7 +224,66 @@ fn test(args: &[String]) -> Result {
         lint()?;
     }
     features()?;
-    run(cargo().args(["test", "--workspace", "--no-fail-fast"]))
+    let workspace = run(cargo().args(["test", "--workspace", "--no-fail-fast"]));
+    // The fuzz targets' brief deterministic run (fixed seeds and budget),
+    // without libFuzzer, sharing the workspace's build directory.
+    let fuzz = run(cargo().args([
+        "test",
+        "--manifest-path",
+        "fuzz/Cargo.toml",
+        "--no-default-features",
+        "--target-dir",
+        "target",
+    ]));
+    workspace.and(fuzz)
+}
+
+/// `cargo xtask fuzz [TARGET...] [--time SECS]`: the real coverage-guided
+/// libFuzzer on each target (all by default) for SECS seconds each
+/// (default 60), with cargo-fuzz (installed on first use) and no sanitizer,
+/// which the pinned stable toolchain cannot build.
+fn fuzz(args: &[String]) -> Result {
+    let mut secs = "60".to_string();
+    let mut targets: Vec<String> = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--time" => secs = it.next().cloned().ok_or("--time needs a value")?,
+            t => targets.push(t.to_string()),
+        }
+    }
+    let have_cargo_fuzz = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["fuzz", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have_cargo_fuzz {
+        run(cargo().args(["install", "--locked", "cargo-fuzz"]))?;
+    }
+    if targets.is_empty() {
+        let listed = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .current_dir(root().join("fuzz"))
+            .args(["fuzz", "list"])
+            .output()
+            .map_err(|e| format!("cargo fuzz list: {e}"))?;
+        targets = String::from_utf8_lossy(&listed.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect();
+    }
+    for t in &targets {
+        let mut c = cargo();
+        c.current_dir(root().join("fuzz")).args([
+            "fuzz",
+            "run",
+            t,
+            "-s",
+            "none",
+            "--",
+            &format!("-max_total_time={secs}"),
+        ]);
+        run(&mut c)?;
+    }
+    Ok(())
 }
 
 /// Applets linked in the demo's busybox root filesystem.

@@ -92,8 +92,9 @@ const OPS: &[Op] = &[
             "--name",
             "victim",
             Image::REFERENCE,
-            "touch",
-            "/made",
+            "sh",
+            "-c",
+            "echo made > /made",
         ]],
         command: &["commit", "-q", "victim", "snap"],
         next: &[],
@@ -150,7 +151,12 @@ pub(crate) fn run(args: &[String]) -> Result {
     let mut table = String::from("operation   kill points   leftovers\n");
     let mut total_left = 0;
     for op in OPS.iter().filter(|o| wants(o.key)) {
-        let row = sweep(&engine, op, &tarball, step)?;
+        let row = sweep(&engine, op, &tarball, step).unwrap_or_else(|e| Row {
+            points: 0,
+            leftovers: 1,
+            examples: vec![format!("sweep failed: {e}")],
+        });
+        reset(&engine)?;
         table.push_str(&format!(
             "{:<11} {:>11}   {:>9}\n",
             op.key, row.points, row.leftovers
