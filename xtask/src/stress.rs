@@ -299,10 +299,7 @@ fn leftovers(engine: &Engine) -> Result<Vec<String>> {
     let mut left = Vec::new();
     let check = output(&mut engine.cmd(&["system", "check", "--max", "0s"]))?;
     if !check.status.success() || !check.stdout.is_empty() {
-        left.push(format!(
-            "check: {}",
-            String::from_utf8_lossy(&check.stdout).trim()
-        ));
+        left.push(format!("check: {}", said(&check)));
     }
     let ps = output(&mut engine.cmd(&[
         "ps",
@@ -323,10 +320,7 @@ fn leftovers(engine: &Engine) -> Result<Vec<String>> {
     }
     let check = output(&mut engine.cmd(&["system", "check", "--max", "0s"]))?;
     if !check.status.success() || !check.stdout.is_empty() {
-        left.push(format!(
-            "after rm -a: {}",
-            String::from_utf8_lossy(&check.stdout).trim()
-        ));
+        left.push(format!("after rm -a: {}", said(&check)));
     }
     let base = engine.dir.to_string_lossy().into_owned();
     let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
@@ -347,6 +341,17 @@ fn leftovers(engine: &Engine) -> Result<Vec<String>> {
         left.push("runtime container".into());
     }
     Ok(left)
+}
+
+/// What a command printed, stdout then stderr, on one line.
+fn said(o: &Output) -> String {
+    format!(
+        "{} {}",
+        String::from_utf8_lossy(&o.stdout).trim(),
+        String::from_utf8_lossy(&o.stderr).trim()
+    )
+    .trim()
+    .replace('\n', " | ")
 }
 
 /// Processes whose program is `exe` and whose command line mentions `needle`.
