@@ -259,7 +259,13 @@ fn logs_top_wait_kill_attach_and_prune() {
         .rpod(&["wait", "--condition", "running", "sleeper"])
         .ok();
     assert_eq!(running.stdout, "0\n");
-    env.rpod(&["kill", "-s", "KILL", "sleeper"]).ok();
+    // A value starting with '-' is the signal's value, not another flag
+    // (and -9 is no signal number, as in Podman).
+    let bad = env.rpod(&["kill", "--signal", "-9", "sleeper"]);
+    assert_eq!(bad.code, 125, "{bad:?}");
+    assert!(!bad.stderr.contains("flag"), "{}", bad.stderr);
+    assert!(bad.stderr.contains("-9"), "{}", bad.stderr);
+    env.rpod(&["kill", "--signal", "SIGKILL", "sleeper"]).ok();
     let code = env.rpod(&["wait", "sleeper"]).ok();
     assert_eq!(code.stdout, "137\n");
 

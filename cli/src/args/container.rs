@@ -86,7 +86,7 @@ pub struct CreateFlags {
     #[arg(short = 'l', long = "label")]
     pub labels: Vec<String>,
     /// Signal to stop a container.
-    #[arg(long = "stop-signal")]
+    #[arg(long = "stop-signal", allow_hyphen_values = true)]
     pub stop_signal: Option<String>,
     /// Timeout (in seconds) that containers stopped by user command have to exit.
     #[arg(long = "stop-timeout")]
@@ -176,8 +176,9 @@ pub struct KillArgs {
     /// Signal all running containers.
     #[arg(short = 'a', long)]
     pub all: bool,
-    /// Signal to send to the container.
-    #[arg(short = 's', long, default_value = "KILL")]
+    /// Signal to send to the container (a value such as `-9` is the
+    /// signal, not a flag).
+    #[arg(short = 's', long, default_value = "KILL", allow_hyphen_values = true)]
     pub signal: String,
     /// Containers.
     pub containers: Vec<String>,
