@@ -10,6 +10,7 @@ mod system;
 pub(crate) mod terminal;
 pub(crate) mod util;
 mod version;
+mod volume;
 
 use std::io::Write;
 
@@ -100,6 +101,7 @@ pub fn dispatch(command: &Command, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         Command::Container(c) | Command::Top(c) => dispatch_container(c, ctx),
         Command::Image(c) => image::dispatch(c, ctx),
         Command::TopImage(c) => image::dispatch_top(c, ctx),
+        Command::Volume(c) => volume::dispatch(c, ctx),
     }
 }
 

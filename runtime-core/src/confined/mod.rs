@@ -20,6 +20,11 @@ use pathrs::{InodeType, Root};
 
 use crate::error::{Error, Result};
 
+mod archive;
+mod tree;
+
+pub use archive::{UnpackOptions, copy_tree};
+
 /// A directory opened once as a confinement root. Every path given to its
 /// methods is taken as inside that root, whether or not it starts with `/`.
 #[derive(Debug)]
@@ -173,11 +178,11 @@ impl ConfinedRoot {
     }
 
     /// `path` shown as the host path it names, for messages.
-    fn shown(&self, path: &Path) -> PathBuf {
+    pub(crate) fn shown(&self, path: &Path) -> PathBuf {
         self.host.join(path.strip_prefix("/").unwrap_or(path))
     }
 
-    fn err(&self, path: &Path, e: pathrs::error::Error) -> Error {
+    pub(crate) fn err(&self, path: &Path, e: pathrs::error::Error) -> Error {
         Error::io(self.shown(path), to_io(e))
     }
 }
