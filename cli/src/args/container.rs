@@ -40,12 +40,18 @@ pub struct CreateFlags {
     /// Run an init inside the container that forwards signals and reaps processes.
     #[arg(long)]
     pub init: bool,
-    /// Bind mount a volume into the container (HOST-DIR:CONTAINER-DIR[:OPTIONS]).
+    /// Bind mount a volume into the container ([HOST-DIR|VOLUME:]CONTAINER-DIR[:OPTIONS]).
     #[arg(short = 'v', long = "volume", value_name = "VOLUME")]
     pub volumes: Vec<String>,
     /// Mount a temporary filesystem (CONTAINER-DIR[:OPTIONS]).
     #[arg(long, value_name = "TMPFS")]
     pub tmpfs: Vec<String>,
+    /// Attach a filesystem mount to the container (type=bind|volume|tmpfs,...).
+    #[arg(long = "mount", value_name = "MOUNT")]
+    pub mounts: Vec<String>,
+    /// Mount volumes from the specified container(s) (CONTAINER[:ro|rw]).
+    #[arg(long = "volumes-from", value_name = "CONTAINER")]
+    pub volumes_from: Vec<String>,
     /// Ulimit options (name=soft[:hard]).
     #[arg(long, value_name = "ULIMIT")]
     pub ulimit: Vec<String>,

@@ -47,6 +47,11 @@ pub struct CreateOptions {
     pub runtime: String,
     /// The command line that created it.
     pub create_command: Vec<String>,
+    /// `-v`, `--mount` and `--tmpfs` requests: binds, tmpfs mounts and
+    /// named or anonymous volumes (made when missing).
+    pub mounts: Vec<super::MountRequest>,
+    /// `--volumes-from CTR[:ro|rw]`: that container's volumes and binds.
+    pub volumes_from: Vec<String>,
 }
 
 impl Runtime {
@@ -77,12 +82,53 @@ impl Runtime {
         }
         spec::check_add_drop(&opts.settings.cap_add, &opts.settings.cap_drop)?;
         let id = generate_id()?;
+        let resolved = self.resolve_mounts(&opts.mounts, &opts.volumes_from, &mut opts.settings)?;
+        let image = self.image_or_rootfs(&mut opts, &id, &name);
+        let image = match image {
+            Ok(i) => i,
+            Err(e) => {
+                self.remove_created_volumes(&resolved.created);
+                return Err(e);
+            }
+        };
+        // From here on a failure must also drop the image's storage container.
+        let result = self.create_with(
+            opts,
+            config,
+            id.clone(),
+            name,
+            image.as_ref(),
+            &resolved.named,
+        );
+        if result.is_err() {
+            if image.is_some()
+                && let Ok(Some(storage)) = self.storage()
+            {
+                let _ = storage.delete_container(&id);
+            }
+            let mut made = resolved.created.clone();
+            if let Some(img) = &image {
+                made.extend(img.volumes.iter().map(|v| v.name.clone()));
+            }
+            self.remove_created_volumes(&made);
+        }
+        result
+    }
+
+    /// Prepares the image (its config merged, storage made and mounted),
+    /// or checks the `--rootfs` directory.
+    fn image_or_rootfs(
+        &self,
+        opts: &mut CreateOptions,
+        id: &str,
+        name: &str,
+    ) -> Result<Option<ImageSetup>> {
         let image = if opts.rootfs.as_os_str().is_empty() {
             if opts.image.is_empty() {
                 return Err(Error::InvalidArg
                     .context("a root filesystem (--rootfs) or an image is required"));
             }
-            Some(self.prepare_image(&mut opts, &id, &name)?)
+            Some(self.prepare_image(opts, id, name)?)
         } else {
             if !opts.rootfs.is_dir() {
                 return Err(Error::InvalidArg.context(format!(
@@ -92,15 +138,7 @@ impl Runtime {
             }
             None
         };
-        // From here on a failure must also drop the image's storage container.
-        let result = self.create_with(opts, config, id.clone(), name, image.as_ref());
-        if result.is_err()
-            && image.is_some()
-            && let Ok(Some(storage)) = self.storage()
-        {
-            let _ = storage.delete_container(&id);
-        }
-        result
+        Ok(image)
     }
 
     fn create_with(
@@ -110,6 +148,7 @@ impl Runtime {
         id: String,
         name: String,
         image: Option<&ImageSetup>,
+        user_volumes: &[super::NamedVolume],
     ) -> Result<Container> {
         let ContainerDirs {
             dir: bundle,
@@ -177,8 +216,9 @@ impl Runtime {
         }
         .to_string();
         cfg.create_command = opts.create_command.clone();
+        cfg.named_volumes = user_volumes.to_vec();
         if let Some(img) = image {
-            cfg.named_volumes.clone_from(&img.volumes);
+            cfg.named_volumes.extend(img.volumes.iter().cloned());
         }
         cfg.command = spec
             .process()

@@ -17,6 +17,7 @@ mod list;
 pub mod log_config;
 mod log_reader;
 pub mod logs;
+mod mount_flags;
 mod pause;
 mod remove;
 mod rootfs;
@@ -28,6 +29,7 @@ mod status;
 mod stop;
 mod targets;
 pub mod top;
+mod volumes;
 mod wait;
 mod workdir;
 
@@ -44,11 +46,13 @@ pub use inspect_types::{
     InspectRestartPolicy, InspectState,
 };
 pub use list::{ContainerFilter, ContainerListOptions, ListedContainer, passes_filters};
+pub use mount_flags::{MountRequest, parse_mount_flag, parse_volume_flag};
 pub use remove::RemoveOptions;
 pub use rootfs::{ENGINE_MOUNT_POINTS, is_engine_mount_point};
 pub use state::{ContainerState, ExecConfig, ExecSession};
 pub use status::ContainerStatus;
 pub use targets::{Target, TargetOptions, TargetScope};
+pub(crate) use volumes::copy_up_marker;
 pub use wait::WaitCondition;
 
 /// A container as the State stores it: immutable config plus mutable state.

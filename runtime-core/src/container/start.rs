@@ -80,11 +80,17 @@ impl Container {
             .context("writing container run files")?;
         self.mount_shm()?;
         self.mount_storage()?;
+        if let Err(e) = self.mount_volumes() {
+            let _ = self.unmount_shm();
+            let _ = self.unmount_storage();
+            return Err(e);
+        }
         // The storage mount may have moved the root: check the spec as it is now.
         let mounted = self.rec.config.oci_spec()?;
         let current = mounted.as_ref().unwrap_or(&spec);
         if let Err(e) = workdir::check(current, self.id(), self.rec.config.create_working_dir) {
             let _ = self.unmount_shm();
+            let _ = self.unmount_volumes();
             let _ = self.unmount_storage();
             return Err(e);
         }
@@ -96,6 +102,7 @@ impl Container {
             Ok(c) => c,
             Err(e) => {
                 let _ = self.unmount_shm();
+                let _ = self.unmount_volumes();
                 let _ = self.unmount_storage();
                 let _ = self.save();
                 return Err(e);

@@ -2,6 +2,7 @@
 //! Podman's), and the engine's volume operations: create, remove, list,
 //! inspect, prune, and mounting them for containers.
 
+mod copyup;
 mod create;
 mod list;
 mod mount;
