@@ -65,9 +65,31 @@ fn create(args: &VolumeCreateArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     ctx.write(&format!("{}\n", v.config.name))
 }
 
-/// A volume as `volume ls`/`inspect` templates and JSON see it.
+/// A volume as `volume ls`/`inspect` JSON shows it (empty fields left
+/// out, as Go's `omitempty` does).
 fn record(v: &rpod_runtime_core::volume::VolumeRecord) -> Result<Value, CliError> {
     output::to_value(&VolumeInspect::from(v))
+}
+
+/// A volume as templates see it: every field of Podman's struct, zero
+/// values included.
+fn template_record(v: &rpod_runtime_core::volume::VolumeRecord) -> Result<Value, CliError> {
+    let mut r = record(v)?;
+    if let Value::Object(m) = &mut r {
+        for (k, zero) in [
+            ("UID", Value::from(0)),
+            ("GID", Value::from(0)),
+            ("Anonymous", Value::Bool(false)),
+            ("NeedsCopyUp", Value::Bool(false)),
+            ("NeedsChown", Value::Bool(false)),
+            ("Status", Value::Object(serde_json::Map::new())),
+            ("Timeout", Value::from(0)),
+            ("StorageID", Value::from("")),
+        ] {
+            m.entry(k).or_insert(zero);
+        }
+    }
+    Ok(r)
 }
 
 /// JSON as Podman's `volume ls --format json` writes it: two-space indent,
@@ -100,10 +122,14 @@ fn ls(args: &VolumeLsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let json = output::check_list_format(args.format.as_deref(), "ls")?;
     let rt = ctx.runtime()?;
     let list = rt.list_volumes(&filters)?;
-    let rows = list.iter().map(record).collect::<Result<Vec<_>, _>>()?;
     if json {
+        let rows = list.iter().map(record).collect::<Result<Vec<_>, _>>()?;
         return ctx.write(&ls_json(&Value::Array(rows))?);
     }
+    let rows = list
+        .iter()
+        .map(template_record)
+        .collect::<Result<Vec<_>, _>>()?;
     let src = match args.format.as_deref() {
         Some(f) if !f.is_empty() => f.to_string(),
         _ if args.quiet => "{{.Name}}\n".to_string(),
@@ -138,11 +164,16 @@ fn inspect(args: &VolumeInspectArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> 
         }
         found
     };
+    let templated = matches!(args.format.as_deref(), Some(src) if !json && !src.is_empty());
     for v in &vols {
-        records.push(record(v)?);
+        records.push(if templated {
+            template_record(v)?
+        } else {
+            record(v)?
+        });
     }
     match args.format.as_deref() {
-        Some(src) if !json && !src.is_empty() => {
+        Some(src) if templated => {
             output::write_inspect(ctx, src, &records, &format::VOLUME)?;
         }
         _ => ctx.write(&crate::commands::image::inspect_json(&Value::Array(
