@@ -371,6 +371,21 @@ pub struct RenameArgs {
     pub name: String,
 }
 
+/// `rpod cp`.
+#[derive(Debug, Args)]
+pub struct CpArgs {
+    /// Chown copied files to the primary uid/gid of the destination container.
+    #[arg(short, long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
+    pub archive: bool,
+    /// Allow to overwrite directories with non-directories and vice versa.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Source: [CONTAINER:]PATH, or - for a tar stream on stdin.
+    pub source: String,
+    /// Destination: [CONTAINER:]PATH, or - for a tar stream on stdout.
+    pub destination: String,
+}
+
 /// `rpod top`.
 #[derive(Debug, Args)]
 pub struct TopArgs {
@@ -427,6 +442,8 @@ pub struct PortArgs {
 pub enum ContainerCommand {
     /// Clean up network and mountpoints of one or more containers.
     Cleanup(CleanupArgs),
+    /// Copy files/folders between a container and the local filesystem.
+    Cp(CpArgs),
     /// Check if a container exists in local storage.
     Exists(ExistsArgs),
     /// Remove all non running containers.

@@ -108,6 +108,7 @@ pub fn dispatch(command: &Command, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
 fn dispatch_container(command: &ContainerCommand, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     use ContainerCommand as C;
     match command {
+        C::Cp(a) => container::cp(a, ctx),
         C::Create(a) => container::create(a, ctx),
         C::Run(a) => container::run(a, ctx),
         C::Start(a) => container::start(a, ctx),

@@ -50,15 +50,32 @@ fn io_err(path: &Path, e: io::Error) -> Error {
 }
 
 impl ConfinedRoot {
-    /// Writes a tar of `path` (resolved in the root; a final symlink is
-    /// archived as the link) to `out`. Its entries are named under `name`;
-    /// an empty `name` archives the content of a directory without an
-    /// entry for the directory itself.
+    /// Writes a tar of `path` (resolved in the root, a final symlink
+    /// followed; symlinks below it are archived as links) to `out`. Its
+    /// entries are named under `name`; an empty `name` archives the content
+    /// of a directory without an entry for the directory itself.
     pub fn pack<W: Write>(&self, path: &Path, name: &Path, out: W) -> Result<W> {
         let mut b = Builder::new(out);
         b.follow_symlinks(false);
         let mut links = HashMap::new();
-        self.pack_one(&mut b, path, name, &mut links)?;
+        let followed = self
+            .metadata(path)?
+            .ok_or_else(|| io_err(&self.shown(path), io::ErrorKind::NotFound.into()))?;
+        let is_link = self
+            .symlink_metadata(path)?
+            .is_some_and(|m| m.file_type().is_symlink());
+        if is_link && followed.is_dir() {
+            self.subroot(path)?
+                .pack_one(&mut b, Path::new("/"), name, &mut links)?;
+        } else if is_link && followed.is_file() {
+            let mut h = Header::new_gnu();
+            h.set_metadata_in_mode(&followed, tar::HeaderMode::Complete);
+            let file = self.open_read(path)?;
+            b.append_data(&mut h, name, file.take(followed.len()))
+                .map_err(|e| io_err(&self.shown(path), e))?;
+        } else {
+            self.pack_one(&mut b, path, name, &mut links)?;
+        }
         b.into_inner().map_err(|e| io_err(path, e))
     }
 

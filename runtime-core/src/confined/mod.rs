@@ -38,7 +38,16 @@ impl ConfinedRoot {
     /// are resolved in.
     pub fn open(host: impl AsRef<Path>) -> Result<Self> {
         let host = host.as_ref();
-        let root = Root::open(host).map_err(|e| Error::io(host, to_io(e)))?;
+        // Opened by the kernel's own lookup (the caller's path is trusted,
+        // and may be a magic link such as `/proc/PID/root`, which names a
+        // container's root in its own mount namespace).
+        use std::os::unix::fs::OpenOptionsExt;
+        let dir = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_DIRECTORY | libc::O_CLOEXEC)
+            .open(host)
+            .map_err(|e| Error::io(host, e))?;
+        let root = Root::from_fd(OwnedFd::from(dir));
         Ok(Self {
             root,
             host: host.to_path_buf(),

@@ -48,6 +48,24 @@ impl ConfinedRoot {
         Ok(names)
     }
 
+    /// The directory `path` resolves to (symlinks followed inside this
+    /// root) as a root of its own: paths given to it cannot leave it.
+    pub fn subroot(&self, path: impl AsRef<Path>) -> Result<ConfinedRoot> {
+        let path = path.as_ref();
+        let fd: OwnedFd = self
+            .root
+            .resolve(path)
+            .and_then(|h| {
+                h.reopen(OpenFlags::O_RDONLY | OpenFlags::O_DIRECTORY | OpenFlags::O_CLOEXEC)
+            })
+            .map_err(|e| self.err(path, e))?
+            .into();
+        Ok(ConfinedRoot {
+            root: pathrs::Root::from_fd(fd),
+            host: self.shown(path),
+        })
+    }
+
     /// The target of the symlink at `path`, as stored.
     pub fn readlink(&self, path: impl AsRef<Path>) -> Result<PathBuf> {
         let path = path.as_ref();
