@@ -140,7 +140,7 @@ fn ls(args: &VolumeLsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
 }
 
 fn inspect(args: &VolumeInspectArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
-    if args.all == !args.names.is_empty() {
+    if args.all != args.names.is_empty() {
         return Err(CliError::Usage(
             "provide one or more volume names or use --all".into(),
         ));
@@ -200,7 +200,7 @@ fn rm_code(e: &Error) -> i32 {
 }
 
 fn rm(args: &VolumeRmArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
-    if args.all == !args.names.is_empty() {
+    if args.all != args.names.is_empty() {
         return Err(CliError::Usage(
             "choose either one or more volumes or all".into(),
         ));
