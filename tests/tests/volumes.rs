@@ -362,3 +362,59 @@ fn a_podman_created_volume_reads_through_the_bolt_backend() {
         format!("podman {}\n", env.path("root/volumes/pv/_data").display())
     );
 }
+
+#[test]
+fn image_volumes_follow_image_volume_and_u_chowns_to_the_user() {
+    let env = TestEnv::new();
+    let root = std::path::PathBuf::from(rootfs_with_data(&env));
+    let tar = env.path("rootfs.tar");
+    let status = Command::new("tar")
+        .arg("-C")
+        .arg(&root)
+        .args(["-cf"])
+        .arg(&tar)
+        .arg(".")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let tar_s = tar.to_string_lossy().into_owned();
+    env.rpod(&["import", "--change", "VOLUME /data", &tar_s, "withvol"])
+        .ok();
+    let mounts = |extra: &[&str]| {
+        let mut args = vec!["run", "--rm"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&[
+            "withvol",
+            "sh",
+            "-c",
+            "grep ' /data ' /proc/mounts | cut -d' ' -f3; cat /data/f",
+        ]);
+        env.rpod(&args).ok().stdout
+    };
+    // Default: an anonymous volume (a bind of its directory), filled
+    // from the image; tmpfs: a tmpfs with the image's content copied up;
+    // ignore: the image's directory itself.
+    let default = mounts(&[]);
+    assert!(
+        default.ends_with("\nfrom image\n") && !default.starts_with("tmpfs"),
+        "{default}"
+    );
+    assert_eq!(mounts(&["--image-volume", "tmpfs"]), "tmpfs\nfrom image\n");
+    assert_eq!(mounts(&["--image-volume", "ignore"]), "from image\n");
+    assert_eq!(env.rpod(&["volume", "ls", "-q"]).ok().stdout, "");
+
+    // :U gives the volume's content to the container's user.
+    let r = env.rpod(&[
+        "run",
+        "--rm",
+        "--user",
+        "65534:65534",
+        "-v",
+        "owned:/data:U",
+        "withvol",
+        "sh",
+        "-c",
+        "stat -c '%u:%g' /data /data/f",
+    ]);
+    assert_eq!(r.ok().stdout, "65534:65534\n65534:65534\n");
+}

@@ -52,6 +52,9 @@ pub struct CreateFlags {
     /// Mount volumes from the specified container(s) (CONTAINER[:ro|rw]).
     #[arg(long = "volumes-from", value_name = "CONTAINER")]
     pub volumes_from: Vec<String>,
+    /// Tells podman how to handle the builtin image volumes (bind, tmpfs, ignore).
+    #[arg(long = "image-volume", value_name = "MODE", default_value = "bind")]
+    pub image_volume: String,
     /// Ulimit options (name=soft[:hard]).
     #[arg(long, value_name = "ULIMIT")]
     pub ulimit: Vec<String>,

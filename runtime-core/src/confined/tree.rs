@@ -129,6 +129,22 @@ impl ConfinedRoot {
         .map_err(|e| Error::io(self.shown(path), e.into()))
     }
 
+    /// Gives `path` and everything below it (symlinks themselves, not
+    /// their targets) the owner `uid:gid`.
+    pub fn chown_tree(&self, path: impl AsRef<Path>, uid: u32, gid: u32) -> Result<()> {
+        let path = path.as_ref();
+        self.set_owner(path, uid, gid)?;
+        let is_dir = self
+            .symlink_metadata(path)?
+            .is_some_and(|m| m.file_type().is_dir());
+        if is_dir {
+            for child in self.read_dir(path)? {
+                self.chown_tree(path.join(child), uid, gid)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Sets the permission bits (with setuid/setgid/sticky) and, when
     /// given, the modification time of `path`; a symlink is left as it is.
     pub fn set_mode_and_mtime(

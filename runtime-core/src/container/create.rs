@@ -52,6 +52,9 @@ pub struct CreateOptions {
     pub mounts: Vec<super::MountRequest>,
     /// `--volumes-from CTR[:ro|rw]`: that container's volumes and binds.
     pub volumes_from: Vec<String>,
+    /// `--image-volume`: what an image's `VOLUME` becomes: `bind` (an
+    /// anonymous volume, the default when empty), `tmpfs` or `ignore`.
+    pub image_volume: String,
 }
 
 impl Runtime {

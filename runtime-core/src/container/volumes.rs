@@ -206,7 +206,12 @@ impl Container {
             let step = self.rt.mount_volume(&nv.name).and_then(|()| {
                 taken.push(&nv.name);
                 let nocopy = nv.options.iter().any(|o| o == "nocopy");
-                self.rt.prepare_volume(&nv.name, &rootfs, &nv.dest, nocopy)
+                self.rt
+                    .prepare_volume(&nv.name, &rootfs, &nv.dest, nocopy)?;
+                if nv.options.iter().any(|o| o == "U") {
+                    self.chown_volume_to_user(&nv.name)?;
+                }
+                Ok(())
             });
             if let Err(e) = step {
                 for n in taken {
@@ -216,6 +221,22 @@ impl Container {
             }
         }
         Ok(())
+    }
+
+    /// `:U`: the volume's content takes the owner of the container's user.
+    fn chown_volume_to_user(&self, name: &str) -> Result<()> {
+        let rec = self.rt.state()?.volume(name)?;
+        let (uid, gid) = self
+            .rec
+            .config
+            .oci_spec()?
+            .and_then(|s| {
+                s.process()
+                    .as_ref()
+                    .map(|p| (p.user().uid(), p.user().gid()))
+            })
+            .unwrap_or((0, 0));
+        crate::confined::ConfinedRoot::open(&rec.config.mount_point)?.chown_tree("/", uid, gid)
     }
 
     /// Gives back the uses [`Container::mount_volumes`] took.

@@ -154,6 +154,7 @@ pub(crate) fn create_options(f: &CreateFlags, argv: &[String]) -> Result<CreateO
         create_command: argv.to_vec(),
         mounts,
         volumes_from: f.volumes_from.clone(),
+        image_volume: f.image_volume.clone(),
     })
 }
 
