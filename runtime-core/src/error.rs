@@ -217,6 +217,21 @@ impl Error {
     }
 }
 
+/// An I/O error as Go prints it: the OS's text, lower-case, without Rust's
+/// `(os error N)`.
+pub fn io_text(e: &io::Error) -> String {
+    match e.raw_os_error() {
+        Some(n) => {
+            let desc = nix::errno::Errno::from_raw(n).desc();
+            let mut cs = desc.chars();
+            cs.next()
+                .map(|f| f.to_lowercase().collect::<String>() + cs.as_str())
+                .unwrap_or_default()
+        }
+        None => e.to_string(),
+    }
+}
+
 /// Adds Podman-style context to results.
 pub trait ResultExt<T> {
     /// Wraps the error, if any, with `context`.

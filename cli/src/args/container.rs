@@ -40,12 +40,21 @@ pub struct CreateFlags {
     /// Run an init inside the container that forwards signals and reaps processes.
     #[arg(long)]
     pub init: bool,
-    /// Bind mount a volume into the container (HOST-DIR:CONTAINER-DIR[:OPTIONS]).
+    /// Bind mount a volume into the container ([HOST-DIR|VOLUME:]CONTAINER-DIR[:OPTIONS]).
     #[arg(short = 'v', long = "volume", value_name = "VOLUME")]
     pub volumes: Vec<String>,
     /// Mount a temporary filesystem (CONTAINER-DIR[:OPTIONS]).
     #[arg(long, value_name = "TMPFS")]
     pub tmpfs: Vec<String>,
+    /// Attach a filesystem mount to the container (type=bind|volume|tmpfs,...).
+    #[arg(long = "mount", value_name = "MOUNT")]
+    pub mounts: Vec<String>,
+    /// Mount volumes from the specified container(s) (CONTAINER[:ro|rw]).
+    #[arg(long = "volumes-from", value_name = "CONTAINER")]
+    pub volumes_from: Vec<String>,
+    /// Tells podman how to handle the builtin image volumes (bind, tmpfs, ignore).
+    #[arg(long = "image-volume", value_name = "MODE", default_value = "bind")]
+    pub image_volume: String,
     /// Ulimit options (name=soft[:hard]).
     #[arg(long, value_name = "ULIMIT")]
     pub ulimit: Vec<String>,
@@ -366,6 +375,21 @@ pub struct RenameArgs {
     pub name: String,
 }
 
+/// `rpod cp`.
+#[derive(Debug, Args)]
+pub struct CpArgs {
+    /// Chown copied files to the primary uid/gid of the destination container.
+    #[arg(short, long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
+    pub archive: bool,
+    /// Allow to overwrite directories with non-directories and vice versa.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Source: [CONTAINER:]PATH, or - for a tar stream on stdin.
+    pub source: String,
+    /// Destination: [CONTAINER:]PATH, or - for a tar stream on stdout.
+    pub destination: String,
+}
+
 /// `rpod top`.
 #[derive(Debug, Args)]
 pub struct TopArgs {
@@ -422,6 +446,8 @@ pub struct PortArgs {
 pub enum ContainerCommand {
     /// Clean up network and mountpoints of one or more containers.
     Cleanup(CleanupArgs),
+    /// Copy files/folders between a container and the local filesystem.
+    Cp(CpArgs),
     /// Check if a container exists in local storage.
     Exists(ExistsArgs),
     /// Remove all non running containers.

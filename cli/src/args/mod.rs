@@ -3,6 +3,7 @@
 mod container;
 mod image;
 mod system;
+mod volume;
 
 use std::path::PathBuf;
 
@@ -14,6 +15,7 @@ pub use system::{
     CheckArgs, DfArgs, EventsArgs, InfoArgs, MigrateArgs, ResetArgs, SystemCommand,
     SystemPruneArgs, VersionArgs,
 };
+pub use volume::*;
 
 /// rpod: manage pods, containers and images, the Podman way.
 #[derive(Debug, Parser)]
@@ -124,6 +126,9 @@ pub enum Command {
     /// Manage images.
     #[command(subcommand)]
     Image(ImageCommand),
+    /// Manage volumes.
+    #[command(subcommand)]
+    Volume(VolumeCommand),
     /// The image commands, also at the top level (`rpod images`, `rpod rmi` ...).
     #[command(flatten)]
     TopImage(TopImageCommand),

@@ -10,6 +10,7 @@ mod system;
 pub(crate) mod terminal;
 pub(crate) mod util;
 mod version;
+mod volume;
 
 use std::io::Write;
 
@@ -101,12 +102,14 @@ pub fn dispatch(command: &Command, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         Command::Container(c) | Command::Top(c) => dispatch_container(c, ctx),
         Command::Image(c) => image::dispatch(c, ctx),
         Command::TopImage(c) => image::dispatch_top(c, ctx),
+        Command::Volume(c) => volume::dispatch(c, ctx),
     }
 }
 
 fn dispatch_container(command: &ContainerCommand, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     use ContainerCommand as C;
     match command {
+        C::Cp(a) => container::cp(a, ctx),
         C::Create(a) => container::create(a, ctx),
         C::Run(a) => container::run(a, ctx),
         C::Start(a) => container::start(a, ctx),

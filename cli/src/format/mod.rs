@@ -58,7 +58,7 @@ use serde_json::Value;
 
 pub use schema::{
     CONTAINER_INSPECT, DF, EVENTS, HISTORY, IMAGE_INSPECT, IMAGES, INFO, PS, Schema, VERSION,
-    VERSION_REPORT,
+    VERSION_REPORT, VOLUME,
 };
 pub use table::{
     NormalizedFormat, RenderError, align, check_list_template, fields_read, is_json_keyword,

@@ -274,6 +274,39 @@ pub const IMAGE_INSPECT: Schema = Schema {
     struct_fields: &[],
 };
 
+/// `podman volume ls` rows (`*entities.VolumeListReport`, which embeds
+/// the inspect data) and `volume inspect` records.
+pub const VOLUME: Schema = Schema {
+    root: "*entities.VolumeListReport",
+    fields: &[
+        ("Labels", "map[string]string"),
+        ("Options", "map[string]string"),
+        ("CreatedAt", "time.Time"),
+        ("MountCount", "uint"),
+        ("UID", "int"),
+        ("GID", "int"),
+    ],
+    struct_fields: &[
+        "Anonymous",
+        "CreatedAt",
+        "Driver",
+        "GID",
+        "Labels",
+        "MountCount",
+        "Mountpoint",
+        "Name",
+        "NeedsChown",
+        "NeedsCopyUp",
+        "Options",
+        "Scope",
+        "Status",
+        "StorageID",
+        "Timeout",
+        "UID",
+        "VolumeConfigResponse",
+    ],
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;

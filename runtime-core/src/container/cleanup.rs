@@ -76,6 +76,16 @@ impl Container {
         if let Err(e) = self.unmount_shm() {
             first_err.get_or_insert(e);
         }
+        // Volumes were taken with the root filesystem's mount (or, with
+        // --rootfs, at init): give them back once.
+        let volumes_taken = if self.uses_storage() {
+            self.rec.state.mounted
+        } else {
+            changed
+        };
+        if volumes_taken && let Err(e) = self.unmount_volumes() {
+            first_err.get_or_insert(e);
+        }
         let was_mounted = self.rec.state.mounted;
         let unmounted = match self.unmount_storage() {
             Ok(()) => was_mounted,

@@ -49,6 +49,14 @@ pub struct CreateOptions {
     pub runtime: String,
     /// The command line that created it.
     pub create_command: Vec<String>,
+    /// `-v`, `--mount` and `--tmpfs` requests: binds, tmpfs mounts and
+    /// named or anonymous volumes (made when missing).
+    pub mounts: Vec<super::MountRequest>,
+    /// `--volumes-from CTR[:ro|rw]`: that container's volumes and binds.
+    pub volumes_from: Vec<String>,
+    /// `--image-volume`: what an image's `VOLUME` becomes: `bind` (an
+    /// anonymous volume, the default when empty), `tmpfs` or `ignore`.
+    pub image_volume: String,
 }
 
 impl Runtime {
@@ -103,54 +111,85 @@ impl Runtime {
         name: String,
         journal: &mut Intent,
     ) -> std::result::Result<Container, CreateFailure> {
-        let config = self.config().map_err(CreateFailure::Undone)?;
         failpoint::hit("create.intent").map_err(CreateFailure::Undone)?;
-        let image = if opts.rootfs.as_os_str().is_empty() {
-            if opts.image.is_empty() {
-                return Err(CreateFailure::Undone(
-                    Error::InvalidArg
-                        .context("a root filesystem (--rootfs) or an image is required"),
-                ));
+        let resolved = self
+            .resolve_mounts(&opts.mounts, &opts.volumes_from, &mut opts.settings)
+            .map_err(CreateFailure::Undone)?;
+        let image = match self.image_or_rootfs(&mut opts, &id, &name) {
+            Ok(i) => i,
+            Err(e) => {
+                self.remove_created_volumes(&resolved.created);
+                return Err(CreateFailure::Undone(e));
             }
-            Some(
-                self.prepare_image(&mut opts, &id, &name)
-                    .map_err(CreateFailure::Undone)?,
-            )
-        } else {
-            if !opts.rootfs.is_dir() {
-                return Err(CreateFailure::Undone(Error::InvalidArg.context(format!(
-                    "rootfs {} is not a directory",
-                    opts.rootfs.display()
-                ))));
-            }
-            None
         };
         // From here on a failure must also drop the image's storage container.
         let result = failpoint::hit("create.storage").and_then(|()| {
-            self.create_with(opts, config, id.clone(), name, image.as_ref(), journal)
+            self.create_with(
+                opts,
+                id.clone(),
+                name,
+                image.as_ref(),
+                &resolved.named,
+                journal,
+            )
         });
-        match result {
-            Ok(c) => Ok(c),
-            Err(e) if image.is_none() => Err(CreateFailure::Undone(e)),
-            Err(e) => match self.storage() {
-                Ok(Some(storage)) => match storage.delete_container(&id) {
-                    Ok(()) => Err(CreateFailure::Undone(e)),
-                    Err(_) => Err(CreateFailure::Left(e)),
-                },
-                _ => Err(CreateFailure::Left(e)),
-            },
+        let e = match result {
+            Ok(c) => return Ok(c),
+            Err(e) => e,
+        };
+        let storage_gone = match (&image, self.storage()) {
+            (None, _) => true,
+            (Some(_), Ok(Some(storage))) => storage.delete_container(&id).is_ok(),
+            _ => false,
+        };
+        let mut made = resolved.created.clone();
+        if let Some(img) = &image {
+            made.extend(img.volumes.iter().map(|v| v.name.clone()));
         }
+        self.remove_created_volumes(&made);
+        Err(if storage_gone {
+            CreateFailure::Undone(e)
+        } else {
+            CreateFailure::Left(e)
+        })
+    }
+
+    /// Prepares the image (its config merged, storage made and mounted),
+    /// or checks the `--rootfs` directory.
+    fn image_or_rootfs(
+        &self,
+        opts: &mut CreateOptions,
+        id: &str,
+        name: &str,
+    ) -> Result<Option<ImageSetup>> {
+        let image = if opts.rootfs.as_os_str().is_empty() {
+            if opts.image.is_empty() {
+                return Err(Error::InvalidArg
+                    .context("a root filesystem (--rootfs) or an image is required"));
+            }
+            Some(self.prepare_image(opts, id, name)?)
+        } else {
+            if !opts.rootfs.is_dir() {
+                return Err(Error::InvalidArg.context(format!(
+                    "rootfs {} is not a directory",
+                    opts.rootfs.display()
+                )));
+            }
+            None
+        };
+        Ok(image)
     }
 
     fn create_with(
         &self,
         opts: CreateOptions,
-        config: crate::config::Config,
         id: String,
         name: String,
         image: Option<&ImageSetup>,
+        user_volumes: &[super::NamedVolume],
         journal: &mut Intent,
     ) -> Result<Container> {
+        let config = self.config()?;
         let ContainerDirs {
             dir: bundle,
             run_dir,
@@ -217,8 +256,9 @@ impl Runtime {
         }
         .to_string();
         cfg.create_command = opts.create_command.clone();
+        cfg.named_volumes = user_volumes.to_vec();
         if let Some(img) = image {
-            cfg.named_volumes.clone_from(&img.volumes);
+            cfg.named_volumes.extend(img.volumes.iter().cloned());
         }
         cfg.command = spec
             .process()

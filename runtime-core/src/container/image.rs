@@ -102,11 +102,29 @@ impl Runtime {
         labels.append(&mut opts.labels);
         opts.labels = labels;
 
-        // Anonymous volumes for the image's VOLUMEs not covered by a -v.
+        // Anonymous volumes for the image's VOLUMEs not covered by a -v
+        // (or tmpfs mounts, or nothing, as --image-volume says).
+        let mode = match opts.image_volume.as_str() {
+            "" | "bind" => "bind",
+            m @ ("tmpfs" | "ignore") => m,
+            other => {
+                return Err(Error::InvalidArg.context(format!(
+                    "invalid image volume mode {other:?}: must be bind, tmpfs or ignore"
+                )));
+            }
+        };
         let mut volumes = Vec::new();
-        if let Some(vols) = c["Volumes"].as_object() {
+        if let Some(vols) = c["Volumes"].as_object()
+            && mode != "ignore"
+        {
             for dest in vols.keys() {
-                if opts.settings.binds.iter().any(|b| &b.destination == dest) {
+                if opts.settings.binds.iter().any(|b| &b.destination == dest)
+                    || opts.settings.tmpfs.iter().any(|(d, _)| d == dest)
+                {
+                    continue;
+                }
+                if mode == "tmpfs" {
+                    opts.settings.tmpfs.push((dest.clone(), "rw".into()));
                     continue;
                 }
                 let v = self.new_volume(NewVolume::default())?;

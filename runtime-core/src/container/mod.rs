@@ -5,6 +5,7 @@ mod by_name;
 mod cleanup;
 mod commit;
 mod config;
+mod copy;
 mod create;
 mod exec;
 mod exit_watch;
@@ -17,6 +18,7 @@ mod list;
 pub mod log_config;
 mod log_reader;
 pub mod logs;
+mod mount_flags;
 mod pause;
 mod remove;
 mod rootfs;
@@ -28,12 +30,14 @@ mod status;
 mod stop;
 mod targets;
 pub mod top;
+mod volumes;
 mod wait;
 mod workdir;
 
 pub use by_name::{CleanupOptions, ContainerRmOptions, RmReport};
 pub use commit::{CommitOptions, commit_config};
 pub use config::{ContainerConfig, NamedVolume};
+pub use copy::{CopyEnd, CopyOptions, parse_copy_end};
 pub use create::CreateOptions;
 pub use external::{ExternalContainer, ExternalOrigin, ExternalRemoval};
 pub use handle::Container;
@@ -44,11 +48,13 @@ pub use inspect_types::{
     InspectRestartPolicy, InspectState,
 };
 pub use list::{ContainerFilter, ContainerListOptions, ListedContainer, passes_filters};
+pub use mount_flags::{MountRequest, parse_mount_flag, parse_volume_flag};
 pub use remove::RemoveOptions;
 pub use rootfs::{ENGINE_MOUNT_POINTS, is_engine_mount_point};
 pub use state::{ContainerState, ExecConfig, ExecSession};
 pub use status::ContainerStatus;
 pub use targets::{Target, TargetOptions, TargetScope};
+pub(crate) use volumes::copy_up_marker;
 pub use wait::WaitCondition;
 
 /// A container as the State stores it: immutable config plus mutable state.

@@ -54,20 +54,8 @@ impl Container {
             if !v.config.is_anon {
                 continue;
             }
-            match state.remove_volume(&nv.name) {
-                Ok(()) => {
-                    if let Ok(paths) = self.rt.paths() {
-                        let _ = std::fs::remove_dir_all(paths.volume_path.join(&nv.name));
-                    }
-                    if let Ok(l) = self
-                        .rt
-                        .lock_manager()
-                        .and_then(|m| m.retrieve(v.config.lock_id))
-                    {
-                        let _ = l.free();
-                    }
-                }
-                Err(e) => tracing::debug!("keeping volume {}: {e}", nv.name),
+            if let Err(e) = self.rt.remove_volume_if_unused(&nv.name) {
+                tracing::warn!("removing volume {}: {e}", nv.name);
             }
         }
     }

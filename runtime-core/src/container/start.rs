@@ -120,8 +120,14 @@ impl Container {
             .context("writing container run files")?;
         self.mount_shm()?;
         self.mount_storage()?;
+        if let Err(e) = self.mount_volumes() {
+            let _ = self.unmount_shm();
+            let _ = self.unmount_storage();
+            return Err(e);
+        }
         if let Err(e) = failpoint::hit("init.mounts") {
             let _ = self.unmount_shm();
+            let _ = self.unmount_volumes();
             let _ = self.unmount_storage();
             return Err(e);
         }
@@ -130,6 +136,7 @@ impl Container {
         let current = mounted.as_ref().unwrap_or(&spec);
         if let Err(e) = workdir::check(current, self.id(), self.rec.config.create_working_dir) {
             let _ = self.unmount_shm();
+            let _ = self.unmount_volumes();
             let _ = self.unmount_storage();
             return Err(e);
         }
@@ -146,6 +153,7 @@ impl Container {
                 // The runtime may have made the container before failing.
                 let _ = oci.delete(&self.rec);
                 let _ = self.unmount_shm();
+                let _ = self.unmount_volumes();
                 let _ = self.unmount_storage();
                 let _ = self.save();
                 return Err(e);

@@ -16,9 +16,10 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+pub use crate::volume::NewVolume;
 pub use builder::RuntimeBuilder;
 pub use info::{VERSION, go_arch, version_report};
-pub use objects::{NewContainer, NewPod, NewVolume};
+pub use objects::{NewContainer, NewPod};
 pub use paths::RuntimePaths;
 
 use crate::backend::{BackendContext, BackendRegistry, OciRuntimeTarget};
@@ -84,7 +85,7 @@ impl Runtime {
         RuntimeBuilder::new()
     }
 
-    fn check_valid(&self) -> Result<()> {
+    pub(crate) fn check_valid(&self) -> Result<()> {
         if self.inner.valid.load(Ordering::Acquire) {
             Ok(())
         } else {

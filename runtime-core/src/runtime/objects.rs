@@ -1,16 +1,14 @@
-//! Creating the records of containers, pods and volumes: ID, unique name,
+//! Creating the records of containers and pods (volumes: `crate::volume`): ID, unique name,
 //! lock, State entry and `create` event. (Running them is the OCI layer's job.)
 
 use std::collections::BTreeMap;
-use std::os::unix::fs::DirBuilderExt;
 
 use super::Runtime;
 use crate::container::{ContainerConfig, ContainerRecord};
-use crate::error::{Error, IoResultExt, Result};
+use crate::error::{Error, Result};
 use crate::events::{Event, EventStatus, EventType};
 use crate::names::{generate_id, generate_unique_name, validate_name};
 use crate::pod::{PodConfig, PodRecord, PodState};
-use crate::volume::{VolumeConfig, VolumeRecord, VolumeState};
 
 /// What a new container is made from.
 #[derive(Debug, Clone, Default)]
@@ -33,15 +31,6 @@ pub struct NewContainer {
 #[derive(Debug, Clone, Default)]
 pub struct NewPod {
     /// Name; generated when empty.
-    pub name: String,
-    /// Labels.
-    pub labels: BTreeMap<String, String>,
-}
-
-/// What a new volume is made from.
-#[derive(Debug, Clone, Default)]
-pub struct NewVolume {
-    /// Name; a random 64-hex name (anonymous volume) when empty.
     pub name: String,
     /// Labels.
     pub labels: BTreeMap<String, String>,
@@ -132,65 +121,6 @@ impl Runtime {
         let mut ev = Event::new(EventType::Pod, EventStatus::Create);
         ev.id.clone_from(&rec.config.id);
         ev.name.clone_from(&rec.config.name);
-        self.emit(ev);
-        Ok(rec)
-    }
-
-    /// Creates a local volume: `<volume_path>/<name>` (0700) with `_data`
-    /// (0755), its State record, and a `create` event.
-    pub fn new_volume(&self, spec: NewVolume) -> Result<VolumeRecord> {
-        self.check_valid()?;
-        let (name, anon) = if spec.name.is_empty() {
-            (generate_id()?, true)
-        } else {
-            validate_name(&spec.name)?;
-            (spec.name, false)
-        };
-        if self.inner.state.has_volume(&name)? {
-            return Err(
-                Error::VolumeExists.context(format!("volume with name {name} already exists"))
-            );
-        }
-        let dir = self.inner.paths.volume_path.join(&name);
-        let data = dir.join("_data");
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&self.inner.paths.volume_path)
-            .at(&self.inner.paths.volume_path)?;
-        std::fs::DirBuilder::new()
-            .mode(0o700)
-            .create(&dir)
-            .at(&dir)?;
-        if let Err(e) = std::fs::DirBuilder::new()
-            .mode(0o755)
-            .create(&data)
-            .at(&data)
-        {
-            let _ = std::fs::remove_dir_all(&dir);
-            return Err(e);
-        }
-        let lock = match self.inner.locks.allocate() {
-            Ok(l) => l,
-            Err(e) => {
-                let _ = std::fs::remove_dir_all(&dir);
-                return Err(e);
-            }
-        };
-        let mut cfg = VolumeConfig::new(&name, lock.id(), data.to_string_lossy());
-        cfg.labels = spec.labels;
-        cfg.is_anon = anon;
-        let rec = VolumeRecord {
-            config: cfg,
-            state: VolumeState::default(),
-        };
-        if let Err(e) = self.inner.state.add_volume(&rec) {
-            let _ = lock.free();
-            let _ = std::fs::remove_dir_all(&dir);
-            return Err(e.context("adding volume to state"));
-        }
-        let mut ev = Event::new(EventType::Volume, EventStatus::Create);
-        ev.name = name;
         self.emit(ev);
         Ok(rec)
     }

@@ -5,7 +5,6 @@ use serde::Serialize;
 
 use crate::container::{Container, ContainerStatus, RemoveOptions};
 use crate::error::{Error, Result};
-use crate::events::{Event, EventStatus, EventType};
 use crate::image::{ImagePruneOptions, PruneReport};
 use crate::runtime::Runtime;
 
@@ -95,42 +94,6 @@ impl Runtime {
             Some(e) => Err(e),
             None => Ok(removed),
         }
-    }
-
-    /// Removes every volume no container uses: its record, its directory
-    /// and its lock; emits `remove` for each. Reports carry the volume's
-    /// name and the size of its data.
-    pub fn prune_volumes(&self) -> Result<Vec<PruneReport>> {
-        self.prune_volumes_filtered(&PruneFilters::default())
-    }
-
-    /// [`Runtime::prune_volumes`], limited to the volumes whose labels and
-    /// creation time pass `filters`.
-    pub fn prune_volumes_filtered(&self, filters: &PruneFilters) -> Result<Vec<PruneReport>> {
-        let state = self.state()?;
-        let volume_path = self.paths()?.volume_path.clone();
-        let mut removed = Vec::new();
-        for v in state.all_volumes()? {
-            let name = v.config.name.clone();
-            if !filters.passes(&v.config.labels, v.config.created_at)
-                || !state.volume_in_use(&name)?.is_empty()
-            {
-                continue;
-            }
-            let size = super::dir_size(std::path::Path::new(&v.config.mount_point));
-            state.remove_volume(&name)?;
-            let _ = std::fs::remove_dir_all(volume_path.join(&name));
-            if let Ok(lock) = self.lock_manager()?.retrieve(v.config.lock_id)
-                && let Err(e) = lock.free()
-            {
-                tracing::debug!("freeing the lock of volume {name}: {e}");
-            }
-            let mut ev = Event::new(EventType::Volume, EventStatus::Remove);
-            ev.name.clone_from(&name);
-            self.emit(ev);
-            removed.push(PruneReport { id: name, size });
-        }
-        Ok(removed)
     }
 
     /// `system prune`: stopped containers, dangling images (every unused

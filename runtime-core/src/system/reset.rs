@@ -59,8 +59,12 @@ impl Runtime {
                 tracing::error!("removing pod {}: {e}", pod.config.id);
             }
         }
+        let force = crate::volume::VolumeRemoveOptions {
+            force: true,
+            timeout: Some(0),
+        };
         for vol in state.all_volumes()? {
-            if let Err(e) = state.remove_volume(&vol.config.name) {
+            if let Err(e) = self.remove_volume(&vol.config.name, force) {
                 tracing::error!("removing volume {}: {e}", vol.config.name);
             }
         }

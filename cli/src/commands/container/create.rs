@@ -5,10 +5,10 @@ use std::path::PathBuf;
 
 use rpod_runtime_core::Error;
 use rpod_runtime_core::container::log_config::{self, LogSettings};
-use rpod_runtime_core::container::spec::{
-    BindMount, ContainerSettings, NetworkMode, parse_cap_names,
+use rpod_runtime_core::container::spec::{ContainerSettings, NetworkMode, parse_cap_names};
+use rpod_runtime_core::container::{
+    Container, CreateOptions, RemoveOptions, parse_mount_flag, parse_volume_flag,
 };
-use rpod_runtime_core::container::{Container, CreateOptions, RemoveOptions};
 use rpod_runtime_core::oci::AttachEnd;
 
 use crate::args::{CreateArgs, CreateFlags, RunArgs};
@@ -25,44 +25,6 @@ fn read_env_file(path: &PathBuf) -> Result<Vec<String>, CliError> {
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .map(str::to_string)
         .collect())
-}
-
-fn parse_bind(v: &str) -> Result<BindMount, CliError> {
-    let parts: Vec<&str> = v.split(':').collect();
-    let (src, dst, opts) = match parts.as_slice() {
-        [s, d] => (*s, *d, ""),
-        [s, d, o] => (*s, *d, *o),
-        _ => {
-            return Err(CliError::Usage(format!(
-                "invalid volume specification {v:?}: use HOST-DIR:CONTAINER-DIR[:OPTIONS]"
-            )));
-        }
-    };
-    if !src.starts_with('/') {
-        return Err(CliError::Usage(format!(
-            "named volumes are not supported yet: {src:?} (use an absolute host path)"
-        )));
-    }
-    if !dst.starts_with('/') {
-        return Err(CliError::Usage(format!(
-            "invalid container path {dst:?}, must be an absolute path"
-        )));
-    }
-    let source = PathBuf::from(src);
-    if !source.exists() {
-        return Err(CliError::Usage(format!(
-            "statfs {src}: no such file or directory"
-        )));
-    }
-    Ok(BindMount {
-        source,
-        destination: dst.to_string(),
-        options: opts
-            .split(',')
-            .filter(|o| !o.is_empty())
-            .map(str::to_string)
-            .collect(),
-    })
 }
 
 /// Turns the flags into the runtime's create options.
@@ -132,6 +94,13 @@ pub(crate) fn create_options(f: &CreateFlags, argv: &[String]) -> Result<CreateO
             "no command or entrypoint provided, and no CMD or ENTRYPOINT from image".into(),
         ));
     }
+    let mut mounts = Vec::new();
+    for v in &f.volumes {
+        mounts.push(parse_volume_flag(v)?);
+    }
+    for m in &f.mounts {
+        mounts.push(parse_mount_flag(m)?);
+    }
     Ok(CreateOptions {
         name: f.name.clone().unwrap_or_default(),
         rootfs: if f.rootfs {
@@ -163,11 +132,7 @@ pub(crate) fn create_options(f: &CreateFlags, argv: &[String]) -> Result<CreateO
             apparmor_profile: security.apparmor_profile,
             mask: security.mask,
             unmask: security.unmask,
-            binds: f
-                .volumes
-                .iter()
-                .map(|v| parse_bind(v))
-                .collect::<Result<_, _>>()?,
+            binds: Vec::new(),
             tmpfs,
             ulimits: f.ulimit.clone(),
             memory: f.memory.as_deref().map(parse_memory).transpose()?,
@@ -188,6 +153,9 @@ pub(crate) fn create_options(f: &CreateFlags, argv: &[String]) -> Result<CreateO
         log: LogSettings::from_flags(f.log_driver.as_deref(), &f.log_opt)?,
         runtime: String::new(),
         create_command: argv.to_vec(),
+        mounts,
+        volumes_from: f.volumes_from.clone(),
+        image_volume: f.image_volume.clone(),
     })
 }
 

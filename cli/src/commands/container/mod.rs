@@ -1,5 +1,6 @@
 //! The container commands: one file per verb group.
 
+mod cp;
 mod create;
 mod exec;
 mod inspect;
@@ -8,6 +9,7 @@ mod logs;
 mod ps;
 mod top;
 
+pub use cp::cp;
 pub use create::{create, run};
 pub use exec::{attach, exec};
 pub use inspect::inspect;

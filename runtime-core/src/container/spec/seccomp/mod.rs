@@ -112,20 +112,7 @@ fn load_file(path: &Path, bounding: &[Capability], host: &Host) -> Result<Option
     })
 }
 
-/// An I/O error as Go prints it: the OS's text, lower-case, without Rust's
-/// `(os error N)`.
-fn io_text(e: &std::io::Error) -> String {
-    match e.raw_os_error() {
-        Some(n) => {
-            let desc = nix::errno::Errno::from_raw(n).desc();
-            let mut cs = desc.chars();
-            cs.next()
-                .map(|f| f.to_lowercase().collect::<String>() + cs.as_str())
-                .unwrap_or_default()
-        }
-        None => e.to_string(),
-    }
-}
+use crate::error::io_text;
 
 #[cfg(test)]
 pub(crate) mod tests;

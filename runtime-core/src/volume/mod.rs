@@ -1,4 +1,17 @@
-//! Volumes: their configuration and state records (JSON field names are Podman's).
+//! Volumes: their configuration and state records (JSON field names are
+//! Podman's), and the engine's volume operations: create, remove, list,
+//! inspect, prune, and mounting them for containers.
+
+mod copyup;
+mod create;
+mod list;
+mod mount;
+mod remove;
+mod transfer;
+
+pub use create::{LOCAL_DRIVER, NewVolume, validate_volume_name};
+pub use list::{VolumeFilter, VolumeFilters, VolumeInspect};
+pub use remove::VolumeRemoveOptions;
 
 use std::collections::BTreeMap;
 

@@ -20,6 +20,11 @@ use pathrs::{InodeType, Root};
 
 use crate::error::{Error, Result};
 
+mod archive;
+mod tree;
+
+pub use archive::{UnpackOptions, copy_tree};
+
 /// A directory opened once as a confinement root. Every path given to its
 /// methods is taken as inside that root, whether or not it starts with `/`.
 #[derive(Debug)]
@@ -33,7 +38,16 @@ impl ConfinedRoot {
     /// are resolved in.
     pub fn open(host: impl AsRef<Path>) -> Result<Self> {
         let host = host.as_ref();
-        let root = Root::open(host).map_err(|e| Error::io(host, to_io(e)))?;
+        // Opened by the kernel's own lookup (the caller's path is trusted,
+        // and may be a magic link such as `/proc/PID/root`, which names a
+        // container's root in its own mount namespace).
+        use std::os::unix::fs::OpenOptionsExt;
+        let dir = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_DIRECTORY | libc::O_CLOEXEC)
+            .open(host)
+            .map_err(|e| Error::io(host, e))?;
+        let root = Root::from_fd(OwnedFd::from(dir));
         Ok(Self {
             root,
             host: host.to_path_buf(),
@@ -173,11 +187,11 @@ impl ConfinedRoot {
     }
 
     /// `path` shown as the host path it names, for messages.
-    fn shown(&self, path: &Path) -> PathBuf {
+    pub(crate) fn shown(&self, path: &Path) -> PathBuf {
         self.host.join(path.strip_prefix("/").unwrap_or(path))
     }
 
-    fn err(&self, path: &Path, e: pathrs::error::Error) -> Error {
+    pub(crate) fn err(&self, path: &Path, e: pathrs::error::Error) -> Error {
         Error::io(self.shown(path), to_io(e))
     }
 }
