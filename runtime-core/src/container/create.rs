@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use super::image::ImageSetup;
 use super::log_config::{self, LogSettings};
+use super::network::{ContainerNetworking, NetworkRequest, ResolvedNetwork, apply_to_config};
 use super::spec::{self, ContainerSettings, NetworkMode, SpecOptions};
 use super::{Container, ContainerConfig, ContainerRecord, ContainerState};
 use crate::error::{Error, IoResultExt, Result, ResultExt};
@@ -47,6 +48,8 @@ pub struct CreateOptions {
     pub runtime: String,
     /// The command line that created it.
     pub create_command: Vec<String>,
+    /// `--network`, `-p`, `--ip`, `--dns` ...: the network it gets.
+    pub networking: ContainerNetworking,
 }
 
 impl Runtime {
@@ -76,6 +79,17 @@ impl Runtime {
             self.oci_for(&opts.runtime)?;
         }
         spec::check_add_drop(&opts.settings.cap_add, &opts.settings.cap_drop)?;
+        let mut networking = std::mem::take(&mut opts.networking);
+        if networking.mode == NetworkRequest::Default {
+            // Callers that only set the spec's mode keep it.
+            match opts.settings.network {
+                NetworkMode::None => networking.mode = NetworkRequest::None,
+                NetworkMode::Host => networking.mode = NetworkRequest::Host,
+                NetworkMode::Private => {}
+            }
+        }
+        let resolved = self.resolve_network(&mut networking)?;
+        opts.settings.network = resolved.spec_mode;
         let id = generate_id()?;
         let image = if opts.rootfs.as_os_str().is_empty() {
             if opts.image.is_empty() {
@@ -93,7 +107,8 @@ impl Runtime {
             None
         };
         // From here on a failure must also drop the image's storage container.
-        let result = self.create_with(opts, config, id.clone(), name, image.as_ref());
+        let net = (networking, resolved);
+        let result = self.create_with(opts, config, id.clone(), name, image.as_ref(), &net);
         if result.is_err()
             && image.is_some()
             && let Ok(Some(storage)) = self.storage()
@@ -110,6 +125,7 @@ impl Runtime {
         id: String,
         name: String,
         image: Option<&ImageSetup>,
+        net: &(ContainerNetworking, ResolvedNetwork),
     ) -> Result<Container> {
         let ContainerDirs {
             dir: bundle,
@@ -170,12 +186,7 @@ impl Runtime {
         cfg.auto_remove = opts.auto_remove;
         cfg.privileged = opts.settings.privileged;
         cfg.create_working_dir = opts.settings.workdir_from_image;
-        cfg.net_mode = match opts.settings.network {
-            NetworkMode::Private => "private",
-            NetworkMode::None => "none",
-            NetworkMode::Host => "host",
-        }
-        .to_string();
+        apply_to_config(&mut cfg, &net.0, &net.1);
         cfg.create_command = opts.create_command.clone();
         if let Some(img) = image {
             cfg.named_volumes.clone_from(&img.volumes);
@@ -227,6 +238,13 @@ impl Runtime {
                 )));
             }
             return Err(e);
+        }
+        for (network, per) in &net.1.networks {
+            if let Err(e) = self.state()?.network_connect(&id, network, per) {
+                let _ = self.state()?.remove_container(&id);
+                undo(lock.as_ref());
+                return Err(e);
+            }
         }
         let ctr = Container::from_record(self, rec)?;
         self.emit(ctr.event(EventStatus::Create));

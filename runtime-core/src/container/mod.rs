@@ -17,6 +17,7 @@ mod list;
 pub mod log_config;
 mod log_reader;
 pub mod logs;
+mod network;
 mod pause;
 mod remove;
 mod rootfs;
@@ -44,6 +45,7 @@ pub use inspect_types::{
     InspectRestartPolicy, InspectState,
 };
 pub use list::{ContainerFilter, ContainerListOptions, ListedContainer, passes_filters};
+pub use network::{ContainerNetworking, NetworkRequest, parse_add_host, parse_network_flag};
 pub use remove::RemoveOptions;
 pub use rootfs::{ENGINE_MOUNT_POINTS, is_engine_mount_point};
 pub use state::{ContainerState, ExecConfig, ExecSession};
