@@ -169,9 +169,10 @@ impl Runtime {
         };
         let own_net = matches!(mode, NetworkRequest::Networks(_));
         if !own_net && !net.publish.is_empty() {
-            return Err(Error::InvalidArg.context(
-                "cannot set port bindings on an existing net ns or without a bridge network",
-            ));
+            tracing::warn!(
+                "Port mappings have been discarded as one of the Host, Container, Pod, and None network modes are in use"
+            );
+            net.publish.clear();
         }
         let mut out = ResolvedNetwork::default();
         match mode {
@@ -296,11 +297,7 @@ impl Container {
         }
         let rt = self.rt.clone();
         let backend = rt.network_backend()?;
-        for m in &self.rec.config.port_mappings {
-            for i in 0..m.range.max(1) {
-                ports::check_port_free(&m.host_ip, m.host_port.saturating_add(i), &m.protocol)?;
-            }
-        }
+        self.check_ports()?;
         if !self.rec.state.net_ns.is_empty() {
             // A namespace from an earlier run that cleanup did not get to.
             self.teardown_network()?;
@@ -325,6 +322,51 @@ impl Container {
                 Err(e.context("setting up network"))
             }
         }
+    }
+
+    /// Fails, with the error binding the port would give, when a host
+    /// port is in use: by a process on the host, or published by another
+    /// container with a network set up (netavark forwards ports with
+    /// firewall rules, so no socket shows those).
+    fn check_ports(&self) -> Result<()> {
+        let mine = &self.rec.config.port_mappings;
+        if mine.is_empty() {
+            return Ok(());
+        }
+        let in_use = |m: &PortMapping, port: u16| {
+            ports::check_port_free(&m.host_ip, port, &m.protocol).and_then(|()| {
+                Err(Error::Message(format!(
+                    "cannot listen on the {} port: listen {}4 {}:{port}: bind: address already in use",
+                    m.protocol.to_ascii_uppercase(),
+                    m.protocol,
+                    m.host_ip
+                )))
+            })
+        };
+        let others = self.rt.state()?.all_containers(true)?;
+        for m in mine {
+            for i in 0..m.range.max(1) {
+                let port = m.host_port.saturating_add(i);
+                ports::check_port_free(&m.host_ip, port, &m.protocol)?;
+                for o in &others {
+                    if o.config.id == self.id() || o.state.net_ns.is_empty() {
+                        continue;
+                    }
+                    let clash = o.config.port_mappings.iter().any(|p| {
+                        p.protocol == m.protocol
+                            && (p.host_ip.is_empty()
+                                || m.host_ip.is_empty()
+                                || p.host_ip == m.host_ip)
+                            && port >= p.host_port
+                            && u32::from(port) < u32::from(p.host_port) + u32::from(p.range.max(1))
+                    });
+                    if clash {
+                        return in_use(m, port);
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The namespace path of a container whose network this one joins.

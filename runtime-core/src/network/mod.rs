@@ -59,10 +59,18 @@ pub struct PerNetworkOptions {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct LeaseRange {
     /// First address handed out.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub start_ip: String,
     /// Last address handed out.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub end_ip: String,
 }
 
@@ -72,7 +80,11 @@ pub struct Subnet {
     /// The subnet in CIDR form (`10.89.0.0/24`).
     pub subnet: String,
     /// The gateway (empty: none, as for an internal network without DNS).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub gateway: String,
     /// The range leases come from, when narrower than the subnet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -175,7 +187,11 @@ pub struct NetAddress {
     /// The address with its prefix (`10.89.0.2/24`).
     pub ipnet: String,
     /// The gateway of its subnet.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub gateway: String,
 }
 
