@@ -70,7 +70,7 @@ pub struct ContainerNetworking {
 /// also be comma-separated.
 pub fn parse_network_flag(values: &[String]) -> Result<NetworkRequest> {
     let mut nets = BTreeMap::new();
-    for (i, v) in values.iter().enumerate() {
+    for v in values {
         let single = |r: NetworkRequest| -> Result<NetworkRequest> {
             if values.len() > 1 {
                 return Err(Error::InvalidArg.context(format!(
@@ -122,9 +122,6 @@ pub fn parse_network_flag(values: &[String]) -> Result<NetworkRequest> {
             } else {
                 name
             };
-            if i > 0 && key.is_empty() && !nets.is_empty() {
-                continue;
-            }
             nets.insert(key, per);
         }
     }
