@@ -108,6 +108,49 @@ pub struct NetworkExistsArgs {
     pub network: String,
 }
 
+/// `rpod network connect`.
+#[derive(Debug, Args)]
+pub struct NetworkConnectArgs {
+    /// Network scoped alias for the container.
+    #[arg(long)]
+    pub alias: Vec<String>,
+    /// Set a static IPv4 address for the container on this network.
+    #[arg(long)]
+    pub ip: Option<String>,
+    /// Set a static IPv6 address for the container on this network.
+    #[arg(long)]
+    pub ip6: Option<String>,
+    /// Set a static MAC address for the container on this network.
+    #[arg(long = "mac-address")]
+    pub mac_address: Option<String>,
+    /// The network.
+    pub network: String,
+    /// The container.
+    pub container: String,
+}
+
+/// `rpod network disconnect`.
+#[derive(Debug, Args)]
+pub struct NetworkDisconnectArgs {
+    /// Force the disconnect of a container.
+    #[arg(short = 'f', long)]
+    pub force: bool,
+    /// The network.
+    pub network: String,
+    /// The container.
+    pub container: String,
+}
+
+/// `rpod network reload`.
+#[derive(Debug, Args)]
+pub struct NetworkReloadArgs {
+    /// Reload network configuration of all containers.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Containers.
+    pub containers: Vec<String>,
+}
+
 /// `rpod network ...`.
 #[derive(Debug, Subcommand)]
 pub enum NetworkCommand {
@@ -125,4 +168,10 @@ pub enum NetworkCommand {
     Prune(NetworkPruneArgs),
     /// Check if a network exists.
     Exists(NetworkExistsArgs),
+    /// Add container to a network.
+    Connect(NetworkConnectArgs),
+    /// Remove container from a network.
+    Disconnect(NetworkDisconnectArgs),
+    /// Reload firewall rules for one or more containers.
+    Reload(NetworkReloadArgs),
 }

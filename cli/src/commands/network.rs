@@ -8,8 +8,9 @@ use rpod_runtime_core::network::{Network, NetworkCreateRequest, NetworkListFilte
 use serde_json::{Value, json};
 
 use crate::args::{
-    NetworkCommand, NetworkCreateArgs, NetworkExistsArgs, NetworkInspectArgs, NetworkLsArgs,
-    NetworkPruneArgs, NetworkRmArgs,
+    NetworkCommand, NetworkConnectArgs, NetworkCreateArgs, NetworkDisconnectArgs,
+    NetworkExistsArgs, NetworkInspectArgs, NetworkLsArgs, NetworkPruneArgs, NetworkReloadArgs,
+    NetworkRmArgs,
 };
 use crate::commands::Ctx;
 use crate::commands::image::print_error;
@@ -44,6 +45,9 @@ pub fn dispatch(command: &NetworkCommand, ctx: &mut Ctx<'_>) -> Result<(), CliEr
         NetworkCommand::Rm(a) => rm(a, ctx),
         NetworkCommand::Prune(a) => prune(a, ctx),
         NetworkCommand::Exists(a) => exists(a, ctx),
+        NetworkCommand::Connect(a) => connect(a, ctx),
+        NetworkCommand::Disconnect(a) => disconnect(a, ctx),
+        NetworkCommand::Reload(a) => reload(a, ctx),
     }
 }
 
@@ -237,4 +241,58 @@ fn exists(a: &NetworkExistsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     } else {
         Err(CliError::Exit(1))
     }
+}
+
+fn connect(a: &NetworkConnectArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    let rt = ctx.runtime()?;
+    let mut c = rt.lookup_container(&a.container)?;
+    let opts = rpod_runtime_core::network::PerNetworkOptions {
+        static_ips: a.ip.iter().chain(a.ip6.iter()).cloned().collect(),
+        aliases: a.alias.clone(),
+        static_mac: a.mac_address.clone().unwrap_or_default(),
+        interface_name: String::new(),
+    };
+    c.network_connect(&a.network, opts)?;
+    Ok(())
+}
+
+fn disconnect(a: &NetworkDisconnectArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    let rt = ctx.runtime()?;
+    let mut c = rt.lookup_container(&a.container)?;
+    c.network_disconnect(&a.network)?;
+    Ok(())
+}
+
+fn reload(a: &NetworkReloadArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    if a.all == !a.containers.is_empty() {
+        return Err(CliError::Usage(
+            "either --all or at least one container must be given".into(),
+        ));
+    }
+    let rt = ctx.runtime()?;
+    let ctrs = if a.all {
+        rt.containers()?
+            .into_iter()
+            .filter(|c| {
+                c.config().create_net_ns
+                    && c.state().state == rpod_runtime_core::container::ContainerStatus::Running
+            })
+            .collect()
+    } else {
+        a.containers
+            .iter()
+            .map(|n| rt.lookup_container(n))
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    let mut failed = false;
+    for mut c in ctrs {
+        match c.network_reload() {
+            Ok(()) => ctx.write(&format!("{}\n", c.id()))?,
+            Err(e) => {
+                print_error(&e);
+                failed = true;
+            }
+        }
+    }
+    if failed { Err(CliError::Exit(125)) } else { Ok(()) }
 }

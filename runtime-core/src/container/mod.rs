@@ -18,6 +18,7 @@ pub mod log_config;
 mod log_reader;
 pub mod logs;
 mod network;
+mod network_connect;
 mod pause;
 mod remove;
 mod rootfs;

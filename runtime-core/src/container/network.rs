@@ -219,8 +219,17 @@ impl Runtime {
                         }
                     }
                 }
+                let mut used: Vec<String> = resolved
+                    .values()
+                    .map(|p| p.interface_name.clone())
+                    .filter(|n| !n.is_empty())
+                    .collect();
                 for per in resolved.values_mut() {
                     per.aliases.extend(net.aliases.iter().cloned());
+                    if per.interface_name.is_empty() {
+                        per.interface_name = next_interface(&used);
+                        used.push(per.interface_name.clone());
+                    }
                 }
                 ports::assign_random_host_ports(&mut net.publish)?;
                 out.spec_mode = M::Private;
@@ -230,6 +239,14 @@ impl Runtime {
         }
         Ok(out)
     }
+}
+
+/// The first `ethN` not in `used`.
+pub(crate) fn next_interface(used: &[String]) -> String {
+    (0..)
+        .map(|i| format!("eth{i}"))
+        .find(|n| !used.contains(n))
+        .unwrap_or_default()
 }
 
 /// Applies what `create` decided to the container's configuration.
@@ -485,6 +502,103 @@ impl Container {
         f.no_host_resolvers = !status.is_empty() && !any_external;
         Ok(f)
     }
+}
+
+/// Podman's `Ports`/`PortBindings`: `"80/tcp": [{"HostIp", "HostPort"}]`,
+/// one key per port of a range.
+pub(crate) fn inspect_ports(maps: &[PortMapping]) -> BTreeMap<String, serde_json::Value> {
+    let mut out: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
+    for m in maps {
+        for i in 0..m.range.max(1) {
+            out.entry(format!(
+                "{}/{}",
+                m.container_port.saturating_add(i),
+                m.protocol
+            ))
+            .or_default()
+            .push(serde_json::json!({
+                "HostIp": m.host_ip,
+                "HostPort": m.host_port.saturating_add(i).to_string(),
+            }));
+        }
+    }
+    out.into_iter()
+        .map(|(k, v)| (k, serde_json::Value::Array(v)))
+        .collect()
+}
+
+/// Addresses, gateway and MAC of one network's status (Podman's
+/// `InspectBasicNetworkConfig`, first address of each family).
+fn basic_config(block: &StatusBlock) -> serde_json::Map<String, serde_json::Value> {
+    let mut v4: Option<(String, u32, String)> = None;
+    let mut v6: Option<(String, u32, String)> = None;
+    let mut mac = String::new();
+    for iface in block.interfaces.values() {
+        for a in &iface.subnets {
+            let (ip, len) = a.ipnet.split_once('/').unwrap_or((a.ipnet.as_str(), "0"));
+            let entry = (ip.to_string(), len.parse().unwrap_or(0), a.gateway.clone());
+            let slot = if ip.contains(':') { &mut v6 } else { &mut v4 };
+            slot.get_or_insert(entry);
+        }
+        if mac.is_empty() {
+            mac.clone_from(&iface.mac_address);
+        }
+    }
+    let (ip, len, gw) = v4.unwrap_or_default();
+    let (ip6, len6, gw6) = v6.unwrap_or_default();
+    let mut m = serde_json::Map::new();
+    m.insert("EndpointID".into(), "".into());
+    m.insert("Gateway".into(), gw.into());
+    m.insert("IPAddress".into(), ip.into());
+    m.insert("IPPrefixLen".into(), len.into());
+    m.insert("IPv6Gateway".into(), gw6.into());
+    m.insert("GlobalIPv6Address".into(), ip6.into());
+    m.insert("GlobalIPv6PrefixLen".into(), len6.into());
+    m.insert("MacAddress".into(), mac.into());
+    m
+}
+
+/// The `NetworkSettings` of inspect, as Podman fills them: the ports, the
+/// namespace path, per-network details, and the top-level address fields
+/// when the container is on the default network only.
+pub(crate) fn inspect_settings(
+    rec: &super::ContainerRecord,
+    ctx: &super::InspectContext,
+) -> super::InspectNetworkSettings {
+    let (net_ns, status) = match &ctx.joined_network {
+        Some((ns, st)) => (ns, st),
+        None => (&rec.state.net_ns, &rec.state.network_status),
+    };
+    let mut s = super::InspectNetworkSettings {
+        ports: inspect_ports(&rec.config.port_mappings),
+        sandbox_key: net_ns.clone(),
+        ..Default::default()
+    };
+    for (name, opts) in &ctx.networks {
+        let mut m = status
+            .get(name)
+            .map(basic_config)
+            .unwrap_or_default();
+        m.insert("NetworkID".into(), name.clone().into());
+        m.insert("Aliases".into(), serde_json::json!(opts.aliases));
+        s.networks.insert(name.clone(), serde_json::Value::Object(m));
+    }
+    if ctx.networks.len() == 1
+        && ctx.networks.contains_key(&ctx.default_network)
+        && let Some(block) = status.get(&ctx.default_network)
+    {
+        let b = basic_config(block);
+        let text = |k: &str| b.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        let num = |k: &str| b.get(k).and_then(|v| v.as_u64()).unwrap_or(0) as u32;
+        s.gateway = text("Gateway");
+        s.ip_address = text("IPAddress");
+        s.ip_prefix_len = num("IPPrefixLen");
+        s.ipv6_gateway = text("IPv6Gateway");
+        s.global_ipv6_address = text("GlobalIPv6Address");
+        s.global_ipv6_prefix_len = num("GlobalIPv6PrefixLen");
+        s.mac_address = text("MacAddress");
+    }
+    s
 }
 
 /// Podman's `--add-host` check: `name:ip` with a valid address.

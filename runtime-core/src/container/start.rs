@@ -13,7 +13,7 @@ const CONMON_FILES: [&str; 4] = ["attach", "ctl", "winsz", "oom"];
 
 impl Container {
     /// What the run files (`hostname`, `hosts`, `resolv.conf`, `.containerenv`) depend on.
-    fn run_file_options(&self, spec: &oci_spec::runtime::Spec) -> spec::SpecOptions {
+    pub(crate) fn run_file_options(&self, spec: &oci_spec::runtime::Spec) -> spec::SpecOptions {
         let cfg = &self.rec.config;
         spec::SpecOptions {
             id: cfg.id.clone(),
