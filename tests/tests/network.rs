@@ -487,3 +487,110 @@ fn create_start_stop_rm_cycles_leave_nothing_behind() {
             .all(|m| !m.starts_with(&*netns_dir.to_string_lossy()))
     );
 }
+
+/// Deletes the NAT rules that forward host port `port` (as a firewall
+/// flush would), touching no other rule.
+fn drop_port_rules(port: u16) {
+    let out = std::process::Command::new("iptables-save")
+        .args(["-t", "nat"])
+        .output()
+        .unwrap();
+    let needle = format!("--dport {port} ");
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        if let Some(rule) = line.strip_prefix("-A ").filter(|_| line.contains(&needle)) {
+            // iptables-save quotes comments as a shell would.
+            let ok = std::process::Command::new("sh")
+                .args(["-c", &format!("iptables -t nat -D {rule}")])
+                .status()
+                .unwrap()
+                .success();
+            assert!(ok, "iptables -D {rule}");
+        }
+    }
+}
+
+#[test]
+fn connect_disconnect_and_reload_a_running_container() {
+    let env = TestEnv::new();
+    let rootfs = net_rootfs(&env);
+    create_network(&env, "rpt-a", 70, &[]);
+    create_network(&env, "rpt-b", 71, &[]);
+    let port = free_port();
+    let publish = format!("127.0.0.1:{port}:80");
+    env.rpod(&[
+        "run",
+        "-d",
+        "--name",
+        "multi",
+        "--network",
+        "rpt-a",
+        "-p",
+        &publish,
+        "--rootfs",
+        &rootfs,
+        "httpd",
+        "-f",
+        "-p",
+        "80",
+        "-h",
+        "/www",
+    ])
+    .ok();
+    let addrs = |env: &TestEnv| {
+        env.rpod(&["exec", "multi", "ip", "-4", "-o", "addr"])
+            .ok()
+            .stdout
+            .lines()
+            .filter_map(|l| l.split_whitespace().nth(3).map(str::to_string))
+            .collect::<Vec<_>>()
+    };
+    env.rpod(&[
+        "network",
+        "connect",
+        "--ip",
+        "10.201.71.9",
+        "rpt-b",
+        "multi",
+    ])
+    .ok();
+    assert_eq!(
+        addrs(&env),
+        ["127.0.0.1/8", "10.201.70.2/24", "10.201.71.9/24"]
+    );
+    assert_eq!(veths_on("rpt71"), 1);
+    let twice = env.rpod(&["network", "connect", "rpt-b", "multi"]);
+    assert_eq!(twice.code, 125);
+    assert!(
+        twice.stderr.contains("already connected"),
+        "{}",
+        twice.stderr
+    );
+    let nets = env
+        .rpod(&[
+            "inspect",
+            "multi",
+            "--format",
+            "{{range $k, $v := .NetworkSettings.Networks}}{{$k}}={{$v.IPAddress}} {{end}}",
+        ])
+        .ok();
+    assert_eq!(nets.stdout, "rpt-a=10.201.70.2 rpt-b=10.201.71.9 \n");
+
+    env.rpod(&["network", "disconnect", "rpt-b", "multi"]).ok();
+    assert_eq!(addrs(&env), ["127.0.0.1/8", "10.201.70.2/24"]);
+    assert_eq!(veths_on("rpt71"), 0);
+
+    // reload puts back forwarding rules lost to a firewall flush.
+    assert!(http_get(port).ends_with("hello from rpod\n"));
+    drop_port_rules(port);
+    assert_eq!(rules_with(&format!("--dport {port} ")), 0);
+    env.rpod(&["network", "reload", "multi"]).ok();
+    assert!(rules_with(&format!("--dport {port} ")) > 0);
+    assert!(http_get(port).ends_with("hello from rpod\n"));
+    assert_eq!(
+        addrs(&env),
+        ["127.0.0.1/8", "10.201.70.2/24"],
+        "same address"
+    );
+    env.rpod(&["rm", "-f", "-t", "0", "multi"]).ok();
+    assert_eq!(leases(&env).trim(), "{}");
+}

@@ -294,5 +294,9 @@ fn reload(a: &NetworkReloadArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
             }
         }
     }
-    if failed { Err(CliError::Exit(125)) } else { Ok(()) }
+    if failed {
+        Err(CliError::Exit(125))
+    } else {
+        Ok(())
+    }
 }

@@ -8,8 +8,7 @@ use serde_json::Value;
 
 use super::inspect_types::{
     ContainerInspect, InspectConfig, InspectGraphDriver, InspectGraphDriverData, InspectHealth,
-    InspectHostConfig, InspectLogConfig, InspectMount,
-    InspectRestartPolicy, InspectState,
+    InspectHostConfig, InspectLogConfig, InspectMount, InspectRestartPolicy, InspectState,
 };
 use super::{Container, ContainerRecord, ContainerStatus};
 use crate::error::{Error, Result};

@@ -575,20 +575,23 @@ pub(crate) fn inspect_settings(
         ..Default::default()
     };
     for (name, opts) in &ctx.networks {
-        let mut m = status
-            .get(name)
-            .map(basic_config)
-            .unwrap_or_default();
+        let mut m = status.get(name).map(basic_config).unwrap_or_default();
         m.insert("NetworkID".into(), name.clone().into());
         m.insert("Aliases".into(), serde_json::json!(opts.aliases));
-        s.networks.insert(name.clone(), serde_json::Value::Object(m));
+        s.networks
+            .insert(name.clone(), serde_json::Value::Object(m));
     }
     if ctx.networks.len() == 1
         && ctx.networks.contains_key(&ctx.default_network)
         && let Some(block) = status.get(&ctx.default_network)
     {
         let b = basic_config(block);
-        let text = |k: &str| b.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        let text = |k: &str| {
+            b.get(k)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
         let num = |k: &str| b.get(k).and_then(|v| v.as_u64()).unwrap_or(0) as u32;
         s.gateway = text("Gateway");
         s.ip_address = text("IPAddress");

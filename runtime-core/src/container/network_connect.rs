@@ -117,10 +117,9 @@ impl Container {
         let _held = self.lock_and_sync()?;
         self.require_bridge()?;
         if !self.is_live() {
-            return Err(Error::CtrStateInvalid.context(format!(
-                "container {} is not running",
-                self.id()
-            )));
+            return Err(
+                Error::CtrStateInvalid.context(format!("container {} is not running", self.id()))
+            );
         }
         let backend = self.rt.network_backend()?;
         let mut setup = self.setup_options(self.rec.state.net_ns.clone().into())?;
