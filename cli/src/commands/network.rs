@@ -264,7 +264,7 @@ fn disconnect(a: &NetworkDisconnectArgs, ctx: &mut Ctx<'_>) -> Result<(), CliErr
 }
 
 fn reload(a: &NetworkReloadArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
-    if a.all == !a.containers.is_empty() {
+    if a.all != a.containers.is_empty() {
         return Err(CliError::Usage(
             "either --all or at least one container must be given".into(),
         ));

@@ -165,7 +165,7 @@ fn matches_filter(
                         .context(format!("invalid dangling filter value {values:?}")));
                 }
             };
-            !used(&net.name) == want
+            used(&net.name) != want
         }
         _ => {
             return Err(Error::InvalidArg.context(format!("invalid filter {key:?}")));
