@@ -159,7 +159,9 @@ fn complete_subnet(s: &mut Subnet, add_gateway: bool, used: &InUse) -> Result<Ip
             .parse()
             .map_err(|_| invalid(format!("invalid gateway {:?}", s.gateway)))?;
         if !net.contains(&gw) {
-            return Err(Error::Message(format!("gateway ip {gw} not in subnet {net}")));
+            return Err(Error::Message(format!(
+                "gateway ip {gw} not in subnet {net}"
+            )));
         }
     }
     if let Some(r) = &s.lease_range {

@@ -594,3 +594,50 @@ fn connect_disconnect_and_reload_a_running_container() {
     env.rpod(&["rm", "-f", "-t", "0", "multi"]).ok();
     assert_eq!(leases(&env).trim(), "{}");
 }
+
+#[test]
+fn a_container_exiting_on_its_own_is_torn_down_by_the_exit_command() {
+    let env = TestEnv::new();
+    let rootfs = net_rootfs(&env);
+    create_network(&env, "rpt-exit", 80, &[]);
+    env.rpod(&[
+        "run",
+        "-d",
+        "--name",
+        "brief",
+        "--network",
+        "rpt-exit",
+        "-P",
+        "--expose",
+        "7000",
+        "--rootfs",
+        &rootfs,
+        "sh",
+        "-c",
+        "cat /sys/class/net/eth0/address",
+    ])
+    .ok();
+    // conmon runs `rpod container cleanup` when the process exits: wait
+    // for its teardown (bounded by attempts).
+    for _ in 0..200 {
+        if netns_files(&env) == 0 && veths_on("rpt80") == 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(
+        netns_files(&env),
+        0,
+        "conmon's cleanup removed the namespace"
+    );
+    assert_eq!(veths_on("rpt80"), 0);
+    assert_eq!(leases(&env).trim(), "{}");
+    let port = env.rpod(&["port", "brief"]).ok().stdout;
+    assert!(
+        port.starts_with("7000/tcp -> 0.0.0.0:"),
+        "-P gives --expose a host port: {port}"
+    );
+    let mac = env.rpod(&["logs", "brief"]).ok().stdout;
+    assert_eq!(mac.trim().len(), 17, "{mac}");
+    env.rpod(&["rm", "brief"]).ok();
+}

@@ -484,7 +484,11 @@ mod tests {
 fn ports_text(maps: &[rpod_runtime_core::network::PortMapping]) -> String {
     maps.iter()
         .map(|m| {
-            let ip = if m.host_ip.is_empty() { "0.0.0.0" } else { m.host_ip.as_str() };
+            let ip = if m.host_ip.is_empty() {
+                "0.0.0.0"
+            } else {
+                m.host_ip.as_str()
+            };
             let range = |p: u16| {
                 if m.range > 1 {
                     format!("{p}-{}", p.saturating_add(m.range - 1))
