@@ -641,3 +641,49 @@ fn a_container_exiting_on_its_own_is_torn_down_by_the_exit_command() {
     assert_eq!(mac.trim().len(), 17, "{mac}");
     env.rpod(&["rm", "brief"]).ok();
 }
+
+#[test]
+fn publish_all_publishes_the_images_exposed_ports() {
+    let env = TestEnv::new();
+    let rootfs = net_rootfs(&env);
+    let tar = env.path("web.tar");
+    let ok = std::process::Command::new("tar")
+        .args(["-C", &rootfs, "-cf"])
+        .arg(&tar)
+        .arg(".")
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    env.rpod(&[
+        "import",
+        "--change",
+        "EXPOSE 80",
+        "--change",
+        r#"CMD ["httpd", "-f", "-p", "80", "-h", "/www"]"#,
+        &tar.to_string_lossy(),
+        "localhost/web",
+    ])
+    .ok();
+    create_network(&env, "rpt-all", 90, &[]);
+    env.rpod(&[
+        "run",
+        "-d",
+        "--name",
+        "all",
+        "--network",
+        "rpt-all",
+        "-P",
+        "web",
+    ])
+    .ok();
+    let port = env.rpod(&["port", "all"]).ok().stdout;
+    let host_port: u16 = port
+        .trim()
+        .strip_prefix("80/tcp -> 0.0.0.0:")
+        .unwrap_or_else(|| panic!("{port}"))
+        .parse()
+        .unwrap();
+    assert!(http_get(host_port).ends_with("hello from rpod\n"));
+    env.rpod(&["rm", "-f", "-t", "0", "all"]).ok();
+}

@@ -107,6 +107,29 @@ impl Runtime {
             None
         };
         // From here on a failure must also drop the image's storage container.
+        if networking.publish_all
+            && resolved.net_mode == "bridge"
+            && let Some(img) = &image
+        {
+            let mut extra: Vec<_> =
+                img.exposed_ports
+                    .iter()
+                    .filter(|e| {
+                        !networking.publish.iter().any(|p| {
+                            p.protocol == e.protocol && p.container_port == e.container_port
+                        })
+                    })
+                    .cloned()
+                    .collect();
+            let assigned = crate::network::ports::assign_random_host_ports(&mut extra);
+            if let Err(e) = assigned {
+                if let Ok(Some(storage)) = self.storage() {
+                    let _ = storage.delete_container(&id);
+                }
+                return Err(e);
+            }
+            networking.publish.extend(extra);
+        }
         let net = (networking, resolved);
         let result = self.create_with(opts, config, id.clone(), name, image.as_ref(), &net);
         if result.is_err()

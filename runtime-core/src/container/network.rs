@@ -46,6 +46,9 @@ pub struct ContainerNetworking {
     /// `-p`/`--publish`, parsed ([`ports::parse_publish`]); host port 0 is
     /// a random free port, chosen at create.
     pub publish: Vec<PortMapping>,
+    /// `-P`: the image's exposed ports are published on random host ports
+    /// (the caller adds `--expose` ports to `publish` itself).
+    pub publish_all: bool,
     /// `--ip` and `--ip6` (need exactly one network).
     pub static_ips: Vec<String>,
     /// `--mac-address` (needs exactly one network).

@@ -202,6 +202,7 @@ fn networking(f: &CreateFlags) -> Result<ContainerNetworking, CliError> {
     Ok(ContainerNetworking {
         mode: parse_network_flag(&f.network)?,
         publish,
+        publish_all: f.publish_all,
         static_ips: f.ip.iter().chain(f.ip6.iter()).cloned().collect(),
         mac_address: f.mac_address.clone().unwrap_or_default(),
         aliases: f.network_alias.clone(),
