@@ -342,6 +342,34 @@ pub fn ps(args: &PsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     ctx.write(&text)
 }
 
+/// Podman's PORTS column: `hostip:port->port/proto`, ranges as `a-b`,
+/// joined by `, `.
+fn ports_text(maps: &[rpod_runtime_core::network::PortMapping]) -> String {
+    maps.iter()
+        .map(|m| {
+            let ip = if m.host_ip.is_empty() {
+                "0.0.0.0"
+            } else {
+                m.host_ip.as_str()
+            };
+            let range = |p: u16| {
+                if m.range > 1 {
+                    format!("{p}-{}", p.saturating_add(m.range - 1))
+                } else {
+                    p.to_string()
+                }
+            };
+            format!(
+                "{ip}:{}->{}/{}",
+                range(m.host_port),
+                range(m.container_port),
+                m.protocol
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
@@ -477,32 +505,4 @@ mod tests {
         assert_eq!(rec["Command"], "sh -c sleep 1000 ...");
         assert!(rec["Status"].as_str().unwrap().starts_with("Exited (3) "));
     }
-}
-
-/// Podman's PORTS column: `hostip:port->port/proto`, ranges as `a-b`,
-/// joined by `, `.
-fn ports_text(maps: &[rpod_runtime_core::network::PortMapping]) -> String {
-    maps.iter()
-        .map(|m| {
-            let ip = if m.host_ip.is_empty() {
-                "0.0.0.0"
-            } else {
-                m.host_ip.as_str()
-            };
-            let range = |p: u16| {
-                if m.range > 1 {
-                    format!("{p}-{}", p.saturating_add(m.range - 1))
-                } else {
-                    p.to_string()
-                }
-            };
-            format!(
-                "{ip}:{}->{}/{}",
-                range(m.host_port),
-                range(m.container_port),
-                m.protocol
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
 }
