@@ -376,6 +376,19 @@ mod tests {
 
     use super::*;
 
+    #[test]
+    fn ports_column_is_podmans() {
+        let maps = [
+            rpod_runtime_core::network::ports::parse_publish("127.0.0.1:8080:80").unwrap(),
+            rpod_runtime_core::network::ports::parse_publish("9000-9001:90-91/udp").unwrap(),
+        ]
+        .concat();
+        assert_eq!(
+            ports_text(&maps),
+            "127.0.0.1:8080->80/tcp, 0.0.0.0:9000-9001->90-91/udp"
+        );
+    }
+
     fn sample() -> (ContainerConfig, ContainerState) {
         let mut cfg = ContainerConfig::new(
             "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
