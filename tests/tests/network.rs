@@ -232,6 +232,11 @@ fn network_commands_behave_as_podmans() {
     env.rpod(&["network", "rm", "-f", "rpt-cmd"]).ok();
     assert_eq!(env.rpod(&["container", "exists", "user"]).code, 1);
     assert_eq!(env.rpod(&["network", "ls", "-q"]).ok().stdout, "podman\n");
+
+    // system reset removes networks too.
+    create_network(&env, "rpt-reset", 24, &[]);
+    env.rpod(&["system", "reset", "-f"]).ok();
+    assert_eq!(env.rpod(&["network", "ls", "-q"]).ok().stdout, "podman\n");
 }
 
 #[test]
