@@ -692,3 +692,62 @@ fn publish_all_publishes_the_images_exposed_ports() {
     assert!(http_get(host_port).ends_with("hello from rpod\n"));
     env.rpod(&["rm", "-f", "-t", "0", "all"]).ok();
 }
+
+/// Imports the web image (`localhost/web`: busybox, httpd, /www).
+fn import_web_image(env: &TestEnv) {
+    let rootfs = net_rootfs(env);
+    let tar = env.path("webapp.tar");
+    let ok = std::process::Command::new("tar")
+        .args(["-C", &rootfs, "-cf"])
+        .arg(&tar)
+        .arg(".")
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    env.rpod(&["import", &tar.to_string_lossy(), "localhost/web"])
+        .ok();
+}
+
+#[test]
+fn the_documented_web_app_script_works() {
+    let env = TestEnv::new();
+    import_web_image(&env);
+    // `rpod` for the script: the binary in this environment.
+    let wrapper = env.path("rpod.sh");
+    let mut line = format!("exec {}", rpod_tests::rpod_bin().display());
+    for g in env.globals() {
+        line.push_str(&format!(" '{g}'"));
+    }
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nexport CONTAINERS_CONF='{}' CONTAINERS_STORAGE_CONF='{}'\n{line} \"$@\"\n",
+            env.path("containers.conf").display(),
+            env.path("storage.conf").display()
+        ),
+    )
+    .unwrap();
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/network-web-app.sh");
+    let out = std::process::Command::new("sh")
+        .arg(&script)
+        .env("RPOD", format!("sh {}", wrapper.display()))
+        .env("NET", "rpt-webapp")
+        .env("SUBNET", "10.201.100.0/24")
+        .env("PORT", free_port().to_string())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        stdout,
+        "by name: hello from rpod\nfrom the host: hello from rpod\n"
+    );
+    assert_eq!(env.rpod(&["ps", "-aq"]).ok().stdout, "");
+    assert_eq!(env.rpod(&["network", "ls", "-q"]).ok().stdout, "podman\n");
+}
