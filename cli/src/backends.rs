@@ -40,5 +40,7 @@ pub fn registry() -> BackendRegistry {
     rpod_oci_conmon::register(&mut r);
     #[cfg(feature = "storage")]
     rpod_storage::register(&mut r);
+    #[cfg(feature = "network-netavark")]
+    rpod_network_netavark::register(&mut r);
     r
 }

@@ -79,6 +79,15 @@ pub enum Error {
     /// The runtime was shut down.
     #[error("runtime has already been stopped")]
     RuntimeStopped,
+    /// No network has that name or ID.
+    #[error("network not found")]
+    NoSuchNetwork,
+    /// A network with that name exists.
+    #[error("network already exists")]
+    NetworkExists,
+    /// Containers use the network.
+    #[error("network is being used")]
+    NetworkInUse,
     /// A caller passed an invalid argument.
     #[error("invalid argument")]
     InvalidArg,

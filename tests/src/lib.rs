@@ -93,17 +93,35 @@ impl TestEnv {
         env
     }
 
-    /// Rewrites containers.conf with `extra` (TOML) and the isolation settings.
+    /// Rewrites containers.conf with `extra` (TOML) and the isolation
+    /// settings: its own shm segment, its own network definitions and
+    /// netavark state, and containers without a network unless a test asks
+    /// for one (`--network`), so that no test touches the machine's default
+    /// network.
     pub fn write_conf(&self, extra: &str) {
-        let conf = if extra.contains("[engine]") {
-            extra.replacen(
-                "[engine]",
-                &format!("[engine]\nshm_lock_path = \"{}\"", self.shm_name),
-                1,
-            )
-        } else {
-            format!("{extra}\n[engine]\nshm_lock_path = \"{}\"\n", self.shm_name)
+        let p = |s: &str| self.path(s).to_string_lossy().into_owned();
+        let mut conf = extra.to_string();
+        let mut add = |table: &str, line: String| {
+            let header = format!("[{table}]");
+            let key = line.split(' ').next().unwrap_or_default().to_string();
+            if conf.contains(&header) {
+                // A key the test sets itself wins.
+                let body = conf.split(&header).nth(1).unwrap_or_default();
+                let body = body.split("\n[").next().unwrap_or_default();
+                if !body.contains(&format!("{key} ")) && !body.contains(&format!("{key}=")) {
+                    conf = conf.replacen(&header, &format!("{header}\n{line}"), 1);
+                }
+            } else {
+                conf = format!("{conf}\n{header}\n{line}\n");
+            }
         };
+        add("engine", format!("shm_lock_path = \"{}\"", self.shm_name));
+        add("containers", "netns = \"none\"".to_string());
+        add(
+            "network",
+            format!("network_config_dir = \"{}\"", p("networks")),
+        );
+        add("network", format!("network_run_dir = \"{}\"", p("netrun")));
         std::fs::write(self.path("containers.conf"), conf).unwrap();
     }
 

@@ -60,6 +60,7 @@ const FEATURE_SETS: &[&str] = &[
     "lock-file",
     "oci-conmon",
     "storage",
+    "network-netavark",
 ];
 
 type Result<T = ()> = std::result::Result<T, String>;

@@ -70,12 +70,45 @@ pub struct CreateFlags {
     /// Control container cgroup configuration ("enabled"|"disabled"|"no-conmon"|"split").
     #[arg(long)]
     pub cgroups: Option<String>,
-    /// Connect a container to a network (none, host, private).
+    /// Connect a container to a network (bridge, none, host, private, container:ID, ns:PATH, or network names).
     #[arg(long = "network", alias = "net")]
-    pub network: Option<String>,
-    /// Publish a container's port to the host.
+    pub network: Vec<String>,
+    /// Publish a container's port, or a range of ports, to the host.
     #[arg(short = 'p', long = "publish")]
     pub publish: Vec<String>,
+    /// Publish all exposed ports to random ports on the host interfaces.
+    #[arg(short = 'P', long = "publish-all")]
+    pub publish_all: bool,
+    /// Expose a port or a range of ports.
+    #[arg(long = "expose")]
+    pub expose: Vec<String>,
+    /// Specify a static IPv4 address for the container.
+    #[arg(long = "ip")]
+    pub ip: Option<String>,
+    /// Specify a static IPv6 address for the container.
+    #[arg(long = "ip6")]
+    pub ip6: Option<String>,
+    /// Container MAC address (e.g. 92:d0:c6:0a:29:33).
+    #[arg(long = "mac-address")]
+    pub mac_address: Option<String>,
+    /// Add network-scoped alias for the container.
+    #[arg(long = "network-alias")]
+    pub network_alias: Vec<String>,
+    /// Set custom DNS servers.
+    #[arg(long = "dns")]
+    pub dns: Vec<String>,
+    /// Set custom DNS search domains.
+    #[arg(long = "dns-search")]
+    pub dns_search: Vec<String>,
+    /// Set custom DNS options.
+    #[arg(long = "dns-option", alias = "dns-opt")]
+    pub dns_option: Vec<String>,
+    /// Add a custom host-to-IP mapping (host:ip).
+    #[arg(long = "add-host")]
+    pub add_host: Vec<String>,
+    /// Do not create /etc/hosts within the container, instead use the version from the image.
+    #[arg(long = "no-hosts")]
+    pub no_hosts: bool,
     /// Add capabilities to the container.
     #[arg(long = "cap-add")]
     pub cap_add: Vec<String>,

@@ -2,6 +2,7 @@
 
 mod container;
 mod image;
+mod network;
 mod system;
 mod volume;
 
@@ -11,6 +12,7 @@ use clap::{Parser, Subcommand};
 
 pub use container::*;
 pub use image::*;
+pub use network::*;
 pub use system::{
     CheckArgs, DfArgs, EventsArgs, InfoArgs, MigrateArgs, ResetArgs, SystemCommand,
     SystemPruneArgs, VersionArgs,
@@ -68,6 +70,9 @@ pub struct GlobalOptions {
     /// Select which storage driver is used to manage storage of images and containers.
     #[arg(long = "storage-driver", global = true, value_name = "NAME")]
     pub storage_driver: Option<String>,
+    /// Path of the directory where network configuration files are stored.
+    #[arg(long = "network-config-dir", global = true, value_name = "PATH")]
+    pub network_config_dir: Option<PathBuf>,
     /// Log messages above specified level (trace, debug, info, warn, warning, error, fatal, panic).
     #[arg(
         long = "log-level",
@@ -101,6 +106,7 @@ impl GlobalOptions {
         push("storage-driver", self.storage_driver.clone());
         push("db-backend", self.db_backend.clone());
         push("events-backend", self.events_backend.clone());
+        push("network-config-dir", path(&self.network_config_dir));
         args
     }
 }
@@ -132,4 +138,7 @@ pub enum Command {
     /// The image commands, also at the top level (`rpod images`, `rpod rmi` ...).
     #[command(flatten)]
     TopImage(TopImageCommand),
+    /// Manage networks.
+    #[command(subcommand)]
+    Network(NetworkCommand),
 }

@@ -6,6 +6,7 @@ mod events;
 pub mod image;
 mod info;
 mod migrate_db;
+mod network;
 mod system;
 pub(crate) mod terminal;
 pub(crate) mod util;
@@ -70,6 +71,9 @@ impl Ctx<'_> {
         if let Some(v) = &g.storage_driver {
             b = b.storage_driver(v.clone());
         }
+        if let Some(v) = &g.network_config_dir {
+            b = b.network_config_dir(v.clone());
+        }
         b
     }
 
@@ -103,6 +107,7 @@ pub fn dispatch(command: &Command, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         Command::Image(c) => image::dispatch(c, ctx),
         Command::TopImage(c) => image::dispatch_top(c, ctx),
         Command::Volume(c) => volume::dispatch(c, ctx),
+        Command::Network(c) => network::dispatch(c, ctx),
     }
 }
 

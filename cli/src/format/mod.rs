@@ -57,8 +57,8 @@ mod typed_tests;
 use serde_json::Value;
 
 pub use schema::{
-    CONTAINER_INSPECT, DF, EVENTS, HISTORY, IMAGE_INSPECT, IMAGES, INFO, PS, Schema, VERSION,
-    VERSION_REPORT, VOLUME,
+    CONTAINER_INSPECT, DF, EVENTS, HISTORY, IMAGE_INSPECT, IMAGES, INFO, NETWORK_INSPECT, NETWORKS,
+    PS, Schema, VERSION, VERSION_REPORT, VOLUME,
 };
 pub use table::{
     NormalizedFormat, RenderError, align, check_list_template, fields_read, is_json_keyword,

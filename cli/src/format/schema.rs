@@ -168,6 +168,53 @@ pub const IMAGES: Schema = Schema {
     ],
 };
 
+/// `podman network ls` rows (Podman's `ListPrintReports`).
+pub const NETWORKS: Schema = Schema {
+    root: "network.ListPrintReports",
+    fields: &[
+        ("Options", "map[string]string"),
+        ("IPAMOptions", "map[string]string"),
+    ],
+    struct_fields: &[
+        "Name",
+        "ID",
+        "Driver",
+        "NetworkInterface",
+        "Created",
+        "Subnets",
+        "IPv6Enabled",
+        "Internal",
+        "DNSEnabled",
+        "Labels",
+        "Options",
+        "IPAMOptions",
+    ],
+};
+
+/// `podman network inspect` records (libnetwork's `Network`).
+pub const NETWORK_INSPECT: Schema = Schema {
+    root: "types.Network",
+    fields: &[
+        ("Labels", "map[string]string"),
+        ("Options", "map[string]string"),
+        ("IPAMOptions", "map[string]string"),
+    ],
+    struct_fields: &[
+        "Name",
+        "ID",
+        "Driver",
+        "NetworkInterface",
+        "Created",
+        "Subnets",
+        "IPv6Enabled",
+        "Internal",
+        "DNSEnabled",
+        "Labels",
+        "Options",
+        "IPAMOptions",
+    ],
+};
+
 /// `podman history` rows.
 pub const HISTORY: Schema = Schema {
     root: "images.historyReporter",

@@ -210,6 +210,10 @@ pub struct NetworkSection {
     pub network_backend: String,
     /// Where network definitions live.
     pub network_config_dir: String,
+    /// netavark's state directory (`--config`: aardvark-dns configs,
+    /// firewall bookkeeping, rpod's address leases). rpod's own key; empty
+    /// means Podman's `/run/containers/networks`.
+    pub network_run_dir: String,
     /// The default network's name.
     pub default_network: String,
     /// The default network's subnet.
@@ -223,6 +227,7 @@ impl Default for NetworkSection {
         NetworkSection {
             network_backend: String::new(),
             network_config_dir: "/etc/containers/networks".into(),
+            network_run_dir: String::new(),
             default_network: "podman".into(),
             default_subnet: "10.88.0.0/16".into(),
             netavark_plugin_dirs: vec![

@@ -73,6 +73,10 @@ impl Container {
                 false
             }
         };
+        let had_network = !self.rec.state.net_ns.is_empty();
+        if let Err(e) = self.teardown_network() {
+            first_err.get_or_insert(e);
+        }
         if let Err(e) = self.unmount_shm() {
             first_err.get_or_insert(e);
         }
@@ -95,7 +99,7 @@ impl Container {
             }
         };
         // One (fsynced) write for everything that changed, none otherwise.
-        if (released || unmounted || dirty)
+        if (released || unmounted || dirty || had_network)
             && let Err(e) = self.save()
         {
             first_err.get_or_insert(e);

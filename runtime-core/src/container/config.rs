@@ -205,6 +205,61 @@ pub struct ContainerConfig {
         skip_serializing_if = "String::is_empty"
     )]
     pub net_mode: String,
+    /// The engine makes the container's network namespace and attaches it
+    /// to its networks (stored in the State) through the network backend.
+    #[serde(
+        rename = "createNetNS",
+        default,
+        skip_serializing_if = "std::ops::Not::not"
+    )]
+    pub create_net_ns: bool,
+    /// Published ports (host ports already chosen).
+    #[serde(
+        rename = "newPortMappings",
+        default,
+        deserialize_with = "crate::serde_util::null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub port_mappings: Vec<crate::network::PortMapping>,
+    /// `--dns`: name servers replacing the host's.
+    #[serde(
+        rename = "dnsServer",
+        default,
+        deserialize_with = "crate::serde_util::null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub dns_server: Vec<String>,
+    /// `--dns-search`: search domains replacing the host's.
+    #[serde(
+        rename = "dnsSearch",
+        default,
+        deserialize_with = "crate::serde_util::null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub dns_search: Vec<String>,
+    /// `--dns-option`: resolver options replacing the host's.
+    #[serde(
+        rename = "dnsOption",
+        default,
+        deserialize_with = "crate::serde_util::null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub dns_option: Vec<String>,
+    /// `--add-host` entries (`name:ip`).
+    #[serde(
+        rename = "hostsAdd",
+        default,
+        deserialize_with = "crate::serde_util::null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub hosts_add: Vec<String>,
+    /// `--no-hosts`: the image's `/etc/hosts` is left alone.
+    #[serde(
+        rename = "UseImageHosts",
+        default,
+        skip_serializing_if = "std::ops::Not::not"
+    )]
+    pub use_image_hosts: bool,
     /// Keep stdin open (`-i`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub stdin: bool,
@@ -304,6 +359,13 @@ impl ContainerConfig {
             create_command: Vec::new(),
             dependencies: Vec::new(),
             stdin: false,
+            create_net_ns: false,
+            port_mappings: Vec::new(),
+            dns_server: Vec::new(),
+            dns_search: Vec::new(),
+            dns_option: Vec::new(),
+            hosts_add: Vec::new(),
+            use_image_hosts: false,
             privileged: false,
             create_working_dir: false,
             net_mode: String::new(),

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use super::image::ImageSetup;
 use super::log_config::{self, LogSettings};
+use super::network::{ContainerNetworking, NetworkRequest, ResolvedNetwork, apply_to_config};
 use super::spec::{self, ContainerSettings, NetworkMode, SpecOptions};
 use super::{Container, ContainerConfig, ContainerRecord, ContainerState};
 use crate::error::{Error, IoResultExt, Result, ResultExt};
@@ -57,6 +58,8 @@ pub struct CreateOptions {
     /// `--image-volume`: what an image's `VOLUME` becomes: `bind` (an
     /// anonymous volume, the default when empty), `tmpfs` or `ignore`.
     pub image_volume: String,
+    /// `--network`, `-p`, `--ip`, `--dns` ...: the network it gets.
+    pub networking: ContainerNetworking,
 }
 
 impl Runtime {
@@ -78,13 +81,24 @@ impl Runtime {
     /// Creates a container in the `Configured` state: ID, name, lock, bundle
     /// and run directories, the OCI spec, the State record, a `create` event.
     /// On failure everything is undone.
-    pub fn create_container(&self, opts: CreateOptions) -> Result<Container> {
+    pub fn create_container(&self, mut opts: CreateOptions) -> Result<Container> {
         let name = self.pick_name(&opts.name)?;
         if !opts.runtime.is_empty() {
             // Fails early for an unknown runtime.
             self.oci_for(&opts.runtime)?;
         }
         spec::check_add_drop(&opts.settings.cap_add, &opts.settings.cap_drop)?;
+        let mut networking = std::mem::take(&mut opts.networking);
+        if networking.mode == NetworkRequest::Default {
+            // Callers that only set the spec's mode keep it.
+            match opts.settings.network {
+                NetworkMode::None => networking.mode = NetworkRequest::None,
+                NetworkMode::Host => networking.mode = NetworkRequest::Host,
+                NetworkMode::Private => {}
+            }
+        }
+        let resolved = self.resolve_network(&mut networking)?;
+        opts.settings.network = resolved.spec_mode;
         let id = generate_id()?;
         // The journal entry that lets `system check` undo a create that
         // dies between the storage container and the State record.
@@ -94,7 +108,7 @@ impl Runtime {
             &id,
             &name,
         )?;
-        let result = self.create_journaled(opts, id, name, &mut journal);
+        let result = self.create_journaled(opts, id, name, (networking, resolved), &mut journal);
         // Done, or undone (an undo that failed keeps the record for repair).
         match &result {
             Ok(_) | Err(CreateFailure::Undone(_)) => journal.finish()?,
@@ -109,6 +123,7 @@ impl Runtime {
         mut opts: CreateOptions,
         id: String,
         name: String,
+        (mut networking, resolved_net): (ContainerNetworking, ResolvedNetwork),
         journal: &mut Intent,
     ) -> std::result::Result<Container, CreateFailure> {
         failpoint::hit("create.intent").map_err(CreateFailure::Undone)?;
@@ -123,16 +138,16 @@ impl Runtime {
             }
         };
         // From here on a failure must also drop the image's storage container.
-        let result = failpoint::hit("create.storage").and_then(|()| {
-            self.create_with(
-                opts,
-                id.clone(),
-                name,
-                image.as_ref(),
-                &resolved.named,
-                journal,
-            )
-        });
+        let result = failpoint::hit("create.storage")
+            .and_then(|()| self.publish_exposed(&mut networking, &resolved_net, image.as_ref()))
+            .and_then(|()| {
+                let net = (networking, resolved_net);
+                let extras = Extras {
+                    volumes: &resolved.named,
+                    net: &net,
+                };
+                self.create_with(opts, id.clone(), name, image.as_ref(), extras, journal)
+            });
         let e = match result {
             Ok(c) => return Ok(c),
             Err(e) => e,
@@ -152,6 +167,34 @@ impl Runtime {
         } else {
             CreateFailure::Left(e)
         })
+    }
+
+    /// `-P`: the image's exposed ports not published explicitly get random
+    /// host ports (bridge networks only).
+    fn publish_exposed(
+        &self,
+        networking: &mut ContainerNetworking,
+        resolved: &ResolvedNetwork,
+        image: Option<&ImageSetup>,
+    ) -> Result<()> {
+        let Some(img) = image else { return Ok(()) };
+        if !networking.publish_all || resolved.net_mode != "bridge" {
+            return Ok(());
+        }
+        let mut extra: Vec<_> = img
+            .exposed_ports
+            .iter()
+            .filter(|e| {
+                !networking
+                    .publish
+                    .iter()
+                    .any(|p| p.protocol == e.protocol && p.container_port == e.container_port)
+            })
+            .cloned()
+            .collect();
+        crate::network::ports::assign_random_host_ports(&mut extra)?;
+        networking.publish.extend(extra);
+        Ok(())
     }
 
     /// Prepares the image (its config merged, storage made and mounted),
@@ -186,7 +229,7 @@ impl Runtime {
         id: String,
         name: String,
         image: Option<&ImageSetup>,
-        user_volumes: &[super::NamedVolume],
+        extras: Extras<'_>,
         journal: &mut Intent,
     ) -> Result<Container> {
         let config = self.config()?;
@@ -249,14 +292,9 @@ impl Runtime {
         cfg.auto_remove = opts.auto_remove;
         cfg.privileged = opts.settings.privileged;
         cfg.create_working_dir = opts.settings.workdir_from_image;
-        cfg.net_mode = match opts.settings.network {
-            NetworkMode::Private => "private",
-            NetworkMode::None => "none",
-            NetworkMode::Host => "host",
-        }
-        .to_string();
+        apply_to_config(&mut cfg, &extras.net.0, &extras.net.1);
         cfg.create_command = opts.create_command.clone();
-        cfg.named_volumes = user_volumes.to_vec();
+        cfg.named_volumes = extras.volumes.to_vec();
         if let Some(img) = image {
             cfg.named_volumes.extend(img.volumes.iter().cloned());
         }
@@ -310,6 +348,13 @@ impl Runtime {
             }
             return Err(e);
         }
+        for (network, per) in &extras.net.1.networks {
+            if let Err(e) = self.state()?.network_connect(&id, network, per) {
+                let _ = self.state()?.remove_container(&id);
+                undo(lock.as_ref());
+                return Err(e);
+            }
+        }
         // Past the commit point: an error here is only a warning.
         if let Err(e) = failpoint::hit("create.record") {
             tracing::warn!("{e}");
@@ -318,6 +363,13 @@ impl Runtime {
         self.emit(ctr.event(EventStatus::Create));
         Ok(ctr)
     }
+}
+
+/// What a container is made with besides its options: the volumes it
+/// mounts and its resolved network.
+struct Extras<'a> {
+    volumes: &'a [super::NamedVolume],
+    net: &'a (ContainerNetworking, ResolvedNetwork),
 }
 
 /// How a create failed: with everything it made undone, or with something

@@ -22,6 +22,8 @@ pub(crate) struct ImageSetup {
     pub name: String,
     /// Anonymous volumes made for the image's `VOLUME`s.
     pub volumes: Vec<NamedVolume>,
+    /// The image's `EXPOSE`d ports (`-P` publishes them), host port 0.
+    pub exposed_ports: Vec<crate::network::PortMapping>,
 }
 
 fn strings(v: &Value) -> Vec<String> {
@@ -158,10 +160,20 @@ impl Runtime {
             .first()
             .cloned()
             .unwrap_or_else(|| opts.image.clone());
+        let exposed_ports = c["ExposedPorts"]
+            .as_object()
+            .map(|m| {
+                m.keys()
+                    .filter_map(|k| crate::network::ports::parse_publish(k).ok())
+                    .flatten()
+                    .collect()
+            })
+            .unwrap_or_default();
         Ok(ImageSetup {
             id: img.id,
             name: shown,
             volumes,
+            exposed_ports,
         })
     }
 }

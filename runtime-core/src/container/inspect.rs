@@ -8,8 +8,7 @@ use serde_json::Value;
 
 use super::inspect_types::{
     ContainerInspect, InspectConfig, InspectGraphDriver, InspectGraphDriverData, InspectHealth,
-    InspectHostConfig, InspectLogConfig, InspectMount, InspectNetworkSettings,
-    InspectRestartPolicy, InspectState,
+    InspectHostConfig, InspectLogConfig, InspectMount, InspectRestartPolicy, InspectState,
 };
 use super::{Container, ContainerRecord, ContainerStatus};
 use crate::error::{Error, Result};
@@ -25,6 +24,17 @@ pub struct InspectContext {
     pub cgroup_manager: String,
     /// The manifest digest of the container's image (empty when none).
     pub image_digest: String,
+    /// The networks the container is attached to (or, when it joins
+    /// another's namespace, that container's), with its options on each.
+    pub networks: std::collections::BTreeMap<String, crate::network::PerNetworkOptions>,
+    /// The default network's name.
+    pub default_network: String,
+    /// When the container joins another's network namespace: that
+    /// container's namespace path and network status.
+    pub joined_network: Option<(
+        String,
+        std::collections::BTreeMap<String, crate::network::StatusBlock>,
+    )>,
 }
 
 /// Files the engine bind-mounts itself: not user mounts.
@@ -186,7 +196,7 @@ pub fn build_inspect(rec: &ContainerRecord, ctx: &InspectContext) -> ContainerIn
         },
         mounts: user_mounts(&spec),
         dependencies: cfg.all_dependencies(),
-        network_settings: InspectNetworkSettings::default(),
+        network_settings: super::network::inspect_settings(rec, ctx),
         namespace: cfg.namespace.clone(),
         is_infra: false,
         is_service: false,
@@ -233,8 +243,14 @@ pub fn build_inspect(rec: &ContainerRecord, ctx: &InspectContext) -> ContainerIn
                 tag: cfg.log_tag.clone(),
                 size: crate::config::human_size(cfg.log_size as f64, 4),
             },
-            network_mode: if has_ns("network") { "private" } else { "host" }.into(),
-            port_bindings: Default::default(),
+            network_mode: match cfg.net_mode.as_str() {
+                "bridge" | "none" | "host" => cfg.net_mode.clone(),
+                "container" => format!("container:{}", cfg.net_ns_ctr),
+                m if m.starts_with("ns:") => m.to_string(),
+                _ if has_ns("network") => "private".into(),
+                _ => "host".into(),
+            },
+            port_bindings: super::network::inspect_ports(&cfg.port_mappings),
             restart_policy: InspectRestartPolicy::default(),
             auto_remove: cfg.auto_remove,
             cap_add: Vec::new(),
@@ -260,12 +276,23 @@ impl Runtime {
                 .unwrap_or_default(),
             _ => String::new(),
         };
+        let mut networks = self.state()?.networks(&rec.config.id).unwrap_or_default();
+        let mut joined = None;
+        if !rec.config.net_ns_ctr.is_empty()
+            && let Ok(dep) = self.state()?.container(&rec.config.net_ns_ctr)
+        {
+            networks = self.state()?.networks(&dep.config.id).unwrap_or_default();
+            joined = Some((dep.state.net_ns, dep.state.network_status));
+        }
         Ok(InspectContext {
             driver: storage
                 .map(|s| s.driver_name().to_string())
                 .unwrap_or_default(),
             cgroup_manager: self.config()?.conf.engine.cgroup_manager,
             image_digest,
+            networks,
+            default_network: self.config()?.conf.network.default_network,
+            joined_network: joined,
         })
     }
 
@@ -342,6 +369,7 @@ mod tests {
             driver: "vfs".into(),
             cgroup_manager: "systemd".into(),
             image_digest: "sha256:d".into(),
+            ..Default::default()
         };
         let r = build_inspect(&record(), &ctx);
         assert_eq!(r.driver, "vfs");

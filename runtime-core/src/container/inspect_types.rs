@@ -225,6 +225,10 @@ pub struct InspectNetworkSettings {
     pub ports: BTreeMap<String, serde_json::Value>,
     /// Network namespace path.
     pub sandbox_key: String,
+    /// Per network: `NetworkID`, `Aliases`, addresses, gateway, MAC
+    /// (Podman's `InspectAdditionalNetwork`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub networks: BTreeMap<String, serde_json::Value>,
 }
 
 /// The `Config` section.

@@ -19,6 +19,8 @@ pub mod log_config;
 mod log_reader;
 pub mod logs;
 mod mount_flags;
+mod network;
+mod network_connect;
 mod pause;
 mod remove;
 mod rootfs;
@@ -49,6 +51,7 @@ pub use inspect_types::{
 };
 pub use list::{ContainerFilter, ContainerListOptions, ListedContainer, passes_filters};
 pub use mount_flags::{MountRequest, parse_mount_flag, parse_volume_flag};
+pub use network::{ContainerNetworking, NetworkRequest, parse_add_host, parse_network_flag};
 pub use remove::RemoveOptions;
 pub use rootfs::{ENGINE_MOUNT_POINTS, is_engine_mount_point};
 pub use state::{ContainerState, ExecConfig, ExecSession};

@@ -15,7 +15,7 @@ const CONMON_FILES: [&str; 4] = ["attach", "ctl", "winsz", "oom"];
 
 impl Container {
     /// What the run files (`hostname`, `hosts`, `resolv.conf`, `.containerenv`) depend on.
-    fn run_file_options(&self, spec: &oci_spec::runtime::Spec) -> spec::SpecOptions {
+    pub(crate) fn run_file_options(&self, spec: &oci_spec::runtime::Spec) -> spec::SpecOptions {
         let cfg = &self.rec.config;
         spec::SpecOptions {
             id: cfg.id.clone(),
@@ -116,8 +116,6 @@ impl Container {
         let run_dir = self.run_dir();
         std::fs::create_dir_all(&run_dir).at(&run_dir)?;
         std::fs::create_dir_all(&bundle).at(&bundle)?;
-        spec::write_run_files(&self.run_file_options(&spec))
-            .context("writing container run files")?;
         self.mount_shm()?;
         self.mount_storage()?;
         if let Err(e) = self.mount_volumes() {
@@ -140,8 +138,22 @@ impl Container {
             let _ = self.unmount_storage();
             return Err(e);
         }
+        let mut spec = spec;
+        if let Err(e) = self.prepare_network(&mut spec) {
+            let _ = self.unmount_shm();
+            let _ = self.unmount_volumes();
+            let _ = self.unmount_storage();
+            return Err(e);
+        }
         let cfg_path = bundle.join("config.json");
-        spec::write_config_json(&spec, &cfg_path)?;
+        if let Err(e) = spec::write_config_json(&spec, &cfg_path) {
+            let _ = self.teardown_network();
+            let _ = self.unmount_shm();
+            let _ = self.unmount_volumes();
+            let _ = self.unmount_storage();
+            let _ = self.save();
+            return Err(e);
+        }
 
         let oci = self.oci()?;
         let created = match oci
@@ -152,6 +164,9 @@ impl Container {
             Err(e) => {
                 // The runtime may have made the container before failing.
                 let _ = oci.delete(&self.rec);
+                if let Err(t) = self.teardown_network() {
+                    tracing::warn!("{t}");
+                }
                 let _ = self.unmount_shm();
                 let _ = self.unmount_volumes();
                 let _ = self.unmount_storage();
@@ -174,6 +189,33 @@ impl Container {
         st.config_path = cfg_path.to_string_lossy().into_owned();
         self.save()?;
         self.rt.emit(self.event(EventStatus::Init));
+        Ok(())
+    }
+
+    /// Sets up the container's network, puts its namespace in `spec`, and
+    /// writes the run files; on failure nothing of the network is left.
+    fn prepare_network(&mut self, spec: &mut oci_spec::runtime::Spec) -> Result<()> {
+        let netns = self.setup_network()?;
+        let done = (|| -> Result<()> {
+            if let Some(path) = &netns {
+                set_netns_path(spec, path)?;
+            }
+            if self.rec.config.use_image_hosts
+                && let Some(mounts) = spec.mounts_mut()
+            {
+                mounts.retain(|m| m.destination() != std::path::Path::new("/etc/hosts"));
+            }
+            let files = self.network_files()?;
+            spec::write_run_files_with(&self.run_file_options(spec), &files)
+                .context("writing container run files")
+        })();
+        if let Err(e) = done {
+            if let Err(t) = self.teardown_network() {
+                tracing::warn!("{t}");
+            }
+            let _ = self.save();
+            return Err(e);
+        }
         Ok(())
     }
 
@@ -230,4 +272,27 @@ impl Container {
         let _held = self.lock_and_sync()?;
         self.start_locked()
     }
+}
+
+/// Points the spec's network namespace at `path`.
+fn set_netns_path(spec: &mut oci_spec::runtime::Spec, path: &str) -> Result<()> {
+    use oci_spec::runtime::{LinuxNamespaceBuilder, LinuxNamespaceType};
+    let ns = spec
+        .linux_mut()
+        .as_mut()
+        .and_then(|l| l.namespaces_mut().as_mut())
+        .ok_or_else(|| Error::Internal.context("the container's OCI spec has no namespaces"))?;
+    let entry = LinuxNamespaceBuilder::default()
+        .typ(LinuxNamespaceType::Network)
+        .path(path)
+        .build()
+        .map_err(|e| Error::Internal.context(format!("network namespace: {e}")))?;
+    match ns
+        .iter_mut()
+        .find(|n| n.typ() == LinuxNamespaceType::Network)
+    {
+        Some(n) => *n = entry,
+        None => ns.push(entry),
+    }
+    Ok(())
 }

@@ -181,6 +181,23 @@ pub struct ContainerState {
     /// Restarts by policy.
     #[serde(rename = "restartCount", default, skip_serializing_if = "is_zero")]
     pub restart_count: u32,
+    /// The network namespace the engine made for the container (empty:
+    /// none is set up).
+    #[serde(
+        rename = "netNS",
+        default,
+        deserialize_with = "crate::serde_util::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub net_ns: String,
+    /// What each network gave the container at setup.
+    #[serde(
+        rename = "networkStatus",
+        default,
+        deserialize_with = "crate::serde_util::null_default",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
+    pub network_status: BTreeMap<String, crate::network::StatusBlock>,
     /// When the container was last checkpointed.
     #[serde(rename = "checkpointedTime", default = "go_zero_time")]
     pub checkpointed_time: DateTime<Utc>,
@@ -218,6 +235,8 @@ impl Default for ContainerState {
             stopped_by_user: false,
             restart_policy_match: false,
             restart_count: 0,
+            net_ns: String::new(),
+            network_status: BTreeMap::new(),
             checkpointed_time: go_zero_time(),
             restored_time: go_zero_time(),
             extra: serde_json::Map::new(),
@@ -247,8 +266,8 @@ impl ContainerState {
         self.restart_count = 0;
         self.checkpointed_time = go_zero_time();
         self.restored_time = go_zero_time();
-        self.extra.remove("netNS");
-        self.extra.remove("networkStatus");
+        self.net_ns.clear();
+        self.network_status.clear();
     }
 
     /// True when the start time is set (the container ran at least once).

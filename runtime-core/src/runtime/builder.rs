@@ -33,6 +33,7 @@ pub struct RuntimeBuilder {
     events_logger: Option<String>,
     events_logfile_path: Option<PathBuf>,
     cgroup_manager: Option<String>,
+    network_config_dir: Option<PathBuf>,
     namespace: Option<String>,
     renumber: bool,
     migrate: bool,
@@ -128,6 +129,9 @@ impl RuntimeBuilder {
     setter!(
         /// cgroup manager (`--cgroup-manager`).
         cgroup_manager: String => cgroup_manager);
+    setter!(
+        /// Network definitions directory (`--network-config-dir`).
+        network_config_dir: PathBuf => network_config_dir);
     setter!(
         /// libpod namespace.
         namespace: String => namespace);
@@ -342,6 +346,11 @@ impl RuntimeBuilder {
         }
         if let Some(v) = &self.namespace {
             e.namespace.clone_from(v);
+        }
+        if let Some(v) = &self.network_config_dir
+            && !v.as_os_str().is_empty()
+        {
+            config.conf.network.network_config_dir = v.to_string_lossy().into_owned();
         }
     }
 

@@ -35,7 +35,7 @@ pub fn safe_to_delete(p: &Path, protected: &[PathBuf]) -> bool {
 
 impl Runtime {
     /// Removes every container (forcibly, with its anonymous volumes), pod,
-    /// volume and writable image, frees every lock, shuts the runtime down
+    /// volume, network and writable image, frees every lock, shuts the runtime down
     /// and deletes its directories (those [`safe_to_delete`] allows).
     /// Failures to remove single objects are logged and the reset goes on.
     pub fn reset(&self, opts: &ResetOptions) -> Result<()> {
@@ -66,6 +66,18 @@ impl Runtime {
         for vol in state.all_volumes()? {
             if let Err(e) = self.remove_volume(&vol.config.name, force) {
                 tracing::error!("removing volume {}: {e}", vol.config.name);
+            }
+        }
+        // Networks, as Podman's reset removes them (the default one has no
+        // file to remove).
+        if let Some(net) = self.network()? {
+            let default = net.default_network();
+            for n in net.list().unwrap_or_default() {
+                if n.name != default
+                    && let Err(e) = net.remove(&n.name)
+                {
+                    tracing::error!("removing network {}: {e}", n.name);
+                }
             }
         }
         if let Some(storage) = self.storage()? {

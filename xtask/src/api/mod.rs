@@ -36,6 +36,7 @@ const CRATES: &[(&str, &str)] = &[
     ("rpod-lock-file", "rpod_lock_file"),
     ("rpod-oci-conmon", "rpod_oci_conmon"),
     ("rpod-storage", "rpod_storage"),
+    ("rpod-network-netavark", "rpod_network_netavark"),
 ];
 
 /// Where rustdoc's JSON goes, apart from the main build.

@@ -7,8 +7,10 @@ use rpod_runtime_core::Error;
 use rpod_runtime_core::container::log_config::{self, LogSettings};
 use rpod_runtime_core::container::spec::{ContainerSettings, NetworkMode, parse_cap_names};
 use rpod_runtime_core::container::{
-    Container, CreateOptions, RemoveOptions, parse_mount_flag, parse_volume_flag,
+    Container, ContainerNetworking, CreateOptions, RemoveOptions, parse_add_host, parse_mount_flag,
+    parse_network_flag, parse_volume_flag,
 };
+use rpod_runtime_core::network::ports;
 use rpod_runtime_core::oci::AttachEnd;
 
 use crate::args::{CreateArgs, CreateFlags, RunArgs};
@@ -29,12 +31,7 @@ fn read_env_file(path: &PathBuf) -> Result<Vec<String>, CliError> {
 
 /// Turns the flags into the runtime's create options.
 pub(crate) fn create_options(f: &CreateFlags, argv: &[String]) -> Result<CreateOptions, CliError> {
-    if !f.publish.is_empty() {
-        return Err(CliError::Usage(
-            "publishing ports (-p) is not yet supported: bridge networking is not implemented"
-                .into(),
-        ));
-    }
+    let networking = networking(f)?;
     let mut env = Vec::new();
     for file in &f.env_file {
         env.extend(read_env_file(file)?);
@@ -50,16 +47,7 @@ pub(crate) fn create_options(f: &CreateFlags, argv: &[String]) -> Result<CreateO
             }
         }
     }
-    let network = match f.network.as_deref() {
-        None | Some("private") | Some("") => NetworkMode::Private,
-        Some("none") => NetworkMode::None,
-        Some("host") => NetworkMode::Host,
-        Some(other) => {
-            return Err(CliError::Usage(format!(
-                "network {other:?} is not supported yet: use none, host or private"
-            )));
-        }
-    };
+    let network = NetworkMode::Private;
     let mut labels = BTreeMap::new();
     for l in &f.labels {
         let (k, v) = l.split_once('=').unwrap_or((l.as_str(), ""));
@@ -156,6 +144,40 @@ pub(crate) fn create_options(f: &CreateFlags, argv: &[String]) -> Result<CreateO
         mounts,
         volumes_from: f.volumes_from.clone(),
         image_volume: f.image_volume.clone(),
+        networking,
+    })
+}
+
+/// The network flags as the engine takes them.
+fn networking(f: &CreateFlags) -> Result<ContainerNetworking, CliError> {
+    let mut publish = Vec::new();
+    for p in &f.publish {
+        publish.extend(ports::parse_publish(p)?);
+    }
+    if f.publish_all {
+        for e in &f.expose {
+            for mut m in ports::parse_publish(e)? {
+                m.host_port = 0;
+                m.host_ip.clear();
+                publish.push(m);
+            }
+        }
+    }
+    for h in &f.add_host {
+        parse_add_host(h)?;
+    }
+    Ok(ContainerNetworking {
+        mode: parse_network_flag(&f.network)?,
+        publish,
+        publish_all: f.publish_all,
+        static_ips: f.ip.iter().chain(f.ip6.iter()).cloned().collect(),
+        mac_address: f.mac_address.clone().unwrap_or_default(),
+        aliases: f.network_alias.clone(),
+        dns_servers: f.dns.clone(),
+        dns_search: f.dns_search.clone(),
+        dns_options: f.dns_option.clone(),
+        add_hosts: f.add_host.clone(),
+        no_hosts: f.no_hosts,
     })
 }
 

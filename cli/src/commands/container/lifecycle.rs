@@ -270,20 +270,39 @@ pub fn prune(args: &PruneArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     Ok(())
 }
 
-/// `rpod port`: no port mappings exist until bridge networking lands.
+/// `rpod port`: the published ports of one container, or of every
+/// running one with `-a` (each line prefixed with its short ID).
 pub fn port(args: &PortArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    use rpod_runtime_core::network::ports::port_lines;
     let rt = ctx.runtime()?;
     match (&args.container, args.all) {
         (Some(name), false) => {
-            rt.lookup_container(name)?;
-            Ok(())
+            let c = rt.lookup_container(name)?;
+            let mut out = String::new();
+            for m in c.port_mappings() {
+                for l in port_lines(m) {
+                    out.push_str(&l);
+                    out.push('\n');
+                }
+            }
+            ctx.write(&out)
         }
-        (None, true) => Ok(()),
+        (None, true) => {
+            let mut out = String::new();
+            for c in rt.containers()? {
+                if c.state().state != rpod_runtime_core::container::ContainerStatus::Running {
+                    continue;
+                }
+                for m in c.port_mappings() {
+                    for l in port_lines(m) {
+                        out.push_str(&format!("{}\t{l}\n", &c.id()[..12]));
+                    }
+                }
+            }
+            ctx.write(&out)
+        }
         _ => Err(CliError::Usage(
             "you must supply a running container name or ID".into(),
         )),
     }
-    .map(|()| {
-        let _ = ctx;
-    })
 }

@@ -88,11 +88,11 @@ fn json_record(c: &Container, size: bool) -> Value {
         "Mounts": [],
         "Names": [cfg.name],
         "Namespaces": {},
-        "Networks": [],
+        "Networks": c.networks().map(|n| n.into_keys().collect::<Vec<_>>()).unwrap_or_default(),
         "Pid": st.pid,
         "Pod": cfg.pod.clone().unwrap_or_default(),
         "PodName": "",
-        "Ports": null,
+        "Ports": if cfg.port_mappings.is_empty() { Value::Null } else { json!(cfg.port_mappings) },
         "Size": size_v,
         "StartedAt": unix(&st.started_time),
         "State": st.state.as_str(),
@@ -241,7 +241,7 @@ fn template_record(
     put("RunningFor", &|| Value::String(ago(&cfg.created_time)));
     put("Status", &|| Value::String(status.to_string()));
     put("State", &|| Value::String(status.to_string()));
-    put("Ports", &|| json!(""));
+    put("Ports", &|| json!(ports_text(&cfg.port_mappings)));
     put("Names", &|| json!(cfg.name));
     put("Labels", &|| json!(cfg.labels));
     put("Mounts", &|| json!(""));
@@ -342,11 +342,52 @@ pub fn ps(args: &PsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     ctx.write(&text)
 }
 
+/// Podman's PORTS column: `hostip:port->port/proto`, ranges as `a-b`,
+/// joined by `, `.
+fn ports_text(maps: &[rpod_runtime_core::network::PortMapping]) -> String {
+    maps.iter()
+        .map(|m| {
+            let ip = if m.host_ip.is_empty() {
+                "0.0.0.0"
+            } else {
+                m.host_ip.as_str()
+            };
+            let range = |p: u16| {
+                if m.range > 1 {
+                    format!("{p}-{}", p.saturating_add(m.range - 1))
+                } else {
+                    p.to_string()
+                }
+            };
+            format!(
+                "{ip}:{}->{}/{}",
+                range(m.host_port),
+                range(m.container_port),
+                m.protocol
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
 
     use super::*;
+
+    #[test]
+    fn ports_column_is_podmans() {
+        let maps = [
+            rpod_runtime_core::network::ports::parse_publish("127.0.0.1:8080:80").unwrap(),
+            rpod_runtime_core::network::ports::parse_publish("9000-9001:90-91/udp").unwrap(),
+        ]
+        .concat();
+        assert_eq!(
+            ports_text(&maps),
+            "127.0.0.1:8080->80/tcp, 0.0.0.0:9000-9001->90-91/udp"
+        );
+    }
 
     fn sample() -> (ContainerConfig, ContainerState) {
         let mut cfg = ContainerConfig::new(

@@ -38,6 +38,34 @@ impl Default for HostFiles {
     }
 }
 
+/// What the container's networks and its DNS and hosts flags add to its
+/// `hosts` and `resolv.conf`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NetworkFiles {
+    /// Name servers its networks provide (aardvark-dns), listed first.
+    pub network_dns: Vec<String>,
+    /// Search domains its networks provide (`dns.podman`), listed first.
+    pub network_search: Vec<String>,
+    /// `--dns`: replaces the host's name servers.
+    pub user_dns: Vec<String>,
+    /// `--dns-search`: replaces the host's search domains (`.`: none).
+    pub user_search: Vec<String>,
+    /// `--dns-option`: replaces the host's options.
+    pub user_options: Vec<String>,
+    /// `--add-host name:ip` entries, listed first in `hosts`.
+    pub add_hosts: Vec<String>,
+    /// The container's own addresses: its names point there instead of
+    /// 127.0.0.1.
+    pub own_ips: Vec<String>,
+    /// The address `host.containers.internal` names (empty: no entry).
+    pub host_gateway: String,
+    /// Every network is internal: the host's name servers are unreachable
+    /// and left out.
+    pub no_host_resolvers: bool,
+    /// `--no-hosts`.
+    pub no_hosts: bool,
+}
+
 /// What the run files say about one container.
 #[derive(Debug, Clone)]
 struct RunFiles {
@@ -49,10 +77,16 @@ struct RunFiles {
     image_id: String,
     network: NetworkMode,
     privileged: bool,
+    net: NetworkFiles,
 }
 
 /// Writes the run files for a container about to be created.
 pub fn write_run_files(opts: &SpecOptions) -> Result<()> {
+    write_run_files_with(opts, &NetworkFiles::default())
+}
+
+/// [`write_run_files`] with what the container's networks add.
+pub fn write_run_files_with(opts: &SpecOptions, net: &NetworkFiles) -> Result<()> {
     RunFiles {
         run_dir: opts.run_dir.clone(),
         hostname: effective_hostname(opts),
@@ -62,6 +96,7 @@ pub fn write_run_files(opts: &SpecOptions) -> Result<()> {
         image_id: String::new(),
         network: opts.settings.network,
         privileged: opts.settings.privileged,
+        net: net.clone(),
     }
     .write(&HostFiles::default())
 }
@@ -116,6 +151,7 @@ fn run_files_from_spec(spec: &Spec, config: &ContainerConfig, run_dir: &Path) ->
             .as_ref()
             .and_then(|a| a.get(PRIVILEGED_ANNOTATION))
             .is_some_and(|v| v == "TRUE"),
+        net: NetworkFiles::default(),
     })
 }
 
@@ -174,6 +210,12 @@ fn hosts_contents(f: &RunFiles, host_hosts: &Path) -> Result<String> {
     let mut out = String::new();
     // Names of the host's file win; the added entries do not shadow each other.
     let mut seen: Vec<String> = Vec::new();
+    for entry in &f.net.add_hosts {
+        if let Some((name, ip)) = entry.split_once(':') {
+            out.push_str(&host_line(ip, &[name.to_string()]));
+            seen.push(name.to_string());
+        }
+    }
     for (ip, names) in &entries {
         out.push_str(&host_line(ip, names));
         seen.extend(names.iter().cloned());
@@ -182,11 +224,23 @@ fn hosts_contents(f: &RunFiles, host_hosts: &Path) -> Result<String> {
     if f.name != f.hostname {
         own.push(f.name.clone());
     }
-    let extra: [(&str, Vec<String>); 3] = [
+    let mut extra: Vec<(&str, Vec<String>)> = vec![
         ("127.0.0.1", vec!["localhost".to_string()]),
         ("::1", vec!["localhost".to_string()]),
-        ("127.0.0.1", own),
     ];
+    if f.net.own_ips.is_empty() {
+        extra.push(("127.0.0.1", own));
+    } else {
+        for ip in &f.net.own_ips {
+            extra.push((ip.as_str(), own.clone()));
+        }
+    }
+    if !f.net.host_gateway.is_empty() {
+        extra.push((
+            f.net.host_gateway.as_str(),
+            vec!["host.containers.internal".to_string()],
+        ));
+    }
     for (ip, names) in extra {
         let free: Vec<String> = names.into_iter().filter(|n| !seen.contains(n)).collect();
         if !free.is_empty() {
@@ -243,6 +297,25 @@ fn resolv_contents(f: &RunFiles, host: &HostFiles) -> Result<String> {
     }
     if ns.is_empty() {
         ns = FALLBACK_NAMESERVERS.iter().map(|s| s.to_string()).collect();
+    }
+    let net = &f.net;
+    if !net.user_dns.is_empty() {
+        ns.clone_from(&net.user_dns);
+    } else if net.no_host_resolvers {
+        ns.clear();
+    }
+    ns.splice(0..0, net.network_dns.iter().cloned());
+    if !net.user_search.is_empty() {
+        search = net
+            .user_search
+            .iter()
+            .filter(|s| *s != ".")
+            .cloned()
+            .collect();
+    }
+    search.splice(0..0, net.network_search.iter().cloned());
+    if !net.user_options.is_empty() {
+        options.clone_from(&net.user_options);
     }
     let mut out = String::new();
     if !search.is_empty() {
@@ -310,7 +383,52 @@ mod tests {
             image_id: "abc".into(),
             network,
             privileged: false,
+            net: NetworkFiles::default(),
         }
+    }
+
+    #[test]
+    fn bridge_network_files() {
+        let d = tempfile::tempdir().unwrap();
+        let host = host_files(
+            d.path(),
+            "127.0.0.1 localhost\n",
+            "search example.com\nnameserver 192.0.2.53\noptions ndots:2\n",
+        );
+        let mut f = files(d.path(), NetworkMode::Private);
+        f.net = NetworkFiles {
+            network_dns: vec!["10.201.0.1".into()],
+            network_search: vec!["dns.podman".into()],
+            own_ips: vec!["10.201.0.2".into()],
+            host_gateway: "10.201.0.1".into(),
+            add_hosts: vec!["db:10.9.9.9".into()],
+            ..Default::default()
+        };
+        let hosts = hosts_contents(&f, &host.hosts).unwrap();
+        assert!(hosts.starts_with("10.9.9.9\tdb\n"), "{hosts}");
+        assert!(
+            hosts.contains("10.201.0.2\tbe36ab008b07 sleepy\n"),
+            "{hosts}"
+        );
+        assert!(
+            hosts.contains("10.201.0.1\thost.containers.internal\n"),
+            "{hosts}"
+        );
+        let resolv = resolv_contents(&f, &host).unwrap();
+        assert_eq!(
+            resolv,
+            "search dns.podman example.com\nnameserver 10.201.0.1\nnameserver 192.0.2.53\noptions ndots:2\n"
+        );
+        f.net.no_host_resolvers = true;
+        f.net.network_dns.clear();
+        f.net.user_search = vec![".".into()];
+        f.net.network_search.clear();
+        let resolv = resolv_contents(&f, &host).unwrap();
+        assert_eq!(resolv, "options ndots:2\n");
+        f.net.user_dns = vec!["1.1.1.1".into()];
+        f.net.user_options = vec!["edns0".into()];
+        let resolv = resolv_contents(&f, &host).unwrap();
+        assert_eq!(resolv, "nameserver 1.1.1.1\noptions edns0\n");
     }
 
     fn host_files(dir: &Path, hosts: &str, resolv: &str) -> HostFiles {

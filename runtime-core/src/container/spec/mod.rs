@@ -32,7 +32,7 @@ use crate::error::{Error, Result};
 
 pub use capabilities::{CapName, check_add_drop, parse_cap_names};
 pub use exec::exec_process;
-pub use files::{write_run_files, write_run_files_from_spec};
+pub use files::{NetworkFiles, write_run_files, write_run_files_from_spec, write_run_files_with};
 pub(crate) use host::Host;
 pub use options::{BindMount, NetworkMode, SpecOptions};
 pub use settings::ContainerSettings;
