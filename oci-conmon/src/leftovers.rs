@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
@@ -38,16 +39,7 @@ impl ConmonRuntime {
     /// Runtime containers and container monitors with bundles under `under`.
     pub(crate) fn leftovers_under(&self, under: &Path) -> Result<Vec<RuntimeLeftover>> {
         let mut found: BTreeMap<String, RuntimeLeftover> = BTreeMap::new();
-        let listed = match self.run_runtime(&[
-            OsStr::new("list"),
-            OsStr::new("--format"),
-            OsStr::new("json"),
-        ])? {
-            Ok(out) if out.trim_ascii().is_empty() || out.trim_ascii() == b"null" => Vec::new(),
-            Ok(out) => serde_json::from_slice::<Vec<Listed>>(&out)
-                .map_err(|e| Error::from(e).context("parsing the OCI runtime's container list"))?,
-            Err(f) => return Err(Error::msg(f.message).context("listing runtime containers")),
-        };
+        let listed = self.list_runtime()?;
         for l in listed.into_iter().filter(|l| l.bundle.starts_with(under)) {
             found.insert(
                 l.id.clone(),
@@ -76,8 +68,39 @@ impl ConmonRuntime {
         Ok(found.into_values().collect())
     }
 
+    /// `runc list`. A container removed while runc walks its state
+    /// directory makes the listing fail ("stat ...: no such file or
+    /// directory"): such a race is retried.
+    fn list_runtime(&self) -> Result<Vec<Listed>> {
+        let args = [
+            OsStr::new("list"),
+            OsStr::new("--format"),
+            OsStr::new("json"),
+        ];
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.run_runtime(&args)? {
+                Ok(out) if out.trim_ascii().is_empty() || out.trim_ascii() == b"null" => {
+                    return Ok(Vec::new());
+                }
+                Ok(out) => {
+                    return serde_json::from_slice::<Vec<Listed>>(&out).map_err(|e| {
+                        Error::from(e).context("parsing the OCI runtime's container list")
+                    });
+                }
+                Err(f) if attempt < 5 && f.message.contains("no such file or directory") => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(f) => {
+                    return Err(Error::msg(f.message).context("listing runtime containers"));
+                }
+            }
+        }
+    }
+
     /// Force-deletes the runtime container, then kills its conmon if the
-    /// process still is that conmon.
+    /// process still is that conmon, and waits (up to 2 s) until it is gone.
     pub(crate) fn remove(&self, leftover: &RuntimeLeftover) -> Result<()> {
         if leftover.in_runtime {
             self.runtime_delete(&leftover.id)?;
@@ -90,6 +113,10 @@ impl ConmonRuntime {
                 Err(e) => {
                     return Err(Error::msg(format!("killing conmon {pid}: {e}")));
                 }
+            }
+            let until = Instant::now() + Duration::from_secs(2);
+            while monitor(pid).is_some() && Instant::now() < until {
+                std::thread::sleep(Duration::from_millis(10));
             }
         }
         Ok(())
