@@ -177,6 +177,27 @@ impl Runtime {
                 Err(e) => return Err(e),
             }
         }
+        self.apply_pod_exit_policy(&c);
         Ok(Some(c.id().to_string()))
+    }
+
+    /// After a pod member exited: the pod's exit policy may stop the pod.
+    /// Problems are logged; the member's cleanup succeeded regardless.
+    fn apply_pod_exit_policy(&self, c: &Container) {
+        let cfg = c.config();
+        let Some(pod_id) = cfg.pod.as_deref() else {
+            return;
+        };
+        if cfg.is_infra {
+            return;
+        }
+        let stopped = self
+            .lookup_pod(pod_id)
+            .and_then(|mut pod| pod.stop_if_only_infra_remains(c.id()));
+        match stopped {
+            Ok(()) => {}
+            Err(e) if e.is(&Error::NoSuchPod) || e.is(&Error::PodRemoved) => {}
+            Err(e) => tracing::warn!("applying the exit policy of pod {pod_id}: {e}"),
+        }
     }
 }

@@ -16,6 +16,7 @@ mod inspect_types;
 mod list;
 pub mod log_config;
 mod log_reader;
+mod namespaces;
 pub mod logs;
 mod pause;
 mod remove;
@@ -37,6 +38,7 @@ pub use config::{ContainerConfig, NamedVolume};
 pub use create::CreateOptions;
 pub use external::{ExternalContainer, ExternalOrigin, ExternalRemoval};
 pub use handle::Container;
+pub(crate) use handle::HeldLock;
 pub use inspect::{InspectContext, build_inspect};
 pub use inspect_types::{
     ContainerInspect, InspectConfig, InspectGraphDriver, InspectGraphDriverData, InspectHealth,

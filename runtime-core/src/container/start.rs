@@ -57,6 +57,7 @@ impl Container {
                     .improper("container must be in Created or Stopped state to be initialized"));
             }
         }
+        self.start_dependencies()?;
         let bundle = self.bundle_dir();
         for f in CONMON_FILES {
             let p = bundle.join(f);
@@ -68,17 +69,20 @@ impl Container {
         }
         let exit_file = self.rt.paths()?.exits_dir().join(self.id());
         let _ = std::fs::remove_file(&exit_file);
-        let spec = self
+        let mut spec = self
             .rec
             .config
             .oci_spec()?
             .ok_or_else(|| Error::Internal.context("container has no OCI spec"))?;
+        self.join_namespaces(&mut spec)?;
         let run_dir = self.run_dir();
         std::fs::create_dir_all(&run_dir).at(&run_dir)?;
         std::fs::create_dir_all(&bundle).at(&bundle)?;
         spec::write_run_files(&self.run_file_options(&spec))
             .context("writing container run files")?;
-        self.mount_shm()?;
+        if !self.shares_shm() {
+            self.mount_shm()?;
+        }
         self.mount_storage()?;
         // The storage mount may have moved the root: check the spec as it is now.
         let mounted = self.rec.config.oci_spec()?;
