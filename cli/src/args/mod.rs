@@ -2,6 +2,7 @@
 
 mod container;
 mod image;
+mod pod;
 mod system;
 
 use std::path::PathBuf;
@@ -10,6 +11,7 @@ use clap::{Parser, Subcommand};
 
 pub use container::*;
 pub use image::*;
+pub use pod::*;
 pub use system::{
     DfArgs, EventsArgs, InfoArgs, MigrateArgs, ResetArgs, SystemCommand, SystemPruneArgs,
     VersionArgs,
@@ -121,6 +123,9 @@ pub enum Command {
     /// The container commands, also at the top level (`rpod run`, `rpod ps` ...).
     #[command(flatten)]
     Top(ContainerCommand),
+    /// Manage pods.
+    #[command(subcommand)]
+    Pod(PodCommand),
     /// Manage images.
     #[command(subcommand)]
     Image(ImageCommand),

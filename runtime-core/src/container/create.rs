@@ -146,7 +146,12 @@ impl Runtime {
         join.uts = pick(shared.uts);
         join.pid = pick(shared.pid);
         join.cgroup = pick(shared.cgroup);
-        if shared.uts && opts.settings.hostname.is_empty() {
+        if shared.uts && !opts.settings.hostname.is_empty() {
+            return Err(Error::msg(
+                "invalid config provided: cannot set hostname when joining the pod UTS namespace: invalid configuration",
+            ));
+        }
+        if shared.uts {
             opts.settings.hostname = if pod.config.hostname.is_empty() {
                 pod.config.name.clone()
             } else {

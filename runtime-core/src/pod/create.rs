@@ -55,11 +55,12 @@ impl SharedNamespaces {
                 "user" | "" => {}
                 "none" => return Ok(SharedNamespaces::default()),
                 "mnt" => {
-                    return Err(Error::InvalidArg
-                        .context("mount sharing functionality not supported on pod level"));
+                    return Err(Error::msg(
+                        "mount sharing functionality not supported on pod level",
+                    ));
                 }
                 other => {
-                    return Err(Error::InvalidArg.context(format!(
+                    return Err(Error::msg(format!(
                         "invalid kernel namespace to share: {other}. Options are: cgroup, ipc, net, pid, uts or none"
                     )));
                 }
@@ -238,7 +239,7 @@ mod tests {
         assert_eq!(SharedNamespaces::parse("").unwrap(), Default::default());
         assert_eq!(
             SharedNamespaces::parse("ipc,bogus").unwrap_err().to_string(),
-            "invalid kernel namespace to share: bogus. Options are: cgroup, ipc, net, pid, uts or none: invalid argument"
+            "invalid kernel namespace to share: bogus. Options are: cgroup, ipc, net, pid, uts or none"
         );
         assert_eq!(
             SharedNamespaces::parse("cgroup,uts").unwrap().names(),
