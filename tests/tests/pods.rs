@@ -66,7 +66,16 @@ fn members_share_network_ipc_and_hostname() {
     // A listener; a talker retries until the listener is up.
     let listener = env
         .rpod(&[
-            "run", "-d", "--pod", "web", "--name", "listener", "localhost/bb", "nc", "-l", "-p",
+            "run",
+            "-d",
+            "--pod",
+            "web",
+            "--name",
+            "listener",
+            "localhost/bb",
+            "nc",
+            "-l",
+            "-p",
             "8080",
         ])
         .ok();
@@ -137,7 +146,15 @@ fn members_share_network_ipc_and_hostname() {
     ])
     .ok();
     let shm = env
-        .rpod(&["run", "--rm", "--pod", "web", "localhost/bb", "ls", "/dev/shm"])
+        .rpod(&[
+            "run",
+            "--rm",
+            "--pod",
+            "web",
+            "localhost/bb",
+            "ls",
+            "/dev/shm",
+        ])
         .ok();
     assert_eq!(shm.stdout, "shared\n");
 
@@ -176,16 +193,36 @@ fn pod_verbs_move_the_aggregate_state() {
     let env = TestEnv::new();
     import_image(&env);
     env.rpod(&["pod", "create", "--name", "p"]).ok();
-    env.rpod(&["create", "--pod", "p", "--name", "m", "localhost/bb", "sleep", "600"])
-        .ok();
+    env.rpod(&[
+        "create",
+        "--pod",
+        "p",
+        "--name",
+        "m",
+        "localhost/bb",
+        "sleep",
+        "600",
+    ])
+    .ok();
     assert_eq!(pod_status(&env, "p"), "Created");
     // pod start: infra first, then the member.
     env.rpod(&["pod", "start", "p"]).ok();
     assert_eq!(pod_status(&env, "p"), "Running");
     let names = env
-        .rpod(&["pod", "ps", "--ctr-names", "--ctr-status", "--format", "{{.ContainerNames}} {{.ContainerStatuses}}"])
+        .rpod(&[
+            "pod",
+            "ps",
+            "--ctr-names",
+            "--ctr-status",
+            "--format",
+            "{{.ContainerNames}} {{.ContainerStatuses}}",
+        ])
         .ok();
-    assert!(names.stdout.ends_with("-infra,m running,running\n"), "{}", names.stdout);
+    assert!(
+        names.stdout.ends_with("-infra,m running,running\n"),
+        "{}",
+        names.stdout
+    );
     env.rpod(&["pod", "pause", "p"]).ok();
     assert_eq!(pod_status(&env, "p"), "Paused");
     env.rpod(&["pod", "unpause", "p"]).ok();
@@ -195,14 +232,29 @@ fn pod_verbs_move_the_aggregate_state() {
     env.rpod(&["pod", "restart", "p"]).ok();
     assert_eq!(pod_status(&env, "p"), "Running");
     // One member exits while the infra container runs: Degraded.
-    env.rpod(&["run", "--pod", "p", "--name", "quick", "localhost/bb", "true"])
-        .ok();
+    env.rpod(&[
+        "run",
+        "--pod",
+        "p",
+        "--name",
+        "quick",
+        "localhost/bb",
+        "true",
+    ])
+    .ok();
     env.rpod(&["stop", "-t", "0", "m"]).ok();
     assert_eq!(pod_status(&env, "p"), "Degraded");
     env.rpod(&["pod", "stop", "-t", "0", "p"]).ok();
     assert_eq!(pod_status(&env, "p"), "Exited");
     let ps = env
-        .rpod(&["pod", "ps", "--filter", "status=exited", "--format", "{{.Name}} {{.NumberOfContainers}}"])
+        .rpod(&[
+            "pod",
+            "ps",
+            "--filter",
+            "status=exited",
+            "--format",
+            "{{.Name}} {{.NumberOfContainers}}",
+        ])
         .ok();
     assert_eq!(ps.stdout, "p 3\n");
     // Starting a member of a stopped pod starts the infra container first.
@@ -231,7 +283,8 @@ fn exit_policy_stop_stops_the_infra_after_the_last_member() {
 
     // With `continue` (the default) the infra container keeps running.
     env.rpod(&["pod", "create", "--name", "svc"]).ok();
-    env.rpod(&["run", "--pod", "svc", "localhost/bb", "true"]).ok();
+    env.rpod(&["run", "--pod", "svc", "localhost/bb", "true"])
+        .ok();
     assert_eq!(pod_status(&env, "svc"), "Degraded");
     env.rpod(&["pod", "rm", "-f", "-t", "0", "-a"]).ok();
 }
@@ -262,9 +315,16 @@ fn pod_rm_force_leaves_nothing_behind_and_bad_input_is_refused() {
     env.rpod(&["run", "-d", "--pod", "gone", "localhost/bb", "sleep", "600"])
         .ok();
     assert_eq!(
-        env.rpod(&["pod", "ps", "--filter", "label=tier=web", "--no-trunc", "-q"])
-            .ok()
-            .stdout,
+        env.rpod(&[
+            "pod",
+            "ps",
+            "--filter",
+            "label=tier=web",
+            "--no-trunc",
+            "-q"
+        ])
+        .ok()
+        .stdout,
         format!("{id}\n")
     );
 
@@ -299,12 +359,15 @@ fn pod_rm_force_leaves_nothing_behind_and_bad_input_is_refused() {
     let busy = env.rpod(&["pod", "rm", "gone"]);
     assert_eq!(busy.code, 125);
     assert!(
-        busy.stderr.contains("running or paused containers cannot be removed without force"),
+        busy.stderr
+            .contains("running or paused containers cannot be removed without force"),
         "{}",
         busy.stderr
     );
     assert_eq!(
-        env.rpod(&["pod", "rm", "-f", "-t", "0", "gone"]).ok().stdout,
+        env.rpod(&["pod", "rm", "-f", "-t", "0", "gone"])
+            .ok()
+            .stdout,
         format!("{id}\n")
     );
     assert_eq!(env.rpod(&["pod", "exists", "gone"]).code, 1);

@@ -12,8 +12,8 @@ use rpod_runtime_core::pod::{
 use rpod_runtime_core::runtime::Runtime;
 
 use crate::args::{
-    PodCommand, PodCreateArgs, PodExistsArgs, PodInspectArgs, PodKillArgs, PodPruneArgs,
-    PodPsArgs, PodRmArgs, PodSimpleArgs, PodStopArgs, PodTargets, PodTopArgs,
+    PodCommand, PodCreateArgs, PodExistsArgs, PodInspectArgs, PodKillArgs, PodPruneArgs, PodPsArgs,
+    PodRmArgs, PodSimpleArgs, PodStopArgs, PodTargets, PodTopArgs,
 };
 use crate::commands::Ctx;
 use crate::commands::util::{ago, parse_signal};
@@ -125,7 +125,11 @@ pub(crate) fn create_options(
         None => None,
     };
     Ok(PodCreateOptions {
-        name: a.name.clone().or_else(|| a.pod_name.clone()).unwrap_or_default(),
+        name: a
+            .name
+            .clone()
+            .or_else(|| a.pod_name.clone())
+            .unwrap_or_default(),
         labels: labels(&a.labels),
         hostname: a.hostname.clone().unwrap_or_default(),
         share,
@@ -168,9 +172,8 @@ fn create(a: &PodCreateArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     }
     let pod = rt.create_pod(opts)?;
     if let Some(f) = &a.pod_id_file {
-        std::fs::write(f, pod.id()).map_err(|e| {
-            CliError::Usage(format!("failed to write pod ID to file: {e}"))
-        })?;
+        std::fs::write(f, pod.id())
+            .map_err(|e| CliError::Usage(format!("failed to write pod ID to file: {e}")))?;
     }
     ctx.write(&format!("{}\n", pod.id()))
 }
@@ -360,7 +363,11 @@ fn short(id: &str, no_trunc: bool) -> String {
 
 /// A `pod ps` row as templates read it (`ListPodReporter`'s fields and methods).
 fn ps_row(p: &ListedPod, no_trunc: bool) -> Value {
-    let ids: Vec<String> = p.containers.iter().map(|c| short(&c.id, no_trunc)).collect();
+    let ids: Vec<String> = p
+        .containers
+        .iter()
+        .map(|c| short(&c.id, no_trunc))
+        .collect();
     let names: Vec<&str> = p.containers.iter().map(|c| c.names.as_str()).collect();
     let statuses: Vec<&str> = p.containers.iter().map(|c| c.status.as_str()).collect();
     let id = short(&p.id, no_trunc);
@@ -400,7 +407,7 @@ fn ps(a: &PodPsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let rt = ctx.runtime()?;
     let mut rows = rt.list_pods(&filters)?;
     match a.sort.as_str() {
-        "created" => rows.sort_by(|x, y| y.created.cmp(&x.created)),
+        "created" => rows.sort_by_key(|r| std::cmp::Reverse(r.created)),
         "id" => rows.sort_by(|x, y| x.id.cmp(&y.id)),
         "name" => rows.sort_by(|x, y| x.name.cmp(&y.name)),
         "number" => rows.sort_by_key(|x| x.containers.len()),
@@ -412,7 +419,7 @@ fn ps(a: &PodPsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         }
     }
     if a.latest {
-        rows.sort_by(|x, y| y.created.cmp(&x.created));
+        rows.sort_by_key(|r| std::cmp::Reverse(r.created));
         rows.truncate(1);
     }
     if json_out {
@@ -429,7 +436,13 @@ fn ps(a: &PodPsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let src = match a.format.as_deref() {
         Some(f) if !f.is_empty() => f.to_string(),
         _ => {
-            let mut row = vec!["{{.Id}}", "{{.Name}}", "{{.Status}}", "{{.Created}}", "{{.InfraID}}"];
+            let mut row = vec![
+                "{{.Id}}",
+                "{{.Name}}",
+                "{{.Status}}",
+                "{{.Created}}",
+                "{{.InfraID}}",
+            ];
             if a.ctr_ids {
                 row.push("{{.ContainerIds}}");
             }

@@ -48,7 +48,11 @@ impl Container {
             (LinuxNamespaceType::Ipc, c.ipc_ns_ctr.as_str(), "ipc"),
             (LinuxNamespaceType::Uts, c.uts_ns_ctr.as_str(), "uts"),
             (LinuxNamespaceType::Pid, c.pid_ns_ctr.as_str(), "pid"),
-            (LinuxNamespaceType::Cgroup, c.cgroup_ns_ctr.as_str(), "cgroup"),
+            (
+                LinuxNamespaceType::Cgroup,
+                c.cgroup_ns_ctr.as_str(),
+                "cgroup",
+            ),
         ]
         .into_iter()
         .filter(|(_, holder, _)| !holder.is_empty())

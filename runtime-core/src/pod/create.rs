@@ -238,7 +238,9 @@ mod tests {
         assert_eq!(SharedNamespaces::parse("none").unwrap(), Default::default());
         assert_eq!(SharedNamespaces::parse("").unwrap(), Default::default());
         assert_eq!(
-            SharedNamespaces::parse("ipc,bogus").unwrap_err().to_string(),
+            SharedNamespaces::parse("ipc,bogus")
+                .unwrap_err()
+                .to_string(),
             "invalid kernel namespace to share: bogus. Options are: cgroup, ipc, net, pid, uts or none"
         );
         assert_eq!(

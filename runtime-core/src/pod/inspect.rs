@@ -131,8 +131,7 @@ impl Pod {
                 state: s.as_str().to_string(),
             })
             .collect();
-        let status =
-            super::aggregate_status(&states.iter().map(|(_, s)| *s).collect::<Vec<_>>());
+        let status = super::aggregate_status(&states.iter().map(|(_, s)| *s).collect::<Vec<_>>());
         let infra = self.infra_id().map(str::to_string).unwrap_or_default();
         let infra_config = (!infra.is_empty()).then(|| {
             let infra_ctr = states.iter().find(|(c, _)| c.id() == infra);

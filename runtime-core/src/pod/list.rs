@@ -66,7 +66,9 @@ const POD_STATUSES: [&str; 7] = [
 ];
 
 /// Container statuses a `ctr-status=` filter accepts.
-const CTR_STATUSES: [&str; 6] = ["created", "running", "paused", "stopped", "exited", "unknown"];
+const CTR_STATUSES: [&str; 6] = [
+    "created", "running", "paused", "stopped", "exited", "unknown",
+];
 
 /// One `pod ps` filter (`key=value`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,8 +149,7 @@ impl Pod {
     /// This pod as a listing row (container states synced).
     pub fn listed(&self) -> Result<ListedPod> {
         let states = self.container_states()?;
-        let status =
-            super::aggregate_status(&states.iter().map(|(_, s)| *s).collect::<Vec<_>>());
+        let status = super::aggregate_status(&states.iter().map(|(_, s)| *s).collect::<Vec<_>>());
         let cfg = &self.rec.config;
         Ok(ListedPod {
             cgroup: cfg.cgroup_parent.clone(),
@@ -200,7 +201,7 @@ impl Runtime {
                 rows.push(row);
             }
         }
-        rows.sort_by(|a, b| b.created.cmp(&a.created));
+        rows.sort_by_key(|r| std::cmp::Reverse(r.created));
         Ok(rows)
     }
 }

@@ -90,13 +90,34 @@ mod tests {
     fn aggregate_follows_podman() {
         assert_eq!(aggregate_status(&[]), PodStatus::Created);
         assert_eq!(aggregate_status(&[C::Configured]), PodStatus::Created);
-        assert_eq!(aggregate_status(&[C::Running, C::Running]), PodStatus::Running);
-        assert_eq!(aggregate_status(&[C::Running, C::Exited]), PodStatus::Degraded);
-        assert_eq!(aggregate_status(&[C::Running, C::Paused]), PodStatus::Degraded);
+        assert_eq!(
+            aggregate_status(&[C::Running, C::Running]),
+            PodStatus::Running
+        );
+        assert_eq!(
+            aggregate_status(&[C::Running, C::Exited]),
+            PodStatus::Degraded
+        );
+        assert_eq!(
+            aggregate_status(&[C::Running, C::Paused]),
+            PodStatus::Degraded
+        );
         assert_eq!(aggregate_status(&[C::Paused, C::Paused]), PodStatus::Paused);
-        assert_eq!(aggregate_status(&[C::Exited, C::Stopped]), PodStatus::Exited);
-        assert_eq!(aggregate_status(&[C::Exited, C::Created]), PodStatus::Stopped);
-        assert_eq!(aggregate_status(&[C::Paused, C::Created]), PodStatus::Created);
-        assert_eq!(aggregate_status(&[C::Removing, C::Created]), PodStatus::Error);
+        assert_eq!(
+            aggregate_status(&[C::Exited, C::Stopped]),
+            PodStatus::Exited
+        );
+        assert_eq!(
+            aggregate_status(&[C::Exited, C::Created]),
+            PodStatus::Stopped
+        );
+        assert_eq!(
+            aggregate_status(&[C::Paused, C::Created]),
+            PodStatus::Created
+        );
+        assert_eq!(
+            aggregate_status(&[C::Removing, C::Created]),
+            PodStatus::Error
+        );
     }
 }

@@ -238,9 +238,8 @@ fn resolve_pod(
     opts: &mut CreateOptions,
 ) -> Result<(), CliError> {
     if let Some(file) = &f.pod_id_file {
-        let id = std::fs::read_to_string(file).map_err(|e| {
-            CliError::Usage(format!("reading pod ID file {}: {e}", file.display()))
-        })?;
+        let id = std::fs::read_to_string(file)
+            .map_err(|e| CliError::Usage(format!("reading pod ID file {}: {e}", file.display())))?;
         opts.pod = Some(id.trim().to_string());
         return Ok(());
     }

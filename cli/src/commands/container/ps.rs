@@ -382,8 +382,14 @@ pub fn ps(args: &PsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
             let rows: Vec<Value> = views
                 .iter()
                 .map(|v| {
-                    let row =
-                        template_record(&v.cfg, &v.st, &v.status(), args.no_trunc, args.size, &want);
+                    let row = template_record(
+                        &v.cfg,
+                        &v.st,
+                        &v.status(),
+                        args.no_trunc,
+                        args.size,
+                        &want,
+                    );
                     with_pod(row, &v.cfg, &pod_names, args.no_trunc)
                 })
                 .collect();
