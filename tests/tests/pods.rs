@@ -260,7 +260,11 @@ fn pod_verbs_move_the_aggregate_state() {
     // Starting a member of a stopped pod starts the infra container first.
     env.rpod(&["start", "m"]).ok();
     assert_eq!(pod_status(&env, "p"), "Degraded");
-    env.rpod(&["pod", "rm", "-f", "-t", "0", "p"]).ok();
+    // `rm --all` takes the infra container with its pod.
+    let rm = env.rpod(&["rm", "-a", "-f", "-t", "0"]).ok();
+    assert_eq!(rm.stdout.lines().count(), 3, "{}", rm.stdout);
+    assert_eq!(env.rpod(&["pod", "ps", "-q"]).ok().stdout, "");
+    assert_eq!(env.rpod(&["ps", "-a", "-q"]).ok().stdout, "");
 }
 
 #[test]
@@ -376,4 +380,62 @@ fn pod_rm_force_leaves_nothing_behind_and_bad_input_is_refused() {
     assert_eq!(free(&env), before, "every lock is freed");
     assert_eq!(env.mounts(), Vec::<String>::new(), "nothing stays mounted");
     assert!(TestEnv::conmons_with(&id[..12]).is_empty());
+}
+
+#[test]
+fn a_pod_rm_killed_midway_is_finished_by_the_next_one() {
+    let env = TestEnv::new();
+    import_image(&env);
+    let free_before = env
+        .rpod(&["info", "--format", "{{.Host.FreeLocks}}"])
+        .ok()
+        .stdout;
+    env.rpod(&["pod", "create", "--name", "half"]).ok();
+    // PID 1 ignores SIGTERM: the stop waits its whole timeout.
+    env.rpod(&[
+        "run",
+        "-d",
+        "--pod",
+        "half",
+        "--name",
+        "stubborn",
+        "--stop-timeout",
+        "120",
+        "localhost/bb",
+        "sleep",
+        "600",
+    ])
+    .ok();
+    let mut child = env
+        .cmd(&["pod", "rm", "-f", "half"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it hard once the member is being stopped.
+    let mut stopping = false;
+    for _ in 0..600 {
+        let st = env.rpod(&["inspect", "--format", "{{.State.Status}}", "stubborn"]);
+        if st.stdout.trim() == "stopping" {
+            stopping = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(stopping, "the member never showed as stopping");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(env.rpod(&["pod", "exists", "half"]).code, 0);
+
+    env.rpod(&["pod", "rm", "-f", "-t", "0", "half"]).ok();
+    assert_eq!(env.rpod(&["pod", "exists", "half"]).code, 1);
+    assert_eq!(env.rpod(&["ps", "-a", "-q"]).ok().stdout, "");
+    assert_eq!(
+        env.rpod(&["info", "--format", "{{.Host.FreeLocks}}"])
+            .ok()
+            .stdout,
+        free_before
+    );
+    assert_eq!(env.mounts(), Vec::<String>::new());
 }

@@ -348,7 +348,13 @@ fn inspect(a: &PodInspectArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
             } else {
                 Value::Array(records)
             };
-            ctx.write(&output::pretty_json(&v)?)
+            // Inspect output is indented by four spaces, as Podman's.
+            let mut buf = Vec::new();
+            let fmt4 = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+            let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt4);
+            serde::Serialize::serialize(&v, &mut ser)
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            ctx.write(&(String::from_utf8_lossy(&buf).into_owned() + "\n"))
         }
     }
 }
