@@ -97,6 +97,12 @@ fn members_share_network_ipc_and_hostname() {
         env.rpod(&["logs", "listener"]).ok().stdout,
         "over-localhost\n"
     );
+    assert_eq!(
+        env.rpod(&["pod", "logs", "-c", "listener", "web"])
+            .ok()
+            .stdout,
+        "over-localhost\n"
+    );
 
     // UTS: the pod's hostname; a member may not set its own.
     let host = env

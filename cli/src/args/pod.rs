@@ -190,6 +190,37 @@ pub struct PodTopArgs {
     pub args: Vec<String>,
 }
 
+/// `rpod pod logs`.
+#[derive(Debug, Args)]
+pub struct PodLogsArgs {
+    /// Filter logs by container name or ID that belongs to the pod.
+    #[arg(short = 'c', long)]
+    pub container: Option<String>,
+    /// Follow log output.
+    #[arg(short = 'f', long)]
+    pub follow: bool,
+    /// Output the specified number of lines at the end of logs.
+    #[arg(long, default_value_t = -1, allow_negative_numbers = true)]
+    pub tail: i64,
+    /// Show logs since TIMESTAMP.
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Show logs until TIMESTAMP.
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Output the timestamps in the log.
+    #[arg(short = 't', long)]
+    pub timestamps: bool,
+    /// Output the container name in the log.
+    #[arg(short = 'n', long)]
+    pub names: bool,
+    /// Act on the latest pod.
+    #[arg(short = 'l', long)]
+    pub latest: bool,
+    /// The pod.
+    pub pod: Option<String>,
+}
+
 /// `rpod pod ...`.
 #[derive(Debug, Subcommand)]
 pub enum PodCommand {
@@ -220,4 +251,6 @@ pub enum PodCommand {
     Exists(PodExistsArgs),
     /// Display the running processes of containers in a pod.
     Top(PodTopArgs),
+    /// Fetch logs for pod with one or more containers.
+    Logs(PodLogsArgs),
 }

@@ -12,8 +12,8 @@ use rpod_runtime_core::pod::{
 use rpod_runtime_core::runtime::Runtime;
 
 use crate::args::{
-    PodCommand, PodCreateArgs, PodExistsArgs, PodInspectArgs, PodKillArgs, PodPruneArgs, PodPsArgs,
-    PodRmArgs, PodSimpleArgs, PodStopArgs, PodTargets, PodTopArgs,
+    LogsArgs, PodCommand, PodCreateArgs, PodExistsArgs, PodInspectArgs, PodKillArgs, PodLogsArgs,
+    PodPruneArgs, PodPsArgs, PodRmArgs, PodSimpleArgs, PodStopArgs, PodTargets, PodTopArgs,
 };
 use crate::commands::Ctx;
 use crate::commands::util::{ago, parse_signal};
@@ -72,6 +72,7 @@ pub fn dispatch(command: &PodCommand, ctx: &mut Ctx<'_>) -> Result<(), CliError>
         PodCommand::Inspect(a) => inspect(a, ctx),
         PodCommand::Exists(a) => exists(a, ctx),
         PodCommand::Top(a) => top(a, ctx),
+        PodCommand::Logs(a) => logs(a, ctx),
     }
 }
 
@@ -524,4 +525,58 @@ fn top(a: &PodTopArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         text.push('\n');
     }
     ctx.write(&format::align(&text))
+}
+
+/// `pod logs`: the logs of the pod's containers (not the infra
+/// container's), or of the one `-c` names, as `logs` prints several.
+fn logs(a: &PodLogsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
+    let rt = ctx.runtime()?;
+    let pod = targets(
+        &rt,
+        &PodTargets {
+            all: false,
+            latest: a.latest,
+            pods: a.pod.clone().into_iter().collect(),
+        },
+        false,
+    )?
+    .into_iter()
+    .next()
+    .ok_or_else(|| CliError::Usage("no pod to show the logs of".into()))?;
+    let members: Vec<_> = pod
+        .containers()?
+        .into_iter()
+        .filter(|c| !c.config().is_infra)
+        .collect();
+    let containers: Vec<String> = match &a.container {
+        Some(name) => {
+            let c = rt.lookup_container(name)?;
+            if c.config().pod.as_deref() != Some(pod.id()) {
+                return Err(CliError::Usage(format!(
+                    "container {name} is not in pod {}",
+                    pod.name()
+                )));
+            }
+            vec![c.id().to_string()]
+        }
+        None => members.iter().map(|c| c.id().to_string()).collect(),
+    };
+    if containers.is_empty() {
+        return Err(CliError::Usage(format!(
+            "pod {} has no containers to show logs of",
+            pod.name()
+        )));
+    }
+    drop(rt);
+    let args = LogsArgs {
+        follow: a.follow,
+        tail: a.tail,
+        since: a.since.clone(),
+        until: a.until.clone(),
+        timestamps: a.timestamps,
+        names: a.names,
+        latest: false,
+        containers,
+    };
+    super::container::logs(&args, ctx)
 }
