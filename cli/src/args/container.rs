@@ -136,6 +136,12 @@ pub struct CreateFlags {
     /// Remove container (and pod if created) after exit.
     #[arg(long)]
     pub rm: bool,
+    /// Run container in an existing pod, or a new one (`new:NAME`).
+    #[arg(long)]
+    pub pod: Option<String>,
+    /// Read the pod ID from the file.
+    #[arg(long = "pod-id-file")]
+    pub pod_id_file: Option<PathBuf>,
     /// Logging driver for the container (k8s-file, journald, none, passthrough).
     #[arg(long = "log-driver", value_name = "DRIVER")]
     pub log_driver: Option<String>,
@@ -368,6 +374,9 @@ pub struct PsArgs {
     /// Show containers in storage not controlled by rpod.
     #[arg(long)]
     pub external: bool,
+    /// Display the pods the containers are in.
+    #[arg(short = 'p', long)]
+    pub pod: bool,
     /// Do not print headers.
     #[arg(long)]
     pub noheading: bool,

@@ -3,6 +3,7 @@
 mod container;
 mod image;
 mod network;
+mod pod;
 mod system;
 mod volume;
 
@@ -13,6 +14,7 @@ use clap::{Parser, Subcommand};
 pub use container::*;
 pub use image::*;
 pub use network::*;
+pub use pod::*;
 pub use system::{
     CheckArgs, DfArgs, EventsArgs, InfoArgs, MigrateArgs, ResetArgs, SystemCommand,
     SystemPruneArgs, VersionArgs,
@@ -129,6 +131,9 @@ pub enum Command {
     /// The container commands, also at the top level (`rpod run`, `rpod ps` ...).
     #[command(flatten)]
     Top(ContainerCommand),
+    /// Manage pods.
+    #[command(subcommand)]
+    Pod(PodCommand),
     /// Manage images.
     #[command(subcommand)]
     Image(ImageCommand),

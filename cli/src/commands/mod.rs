@@ -7,6 +7,7 @@ pub mod image;
 mod info;
 mod migrate_db;
 mod network;
+mod pod;
 mod system;
 pub(crate) mod terminal;
 pub(crate) mod util;
@@ -104,6 +105,7 @@ pub fn dispatch(command: &Command, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         Command::System(SystemCommand::Check(a)) => system::check(a, ctx),
         Command::System(SystemCommand::Df(a)) => system::df(a, ctx),
         Command::Container(c) | Command::Top(c) => dispatch_container(c, ctx),
+        Command::Pod(c) => pod::dispatch(c, ctx),
         Command::Image(c) => image::dispatch(c, ctx),
         Command::TopImage(c) => image::dispatch_top(c, ctx),
         Command::Volume(c) => volume::dispatch(c, ctx),

@@ -60,11 +60,15 @@ impl Runtime {
         // Per target: the index into `found` with the name given, or a
         // finished report (a failed lookup, an external container removed).
         let mut outcomes: Vec<std::result::Result<(usize, String), RmReport>> = Vec::new();
+        // With `all`, infra containers go with their pods, after the rest.
+        let mut infras: Vec<Container> = Vec::new();
         let targets: Vec<(String, Result<Container>)> = if opts.all {
-            self.containers()?
+            let (infra, rest): (Vec<Container>, Vec<Container>) = self
+                .containers()?
                 .into_iter()
-                .map(|c| (String::new(), Ok(c)))
-                .collect()
+                .partition(|c| c.config().is_infra);
+            infras = infra;
+            rest.into_iter().map(|c| (String::new(), Ok(c))).collect()
         } else {
             names
                 .iter()
@@ -139,7 +143,45 @@ impl Runtime {
                 }),
             }
         }
+        reports.extend(self.remove_infra_pods(infras, opts));
         Ok(reports)
+    }
+
+    /// `rm --all` of infra containers: each goes by removing its pod (whose
+    /// other containers were removed first); reported under the infra
+    /// container's ID.
+    fn remove_infra_pods(
+        &self,
+        infras: Vec<Container>,
+        opts: &ContainerRmOptions,
+    ) -> Vec<RmReport> {
+        let mut reports = Vec::new();
+        for infra in infras {
+            let id = infra.id().to_string();
+            let Some(pod_id) = infra.config().pod.clone() else {
+                continue;
+            };
+            let removed = self.lookup_pod(&pod_id).and_then(|mut pod| {
+                pod.remove(crate::pod::PodRmOptions {
+                    force: opts.force,
+                    timeout: opts.timeout,
+                })
+            });
+            match removed {
+                Ok(()) => reports.push(RmReport {
+                    id,
+                    input: String::new(),
+                    err: None,
+                }),
+                Err(e) if e.is(&Error::NoSuchPod) || e.is(&Error::PodRemoved) => {}
+                Err(e) => reports.push(RmReport {
+                    id,
+                    input: String::new(),
+                    err: Some(e),
+                }),
+            }
+        }
+        reports
     }
 
     /// conmon's exit command for the container `name`: cleans it up (or
@@ -177,6 +219,27 @@ impl Runtime {
                 Err(e) => return Err(e),
             }
         }
+        self.apply_pod_exit_policy(&c);
         Ok(Some(c.id().to_string()))
+    }
+
+    /// After a pod member exited: the pod's exit policy may stop the pod.
+    /// Problems are logged; the member's cleanup succeeded regardless.
+    fn apply_pod_exit_policy(&self, c: &Container) {
+        let cfg = c.config();
+        let Some(pod_id) = cfg.pod.as_deref() else {
+            return;
+        };
+        if cfg.is_infra {
+            return;
+        }
+        let stopped = self
+            .lookup_pod(pod_id)
+            .and_then(|mut pod| pod.stop_if_only_infra_remains(c.id()));
+        match stopped {
+            Ok(()) => {}
+            Err(e) if e.is(&Error::NoSuchPod) || e.is(&Error::PodRemoved) => {}
+            Err(e) => tracing::warn!("applying the exit policy of pod {pod_id}: {e}"),
+        }
     }
 }

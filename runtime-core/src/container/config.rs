@@ -319,6 +319,10 @@ pub struct ContainerConfig {
         skip_serializing_if = "String::is_empty"
     )]
     pub cgroup_ns_ctr: String,
+    /// The infra container of its pod (Podman's `pause` key): it holds
+    /// the pod's namespaces and goes only with the pod.
+    #[serde(rename = "pause", default, skip_serializing_if = "std::ops::Not::not")]
+    pub is_infra: bool,
     /// Fields this version does not model, kept verbatim.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -379,6 +383,7 @@ impl ContainerConfig {
             user_ns_ctr: String::new(),
             uts_ns_ctr: String::new(),
             cgroup_ns_ctr: String::new(),
+            is_infra: false,
             extra: serde_json::Map::new(),
         }
     }

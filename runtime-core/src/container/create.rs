@@ -60,6 +60,36 @@ pub struct CreateOptions {
     pub image_volume: String,
     /// `--network`, `-p`, `--ip`, `--dns` ...: the network it gets.
     pub networking: ContainerNetworking,
+    /// The pod to join (name, ID or unique ID prefix): the container
+    /// joins the namespaces the pod shares, held by its infra container.
+    pub pod: Option<String>,
+}
+
+/// What membership in a pod sets in a container's config.
+#[derive(Debug, Clone, Default)]
+struct PodJoin {
+    pod_id: String,
+    is_infra: bool,
+    net: String,
+    ipc: String,
+    uts: String,
+    pid: String,
+    cgroup: String,
+}
+
+impl PodJoin {
+    fn apply(&self, cfg: &mut ContainerConfig) {
+        if self.pod_id.is_empty() {
+            return;
+        }
+        cfg.pod = Some(self.pod_id.clone());
+        cfg.is_infra = self.is_infra;
+        cfg.net_ns_ctr.clone_from(&self.net);
+        cfg.ipc_ns_ctr.clone_from(&self.ipc);
+        cfg.uts_ns_ctr.clone_from(&self.uts);
+        cfg.pid_ns_ctr.clone_from(&self.pid);
+        cfg.cgroup_ns_ctr.clone_from(&self.cgroup);
+    }
 }
 
 impl Runtime {
@@ -81,7 +111,86 @@ impl Runtime {
     /// Creates a container in the `Configured` state: ID, name, lock, bundle
     /// and run directories, the OCI spec, the State record, a `create` event.
     /// On failure everything is undone.
-    pub fn create_container(&self, mut opts: CreateOptions) -> Result<Container> {
+    pub fn create_container(&self, opts: CreateOptions) -> Result<Container> {
+        self.create_container_in(opts, None)
+    }
+
+    /// Creates the infra container of pod `pod_id` (which shares no
+    /// namespace: it holds them).
+    pub(crate) fn create_infra_container(
+        &self,
+        opts: CreateOptions,
+        pod_id: &str,
+    ) -> Result<Container> {
+        self.create_container_in(opts, Some(pod_id))
+    }
+
+    /// What joining `opts.pod` (or being the infra container of `infra_of`)
+    /// sets in the container's config; fills in the pod's hostname when
+    /// the container shares its UTS namespace and asked for none.
+    fn pod_membership(
+        &self,
+        opts: &mut CreateOptions,
+        infra_of: Option<&str>,
+    ) -> Result<Option<PodJoin>> {
+        if let Some(pod_id) = infra_of {
+            return Ok(Some(PodJoin {
+                pod_id: pod_id.to_string(),
+                is_infra: true,
+                ..Default::default()
+            }));
+        }
+        let Some(name) = &opts.pod else {
+            return Ok(None);
+        };
+        let pod = self.state()?.lookup_pod(name)?;
+        let mut join = PodJoin {
+            pod_id: pod.config.id.clone(),
+            ..Default::default()
+        };
+        let infra = pod.state.infra_container_id.clone();
+        if infra.is_empty() {
+            return Ok(Some(join));
+        }
+        let shared = pod.config.shared();
+        let pick = |on: bool| if on { infra.clone() } else { String::new() };
+        join.net = pick(shared.net);
+        join.ipc = pick(shared.ipc);
+        join.uts = pick(shared.uts);
+        join.pid = pick(shared.pid);
+        join.cgroup = pick(shared.cgroup);
+        if shared.uts && !opts.settings.hostname.is_empty() {
+            return Err(Error::msg(
+                "invalid config provided: cannot set hostname when joining the pod UTS namespace: invalid configuration",
+            ));
+        }
+        if shared.uts {
+            opts.settings.hostname = if pod.config.hostname.is_empty() {
+                pod.config.name.clone()
+            } else {
+                pod.config.hostname.clone()
+            };
+        }
+        Ok(Some(join))
+    }
+
+    fn create_container_in(
+        &self,
+        mut opts: CreateOptions,
+        infra_of: Option<&str>,
+    ) -> Result<Container> {
+        let join = self.pod_membership(&mut opts, infra_of)?;
+        // libpod holds the pod's lock while a container joins it, so that
+        // the pod cannot be removed meanwhile.
+        let _pod_lock = match &join {
+            Some(j) => {
+                let pod = self.state()?.pod(&j.pod_id)?;
+                let lock = self.lock_manager()?.retrieve(pod.config.lock_id)?;
+                Some(super::HeldLock::take(&lock)?)
+            }
+            None => None,
+        };
+        let join = join.unwrap_or_default();
         let name = self.pick_name(&opts.name)?;
         if !opts.runtime.is_empty() {
             // Fails early for an unknown runtime.
@@ -108,7 +217,8 @@ impl Runtime {
             &id,
             &name,
         )?;
-        let result = self.create_journaled(opts, id, name, (networking, resolved), &mut journal);
+        let result =
+            self.create_journaled(opts, id, name, (networking, resolved), &join, &mut journal);
         // Done, or undone (an undo that failed keeps the record for repair).
         match &result {
             Ok(_) | Err(CreateFailure::Undone(_)) => journal.finish()?,
@@ -124,6 +234,7 @@ impl Runtime {
         id: String,
         name: String,
         (mut networking, resolved_net): (ContainerNetworking, ResolvedNetwork),
+        join: &PodJoin,
         journal: &mut Intent,
     ) -> std::result::Result<Container, CreateFailure> {
         failpoint::hit("create.intent").map_err(CreateFailure::Undone)?;
@@ -145,6 +256,7 @@ impl Runtime {
                 let extras = Extras {
                     volumes: &resolved.named,
                     net: &net,
+                    join,
                 };
                 self.create_with(opts, id.clone(), name, image.as_ref(), extras, journal)
             });
@@ -294,6 +406,7 @@ impl Runtime {
         cfg.create_working_dir = opts.settings.workdir_from_image;
         apply_to_config(&mut cfg, &extras.net.0, &extras.net.1);
         cfg.create_command = opts.create_command.clone();
+        extras.join.apply(&mut cfg);
         cfg.named_volumes = extras.volumes.to_vec();
         if let Some(img) = image {
             cfg.named_volumes.extend(img.volumes.iter().cloned());
@@ -366,10 +479,11 @@ impl Runtime {
 }
 
 /// What a container is made with besides its options: the volumes it
-/// mounts and its resolved network.
+/// mounts, its resolved network and its pod.
 struct Extras<'a> {
     volumes: &'a [super::NamedVolume],
     net: &'a (ContainerNetworking, ResolvedNetwork),
+    join: &'a PodJoin,
 }
 
 /// How a create failed: with everything it made undone, or with something

@@ -21,6 +21,9 @@ pub struct Container {
     pub(crate) rt: Runtime,
     pub(crate) lock: Arc<dyn Locker>,
     pub(crate) rec: ContainerRecord,
+    /// Set while its pod is being removed: only then may an infra
+    /// container go.
+    pub(crate) pod_removal: bool,
 }
 
 impl Container {
@@ -31,6 +34,7 @@ impl Container {
             rt: rt.clone(),
             lock,
             rec,
+            pod_removal: false,
         })
     }
 

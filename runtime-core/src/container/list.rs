@@ -39,6 +39,9 @@ pub enum ContainerFilter {
     Exited(Option<i32>),
     /// `ancestor=PART`: made from an image whose name contains it.
     Ancestor(String),
+    /// `pod=ID`: in the pod with this full ID or ID prefix (a front end
+    /// resolves pod names to IDs first).
+    Pod(String),
 }
 
 impl ContainerFilter {
@@ -56,6 +59,7 @@ impl ContainerFilter {
             "label" => ContainerFilter::Label(LabelFilter::parse(v, false)),
             "exited" => ContainerFilter::Exited(v.parse().ok()),
             "ancestor" => ContainerFilter::Ancestor(value),
+            "pod" => ContainerFilter::Pod(value),
             other => return Err(Error::msg(format!("{other} is an invalid filter"))),
         })
     }
@@ -69,6 +73,7 @@ impl ContainerFilter {
             ContainerFilter::Label(_) => "label",
             ContainerFilter::Exited(_) => "exited",
             ContainerFilter::Ancestor(_) => "ancestor",
+            ContainerFilter::Pod(_) => "pod",
         }
     }
 
@@ -93,6 +98,10 @@ impl ContainerFilter {
             ContainerFilter::Ancestor(p) => {
                 !cfg.rootfs_image_name.is_empty() && cfg.rootfs_image_name.contains(p.as_str())
             }
+            ContainerFilter::Pod(p) => cfg
+                .pod
+                .as_deref()
+                .is_some_and(|id| !p.is_empty() && id.starts_with(p.as_str())),
         }
     }
 }

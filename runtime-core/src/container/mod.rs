@@ -19,6 +19,7 @@ pub mod log_config;
 mod log_reader;
 pub mod logs;
 mod mount_flags;
+mod namespaces;
 mod network;
 mod network_connect;
 mod pause;
@@ -43,6 +44,7 @@ pub use copy::{CopyEnd, CopyOptions, parse_copy_end};
 pub use create::CreateOptions;
 pub use external::{ExternalContainer, ExternalOrigin, ExternalRemoval};
 pub use handle::Container;
+pub(crate) use handle::HeldLock;
 pub use inspect::{InspectContext, build_inspect};
 pub use inspect_types::{
     ContainerInspect, InspectConfig, InspectGraphDriver, InspectGraphDriverData, InspectHealth,

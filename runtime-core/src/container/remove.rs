@@ -60,6 +60,17 @@ impl Container {
         }
     }
 
+    /// Removes the infra container of a pod being removed (its members
+    /// are gone), stopping it first.
+    pub(crate) fn remove_infra(&mut self) -> Result<()> {
+        self.pod_removal = true;
+        self.remove(RemoveOptions {
+            force: true,
+            volumes: true,
+            timeout: Some(0),
+        })
+    }
+
     /// Removes the container: refuses a running one without `force` and one
     /// that others depend on; stops and cleans up, deletes its directories,
     /// its State record, then frees its lock; emits `remove` last.
@@ -266,6 +277,13 @@ impl Container {
                 )));
             }
             return Ok(Removable::Now);
+        }
+        if self.rec.config.is_infra && !self.pod_removal {
+            return Err(Error::msg(format!(
+                "container {} is the infra container of pod {} and cannot be removed without removing the pod",
+                self.id(),
+                self.rec.config.pod.as_deref().unwrap_or_default()
+            )));
         }
         if !opts.force && self.is_active() {
             return Err(Error::CtrStateInvalid.context(format!(

@@ -59,6 +59,7 @@ impl Container {
                     .improper("container must be in Created or Stopped state to be initialized"));
             }
         }
+        self.start_dependencies()?;
         // A start that died after the runtime made the container left it
         // (and its conmon) behind: clear them before making a new one.
         let intents = intent::intents_dir(&self.rt.paths()?.static_dir);
@@ -108,15 +109,18 @@ impl Container {
         }
         let exit_file = self.rt.paths()?.exits_dir().join(self.id());
         let _ = std::fs::remove_file(&exit_file);
-        let spec = self
+        let mut spec = self
             .rec
             .config
             .oci_spec()?
             .ok_or_else(|| Error::Internal.context("container has no OCI spec"))?;
+        self.join_namespaces(&mut spec)?;
         let run_dir = self.run_dir();
         std::fs::create_dir_all(&run_dir).at(&run_dir)?;
         std::fs::create_dir_all(&bundle).at(&bundle)?;
-        self.mount_shm()?;
+        if !self.shares_shm() {
+            self.mount_shm()?;
+        }
         self.mount_storage()?;
         if let Err(e) = self.mount_volumes() {
             let _ = self.unmount_shm();

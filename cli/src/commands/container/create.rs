@@ -145,6 +145,7 @@ pub(crate) fn create_options(f: &CreateFlags, argv: &[String]) -> Result<CreateO
         volumes_from: f.volumes_from.clone(),
         image_volume: f.image_volume.clone(),
         networking,
+        pod: f.pod.clone(),
     })
 }
 
@@ -223,6 +224,36 @@ fn parse_security_opts(opts: &[String]) -> Result<SecurityOpts, CliError> {
     Ok(out)
 }
 
+/// `--pod new:NAME` creates the pod first (with Podman's defaults, and
+/// the container's `--hostname` as the pod's); `--pod-id-file` names the
+/// pod by the ID in the file.
+fn resolve_pod(
+    rt: &rpod_runtime_core::runtime::Runtime,
+    f: &CreateFlags,
+    opts: &mut CreateOptions,
+) -> Result<(), CliError> {
+    if let Some(file) = &f.pod_id_file {
+        let id = std::fs::read_to_string(file)
+            .map_err(|e| CliError::Usage(format!("reading pod ID file {}: {e}", file.display())))?;
+        opts.pod = Some(id.trim().to_string());
+        return Ok(());
+    }
+    let Some(name) = f.pod.as_deref().and_then(|p| p.strip_prefix("new:")) else {
+        return Ok(());
+    };
+    let pod_opts = rpod_runtime_core::pod::PodCreateOptions {
+        name: name.to_string(),
+        hostname: std::mem::take(&mut opts.settings.hostname),
+        share: rpod_runtime_core::pod::SharedNamespaces::DEFAULT,
+        infra: true,
+        create_command: argv(),
+        ..Default::default()
+    };
+    let pod = rt.create_pod(pod_opts)?;
+    opts.pod = Some(pod.id().to_string());
+    Ok(())
+}
+
 fn argv() -> Vec<String> {
     std::env::args().collect()
 }
@@ -249,8 +280,9 @@ fn check_passthrough(f: &CreateFlags) -> Result<bool, CliError> {
 /// container, whose stdout is the container's).
 pub fn create(args: &CreateArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let passthrough = check_passthrough(&args.flags)?;
-    let opts = create_options(&args.flags, &argv())?;
+    let mut opts = create_options(&args.flags, &argv())?;
     let rt = ctx.runtime()?;
+    resolve_pod(&rt, &args.flags, &mut opts)?;
     let c = rt.create_container(opts)?;
     if passthrough {
         return Ok(());
@@ -261,9 +293,10 @@ pub fn create(args: &CreateArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
 /// `rpod run`: create, start (attached unless `-d`), pass the exit code through.
 pub fn run(args: &RunArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let passthrough = check_passthrough(&args.flags)?;
-    let opts = create_options(&args.flags, &argv())?;
+    let mut opts = create_options(&args.flags, &argv())?;
     let detach_keys = parse_detach_keys(args.detach_keys.as_deref().unwrap_or("ctrl-p,ctrl-q"))?;
     let rt = ctx.runtime()?;
+    resolve_pod(&rt, &args.flags, &mut opts)?;
     let mut c = rt.create_container(opts)?;
     if args.detach {
         let started = c.start();

@@ -269,10 +269,41 @@ fn template_record(
     Value::Object(m)
 }
 
+/// Fills in what a row says of the container's pod: `Pod` (its ID,
+/// short unless `no_trunc`), `PodName`, and `IsInfra`, where the row has
+/// those keys.
+fn with_pod(
+    mut row: Value,
+    cfg: &ContainerConfig,
+    pod_names: &std::collections::BTreeMap<String, String>,
+    no_trunc: bool,
+) -> Value {
+    let Some(m) = row.as_object_mut() else {
+        return row;
+    };
+    let pod = cfg.pod.clone().unwrap_or_default();
+    if m.contains_key("Pod") {
+        let id = if no_trunc {
+            pod.clone()
+        } else {
+            pod.chars().take(12).collect()
+        };
+        m.insert("Pod".into(), json!(id));
+    }
+    if m.contains_key("PodName") {
+        let name = pod_names.get(&pod).cloned().unwrap_or_default();
+        m.insert("PodName".into(), json!(name));
+    }
+    if m.contains_key("IsInfra") {
+        m.insert("IsInfra".into(), json!(cfg.is_infra));
+    }
+    row
+}
+
 /// Applies `--filter` (id, name, status, label, exited, ancestor; OR within a key, AND across).
 /// Lists containers.
 pub fn ps(args: &PsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
-    let filters = args
+    let mut filters = args
         .filters
         .iter()
         .map(|f| ContainerFilter::parse(f))
@@ -280,6 +311,19 @@ pub fn ps(args: &PsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let fmt_src = args.format.clone();
     let json = crate::output::check_list_format(fmt_src.as_deref(), "ps")?;
     let rt = ctx.runtime()?;
+    // `pod=` takes a pod's name too: the engine filters by ID.
+    for f in &mut filters {
+        if let ContainerFilter::Pod(p) = f
+            && let Ok(pod) = rt.lookup_pod(p)
+        {
+            *p = pod.id().to_string();
+        }
+    }
+    let pod_names: std::collections::BTreeMap<String, String> = rt
+        .pods()?
+        .iter()
+        .map(|p| (p.id().to_string(), p.name().to_string()))
+        .collect();
     let list = rt.list_containers(&ContainerListOptions {
         all: args.all,
         last: usize::try_from(args.last).ok(),
@@ -317,22 +361,36 @@ pub fn ps(args: &PsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     }
     let text = match (json, fmt_src) {
         (true, _) => {
-            let recs: Vec<Value> = views.iter().map(|v| v.json(args.size)).collect();
+            let recs: Vec<Value> = views
+                .iter()
+                .map(|v| with_pod(v.json(args.size), &v.cfg, &pod_names, true))
+                .collect();
             crate::output::pretty_json(&Value::Array(recs))?
         }
         (_, src) => {
             let src = src.unwrap_or_else(|| {
+                let mut t = DEFAULT_TABLE.to_string();
                 if args.size {
-                    format!("{DEFAULT_TABLE}\t{{{{.Size}}}}")
-                } else {
-                    DEFAULT_TABLE.to_string()
+                    t.push_str("\t{{.Size}}");
                 }
+                if args.pod {
+                    t.push_str("\t{{.Pod}}\t{{.PodName}}");
+                }
+                t
             });
             let want = Wanted::new(&src);
             let rows: Vec<Value> = views
                 .iter()
                 .map(|v| {
-                    template_record(&v.cfg, &v.st, &v.status(), args.no_trunc, args.size, &want)
+                    let row = template_record(
+                        &v.cfg,
+                        &v.st,
+                        &v.status(),
+                        args.no_trunc,
+                        args.size,
+                        &want,
+                    );
+                    with_pod(row, &v.cfg, &pod_names, args.no_trunc)
                 })
                 .collect();
             let headers = if args.noheading { None } else { Some(HEADERS) };

@@ -1,4 +1,21 @@
-//! Pods: their configuration and state records (JSON field names are Podman's).
+//! Pods: their configuration and state records (JSON field names are
+//! Podman's), the [`Pod`] handle and its verbs, one file each: `create`
+//! (with the infra container and the local pause image), `lifecycle`
+//! (start, stop, kill, pause, unpause, restart), `remove` (rm, prune),
+//! `inspect`, `list` (`pod ps`), and `status` (the aggregate state).
+//!
+//! Locking follows libpod: a pod verb takes the pod's lock first and then
+//! each container's lock, one at a time, in dependency order (the infra
+//! container first when starting, last when stopping).
+
+mod create;
+mod handle;
+mod infra;
+mod inspect;
+mod lifecycle;
+mod list;
+mod remove;
+mod status;
 
 use std::collections::BTreeMap;
 
@@ -6,6 +23,15 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::time::go_zero_time;
+
+pub use create::{PodCreateOptions, SharedNamespaces};
+pub use handle::Pod;
+pub use infra::{PAUSE_IMAGE_NAME, pause_image_name};
+pub use inspect::{PodInspect, PodInspectContainer};
+pub use lifecycle::PodErrors;
+pub use list::{ListedPod, ListedPodContainer, PodFilter};
+pub use remove::{PodRmOptions, PodRmReport};
+pub use status::{PodStatus, aggregate_status};
 
 /// A pod's immutable configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,9 +72,32 @@ pub struct PodConfig {
     /// Members share the PID namespace.
     #[serde(rename = "sharesPid", default)]
     pub shares_pid: bool,
+    /// Members share the cgroup namespace.
+    #[serde(
+        rename = "sharesCgroupNS",
+        default,
+        skip_serializing_if = "std::ops::Not::not"
+    )]
+    pub shares_cgroupns: bool,
     /// The pod has an infra container.
     #[serde(rename = "hasInfra", default)]
     pub has_infra: bool,
+    /// The hostname members sharing the UTS namespace get.
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_util::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub hostname: String,
+    /// What happens when the last member exits: `continue` (empty means
+    /// the same) or `stop` (the infra container is stopped too).
+    #[serde(
+        rename = "ExitPolicy",
+        default,
+        deserialize_with = "crate::serde_util::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub exit_policy: String,
     /// Creation time.
     #[serde(default = "go_zero_time")]
     pub created: DateTime<Utc>,
@@ -82,7 +131,10 @@ impl PodConfig {
             shares_net: true,
             shares_uts: true,
             shares_pid: false,
+            shares_cgroupns: false,
             has_infra: false,
+            hostname: String::new(),
+            exit_policy: String::new(),
             created: Utc::now(),
             create_command: Vec::new(),
             lock_id,
