@@ -418,3 +418,38 @@ fn image_volumes_follow_image_volume_and_u_chowns_to_the_user() {
     ]);
     assert_eq!(r.ok().stdout, "65534:65534\n65534:65534\n");
 }
+
+#[test]
+fn an_interrupted_copy_up_is_redone_on_the_next_start() {
+    let env = TestEnv::new();
+    let rootfs = rootfs_with_data(&env);
+    env.rpod(&["volume", "create", "v"]).ok();
+    // What a kill -9 halfway through the first copy-up leaves: the marker
+    // beside _data and part of the content.
+    let data = env.path("root/volumes/v/_data");
+    std::fs::write(data.join("partial"), "half").unwrap();
+    std::fs::write(env.path("root/volumes/v/copyup-incomplete"), "").unwrap();
+    let r = env.rpod(&[
+        "run", "--rm", "-v", "v:/data", "--rootfs", &rootfs, "ls", "/data",
+    ]);
+    assert_eq!(r.ok().stdout, "f\nlink\n");
+    assert!(!env.path("root/volumes/v/copyup-incomplete").exists());
+    // Done once: later content stays.
+    std::fs::write(data.join("later"), "kept").unwrap();
+    let r = env.rpod(&[
+        "run", "--rm", "-v", "v:/data", "--rootfs", &rootfs, "ls", "/data",
+    ]);
+    assert_eq!(r.ok().stdout, "f\nlater\nlink\n");
+    // system df counts the volume and its user.
+    env.rpod(&[
+        "create", "--name", "user", "-v", "v:/data", "--rootfs", &rootfs, "true",
+    ])
+    .ok();
+    let df = env.rpod(&[
+        "system",
+        "df",
+        "--format",
+        "{{.Type}} {{.Total}} {{.Active}}",
+    ]);
+    assert!(df.ok().stdout.contains("Local Volumes 1 1\n"));
+}
