@@ -453,3 +453,23 @@ fn an_interrupted_copy_up_is_redone_on_the_next_start() {
     ]);
     assert!(df.ok().stdout.contains("Local Volumes 1 1\n"));
 }
+
+#[test]
+fn an_overlay_mount_leaves_its_source_unchanged() {
+    let env = TestEnv::new();
+    let rootfs = env.busybox_rootfs_arg();
+    let lower = env.path("lower");
+    std::fs::create_dir_all(&lower).unwrap();
+    std::fs::write(lower.join("l"), "lower\n").unwrap();
+    let arg = format!("{}:/o:O", lower.display());
+    let script = "cat /o/l; echo changed > /o/l; touch /o/new; cat /o/l";
+    let r = env.rpod(&[
+        "run", "--name", "ov", "-v", &arg, "--rootfs", &rootfs, "sh", "-c", script,
+    ]);
+    assert_eq!(r.ok().stdout, "lower\nchanged\n");
+    assert_eq!(std::fs::read_to_string(lower.join("l")).unwrap(), "lower\n");
+    assert!(!lower.join("new").exists());
+    // Each start sees the source as it is.
+    let again = env.rpod(&["start", "-a", "ov"]);
+    assert_eq!(again.ok().stdout, "lower\nchanged\n");
+}
