@@ -473,3 +473,46 @@ fn an_overlay_mount_leaves_its_source_unchanged() {
     let again = env.rpod(&["start", "-a", "ov"]);
     assert_eq!(again.ok().stdout, "lower\nchanged\n");
 }
+
+#[test]
+fn a_tmpfs_volume_is_mounted_while_used_and_force_removal_stops_its_user() {
+    let env = TestEnv::new();
+    let rootfs = env.busybox_rootfs_arg();
+    env.rpod(&[
+        "volume",
+        "create",
+        "-o",
+        "type=tmpfs",
+        "-o",
+        "device=tmpfs",
+        "-o",
+        "o=nr_inodes=1000",
+        "tv",
+    ])
+    .ok();
+    let data = env
+        .path("root/volumes/tv/_data")
+        .to_string_lossy()
+        .into_owned();
+    let mounted = || env.mounts().iter().filter(|m| m.contains(&data)).count();
+    env.rpod(&[
+        "run", "-d", "--name", "user", "-v", "tv:/t", "--rootfs", &rootfs, "sleep", "60",
+    ])
+    .ok();
+    assert_eq!(mounted(), 1);
+    let r = env.rpod(&[
+        "exec",
+        "user",
+        "sh",
+        "-c",
+        "grep ' /t ' /proc/mounts | cut -d' ' -f3",
+    ]);
+    assert_eq!(r.ok().stdout, "tmpfs\n");
+    // -f removes the running user first (taking the volume's lock only
+    // after it), then the volume, its mount and its directory.
+    let r = env.rpod(&["volume", "rm", "-f", "-t", "0", "tv"]).ok();
+    assert_eq!(r.stdout, "tv\n");
+    assert_eq!(mounted(), 0);
+    assert_eq!(env.rpod(&["ps", "-a", "-q"]).ok().stdout, "");
+    assert!(!env.path("root/volumes/tv").exists());
+}
