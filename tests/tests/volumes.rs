@@ -418,3 +418,101 @@ fn image_volumes_follow_image_volume_and_u_chowns_to_the_user() {
     ]);
     assert_eq!(r.ok().stdout, "65534:65534\n65534:65534\n");
 }
+
+#[test]
+fn an_interrupted_copy_up_is_redone_on_the_next_start() {
+    let env = TestEnv::new();
+    let rootfs = rootfs_with_data(&env);
+    env.rpod(&["volume", "create", "v"]).ok();
+    // What a kill -9 halfway through the first copy-up leaves: the marker
+    // beside _data and part of the content.
+    let data = env.path("root/volumes/v/_data");
+    std::fs::write(data.join("partial"), "half").unwrap();
+    std::fs::write(env.path("root/volumes/v/copyup-incomplete"), "").unwrap();
+    let r = env.rpod(&[
+        "run", "--rm", "-v", "v:/data", "--rootfs", &rootfs, "ls", "/data",
+    ]);
+    assert_eq!(r.ok().stdout, "f\nlink\n");
+    assert!(!env.path("root/volumes/v/copyup-incomplete").exists());
+    // Done once: later content stays.
+    std::fs::write(data.join("later"), "kept").unwrap();
+    let r = env.rpod(&[
+        "run", "--rm", "-v", "v:/data", "--rootfs", &rootfs, "ls", "/data",
+    ]);
+    assert_eq!(r.ok().stdout, "f\nlater\nlink\n");
+    // system df counts the volume and its user.
+    env.rpod(&[
+        "create", "--name", "user", "-v", "v:/data", "--rootfs", &rootfs, "true",
+    ])
+    .ok();
+    let df = env.rpod(&[
+        "system",
+        "df",
+        "--format",
+        "{{.Type}} {{.Total}} {{.Active}}",
+    ]);
+    assert!(df.ok().stdout.contains("Local Volumes 1 1\n"));
+}
+
+#[test]
+fn an_overlay_mount_leaves_its_source_unchanged() {
+    let env = TestEnv::new();
+    let rootfs = env.busybox_rootfs_arg();
+    let lower = env.path("lower");
+    std::fs::create_dir_all(&lower).unwrap();
+    std::fs::write(lower.join("l"), "lower\n").unwrap();
+    let arg = format!("{}:/o:O", lower.display());
+    let script = "cat /o/l; echo changed > /o/l; touch /o/new; cat /o/l";
+    let r = env.rpod(&[
+        "run", "--name", "ov", "-v", &arg, "--rootfs", &rootfs, "sh", "-c", script,
+    ]);
+    assert_eq!(r.ok().stdout, "lower\nchanged\n");
+    assert_eq!(std::fs::read_to_string(lower.join("l")).unwrap(), "lower\n");
+    assert!(!lower.join("new").exists());
+    // Each start sees the source as it is.
+    let again = env.rpod(&["start", "-a", "ov"]);
+    assert_eq!(again.ok().stdout, "lower\nchanged\n");
+}
+
+#[test]
+fn a_tmpfs_volume_is_mounted_while_used_and_force_removal_stops_its_user() {
+    let env = TestEnv::new();
+    let rootfs = env.busybox_rootfs_arg();
+    env.rpod(&[
+        "volume",
+        "create",
+        "-o",
+        "type=tmpfs",
+        "-o",
+        "device=tmpfs",
+        "-o",
+        "o=nr_inodes=1000",
+        "tv",
+    ])
+    .ok();
+    let data = env
+        .path("root/volumes/tv/_data")
+        .to_string_lossy()
+        .into_owned();
+    let mounted = || env.mounts().iter().filter(|m| m.contains(&data)).count();
+    env.rpod(&[
+        "run", "-d", "--name", "user", "-v", "tv:/t", "--rootfs", &rootfs, "sleep", "60",
+    ])
+    .ok();
+    assert_eq!(mounted(), 1);
+    let r = env.rpod(&[
+        "exec",
+        "user",
+        "sh",
+        "-c",
+        "grep ' /t ' /proc/mounts | cut -d' ' -f3",
+    ]);
+    assert_eq!(r.ok().stdout, "tmpfs\n");
+    // -f removes the running user first (taking the volume's lock only
+    // after it), then the volume, its mount and its directory.
+    let r = env.rpod(&["volume", "rm", "-f", "-t", "0", "tv"]).ok();
+    assert_eq!(r.stdout, "tv\n");
+    assert_eq!(mounted(), 0);
+    assert_eq!(env.rpod(&["ps", "-a", "-q"]).ok().stdout, "");
+    assert!(!env.path("root/volumes/tv").exists());
+}

@@ -121,6 +121,7 @@ impl Container {
         if !self.shares_shm() {
             self.mount_shm()?;
         }
+        reset_overlay_dirs(&spec, &bundle)?;
         self.mount_storage()?;
         if let Err(e) = self.mount_volumes() {
             let _ = self.unmount_shm();
@@ -297,6 +298,40 @@ fn set_netns_path(spec: &mut oci_spec::runtime::Spec, path: &str) -> Result<()> 
     {
         Some(n) => *n = entry,
         None => ns.push(entry),
+    }
+    Ok(())
+}
+
+/// Empties (or makes) the upper and work directories of the spec's `:O`
+/// overlay mounts, so each start sees the lower layer unchanged.
+fn reset_overlay_dirs(spec: &oci_spec::runtime::Spec, bundle: &std::path::Path) -> Result<()> {
+    let base = bundle.join("overlay");
+    let overlays = spec
+        .mounts()
+        .iter()
+        .flatten()
+        .filter(|m| m.typ().as_deref() == Some("overlay"))
+        .count();
+    if overlays == 0 {
+        return Ok(());
+    }
+    if let Err(e) = std::fs::remove_dir_all(&base)
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        return Err(Error::io(&base, e));
+    }
+    for m in spec.mounts().iter().flatten() {
+        for o in m.options().iter().flatten() {
+            for part in o.split(',') {
+                if let Some(dir) = part
+                    .strip_prefix("upperdir=")
+                    .or_else(|| part.strip_prefix("workdir="))
+                    && std::path::Path::new(dir).starts_with(&base)
+                {
+                    std::fs::create_dir_all(dir).at(dir)?;
+                }
+            }
+        }
     }
     Ok(())
 }

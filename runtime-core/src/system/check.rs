@@ -4,11 +4,11 @@
 //!
 //! What is repaired with `--repair`: operations that died half-way (their
 //! intent records, see [`crate::intent`]), runtime containers and conmons no
-//! record accounts for, locks no object owns, locks two objects share, and
+//! record accounts for, locks no object owns, locks two objects share,
+//! records whose storage is gone (their removal is finished), and
 //! unreferenced layers older than `--max`. With `--force` also (lossy):
 //! storage containers without a record that no intent explains (they may
-//! belong to another tool), and records whose storage is gone. A damaged
-//! database is only reported.
+//! belong to another tool). A damaged database is only reported.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
@@ -141,7 +141,7 @@ impl Damage {
     fn allowed(&self, opts: &CheckOptions) -> bool {
         match self {
             Damage::Database(_) => false,
-            Damage::StorageOnlyContainer { .. } | Damage::MissingStorage { .. } => opts.force,
+            Damage::StorageOnlyContainer { .. } => opts.force,
             _ => opts.repair || opts.force,
         }
     }
@@ -312,6 +312,13 @@ impl Runtime {
             if live.contains(&l.id) {
                 continue;
             }
+            // Under the container's lock, so a cleanup or removal in
+            // progress (conmon's exit command) finishes first.
+            let held = match self.lookup_container(&l.id) {
+                Ok(ctr) => Some((crate::container::HeldLock::take(&ctr.lock)?, ctr)),
+                Err(e) if e.is(&Error::NoSuchCtr) => None,
+                Err(e) => return Err(e),
+            };
             let explained = match state.container(&l.id) {
                 Ok(rec) => !matches!(
                     rec.state.state,
@@ -320,9 +327,19 @@ impl Runtime {
                 Err(e) if e.is(&Error::NoSuchCtr) => false,
                 Err(e) => return Err(e),
             };
-            if !explained {
-                out.push(l);
+            drop(held);
+            if explained {
+                continue;
             }
+            // A conmon alone is usually on its way out (it exits once its
+            // exit command has run): give it a moment.
+            if !l.in_runtime
+                && let Some(pid) = l.monitor_pid
+                && exits_within(pid, std::time::Duration::from_secs(2))
+            {
+                continue;
+            }
+            out.push(l);
         }
         Ok(out)
     }
@@ -362,11 +379,28 @@ impl Runtime {
                 id: rec.config.id.clone(),
                 name: rec.config.name.clone(),
             };
-            let res = damage.allowed(opts).then(|| {
-                self.state()?.remove_container(&rec.config.id)?;
-                let _ = self.lock_manager()?.retrieve(rec.config.lock_id)?.free();
-                Ok(())
-            });
+            // Its storage is already gone, so finishing the removal loses
+            // nothing more: the normal `rm -f` path, under its lock (an
+            // interrupted removal is finished, one in progress waited for).
+            let res = damage
+                .allowed(opts)
+                .then(|| match self.lookup_container(&rec.config.id) {
+                    Ok(mut ctr) => ctr
+                        .remove(crate::container::RemoveOptions {
+                            force: true,
+                            timeout: Some(0),
+                            ..Default::default()
+                        })
+                        .or_else(|e| {
+                            if e.is(&Error::CtrRemoved) || e.is(&Error::NoSuchCtr) {
+                                Ok(())
+                            } else {
+                                Err(e)
+                            }
+                        }),
+                    Err(e) if e.is(&Error::NoSuchCtr) => Ok(()),
+                    Err(e) => Err(e),
+                });
             report.push(damage, res);
         }
         Ok(())
@@ -503,6 +537,20 @@ impl CheckReport {
             repaired,
             error,
         });
+    }
+}
+
+/// Waits up to `limit` for process `pid` to exit; true when it did.
+fn exits_within(pid: i32, limit: std::time::Duration) -> bool {
+    let until = std::time::Instant::now() + limit;
+    loop {
+        if !crate::process::is_alive(pid, 0) {
+            return true;
+        }
+        if std::time::Instant::now() >= until {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
 

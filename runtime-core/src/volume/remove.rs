@@ -2,8 +2,9 @@
 //! unless forced), and the one removal step `volume prune`, `rm -v`,
 //! `run --rm` and `system reset` share.
 //!
-//! Steps, under the volume's lock: (1) the users are checked (with
-//! `force`, removed); (2) a mounted volume (`type`/`device` options) is
+//! Steps: (0) with `force`, the users are removed (without the volume's
+//! lock: container before volume is the lock order); then under the
+//! volume's lock (1) the users are checked; (2) a mounted volume (`type`/`device` options) is
 //! unmounted; then under the volume-path lock file (3) the record is
 //! removed, (4) the lock freed, (5) `<volume_path>/<name>` deleted, and
 //! (6) `remove` emitted. A kill after (3) leaves an unowned directory, which
@@ -33,54 +34,57 @@ impl Runtime {
     /// removes those containers first. Returns the volume's full name.
     pub fn remove_volume(&self, name: &str, opts: VolumeRemoveOptions) -> Result<String> {
         self.check_valid()?;
-        let rec = self.state()?.lookup_volume(name)?;
+        let state = self.state()?;
+        let rec = state.lookup_volume(name)?;
+        let vname = rec.config.name.clone();
+        if opts.force {
+            // Without the volume's lock: removing a user unmounts the
+            // volume, which takes that lock (container, then volume: the
+            // order every path uses).
+            for id in state.volume_in_use(&vname)? {
+                self.remove_user(&id, &vname, opts.timeout)?;
+            }
+        }
         let lock = self.lock_manager()?.retrieve(rec.config.lock_id)?;
         let _held = LockGuard::acquire(lock.as_ref())?;
-        let state = self.state()?;
         // Removed while we waited for the lock.
-        let rec = match state.volume(&rec.config.name) {
+        let rec = match state.volume(&vname) {
             Ok(r) => r,
             Err(e) if e.is(&Error::NoSuchVolume) => {
-                return Err(
-                    Error::VolumeRemoved.context(format!("volume {} was removed", rec.config.name))
-                );
+                return Err(Error::VolumeRemoved.context(format!("volume {vname} was removed")));
             }
             Err(e) => return Err(e),
         };
-        let users = state.volume_in_use(&rec.config.name)?;
+        let users = state.volume_in_use(&vname)?;
         if !users.is_empty() {
-            if !opts.force {
-                return Err(Error::VolumeBeingUsed.context(format!(
-                    "volume {} is being used by the following container(s): {}",
-                    rec.config.name,
-                    users.join(", ")
-                )));
-            }
-            for id in users {
-                let mut c = match self.lookup_container(&id) {
-                    Ok(c) => c,
-                    Err(e) if e.is(&Error::NoSuchCtr) || e.is(&Error::CtrRemoved) => continue,
-                    Err(e) => return Err(e),
-                };
-                let ropts = RemoveOptions {
-                    force: true,
-                    volumes: false,
-                    timeout: opts.timeout,
-                };
-                match c.remove(ropts) {
-                    Ok(()) => {}
-                    Err(e) if e.is(&Error::CtrRemoved) || e.is(&Error::NoSuchCtr) => {}
-                    Err(e) => {
-                        return Err(e.context(format!(
-                            "removing container {id} that depends on volume {}",
-                            rec.config.name
-                        )));
-                    }
-                }
-            }
+            return Err(Error::VolumeBeingUsed.context(format!(
+                "volume {vname} is being used by the following container(s): {}",
+                users.join(", ")
+            )));
         }
         self.remove_volume_locked(&rec, opts.force)?;
-        Ok(rec.config.name)
+        Ok(vname)
+    }
+
+    /// `volume rm -f`: removes container `id`, a user of volume `vname`.
+    fn remove_user(&self, id: &str, vname: &str, timeout: Option<u32>) -> Result<()> {
+        let mut c = match self.lookup_container(id) {
+            Ok(c) => c,
+            Err(e) if e.is(&Error::NoSuchCtr) || e.is(&Error::CtrRemoved) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let ropts = RemoveOptions {
+            force: true,
+            volumes: false,
+            timeout,
+        };
+        match c.remove(ropts) {
+            Ok(()) => Ok(()),
+            Err(e) if e.is(&Error::CtrRemoved) || e.is(&Error::NoSuchCtr) => Ok(()),
+            Err(e) => Err(e.context(format!(
+                "removing container {id} that depends on volume {vname}"
+            ))),
+        }
     }
 
     /// Removes a volume whose lock the caller holds and whose users it has

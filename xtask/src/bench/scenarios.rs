@@ -1,6 +1,7 @@
 //! The scenarios of the benchmark issue, each run for both engines
 //! alternately, and the bare `runc run` floor.
 
+use std::ffi::OsString;
 use std::path::Path;
 use std::process::Command;
 
@@ -20,6 +21,8 @@ pub(crate) const KEYS: &[&str] = &[
     "exec",
     "concurrent",
     "rm_many",
+    "volume_run",
+    "cp",
 ];
 
 /// What every scenario needs.
@@ -154,6 +157,12 @@ pub(crate) fn all(ctx: &Ctx<'_>) -> Vec<Measured> {
     }
     if ctx.wants("rm_many") {
         rows.push(rm_many(ctx));
+    }
+    if ctx.wants("volume_run") {
+        rows.push(volume_run(ctx));
+    }
+    if ctx.wants("cp") {
+        rows.push(cp(ctx));
     }
     rows
 }
@@ -469,6 +478,89 @@ fn rm_many(ctx: &Ctx<'_>) -> Measured {
         args.extend(names);
         Ok(vec![timed(&mut e.cmd(&args))])
     });
+    clean(ctx, &mut m);
+    m
+}
+
+/// `run --rm -v NAME:/data IMAGE true` with a named volume (made on the
+/// first run, reused after): the cost a volume adds to `run_rm`.
+fn volume_run(ctx: &Ctx<'_>) -> Measured {
+    let mut m = Measured::new(
+        "volume_run",
+        image_label(ctx, "run --rm -v NAME:/data IMAGE true (compare run_rm)"),
+        "one command",
+        Some(0.30),
+    );
+    alternate(ctx, &mut m, ctx.plan.warmup, ctx.plan.rounds, |e, _, _| {
+        Ok(vec![timed(&mut e.container(
+            "run",
+            &["--rm", "-v", "bench-vol:/data"],
+            ctx.image,
+            &["true"],
+        ))])
+    });
+    clean(ctx, &mut m);
+    for e in ctx.engines {
+        let _ = quiet(&mut e.cmd(&["volume", "rm", "-f", "bench-vol"]));
+    }
+    m
+}
+
+/// A host tree of 100 files of 1 MiB (made once, untimed).
+fn cp_tree(ctx: &Ctx<'_>) -> Result<std::path::PathBuf> {
+    let base = ctx.floor_dir.parent().unwrap_or(ctx.floor_dir);
+    let tree = base.join("cp-tree");
+    if !tree.join("99").exists() {
+        std::fs::create_dir_all(&tree).map_err(|e| format!("{}: {e}", tree.display()))?;
+        let block = vec![0x5a_u8; 1 << 20];
+        for i in 0..100 {
+            let f = tree.join(i.to_string());
+            std::fs::write(&f, &block).map_err(|e| format!("{}: {e}", f.display()))?;
+        }
+    }
+    Ok(tree)
+}
+
+/// `cp` of a 100 MiB tree into a created container and back out; one
+/// sample is both commands.
+fn cp(ctx: &Ctx<'_>) -> Measured {
+    let mut m = Measured::new(
+        "cp",
+        "cp of a 100 MiB tree into a container and back out",
+        "cp in then cp out",
+        Some(0.50),
+    );
+    let tree = match cp_tree(ctx) {
+        Ok(t) => t,
+        Err(e) => {
+            m.fail_setup(e.to_string());
+            return m;
+        }
+    };
+    let out = tree.with_file_name("cp-out");
+    alternate(ctx, &mut m, ctx.plan.warmup, ctx.plan.rounds, |e, r, _| {
+        let name = format!("bench-cp-{r}");
+        quiet(&mut e.container("create", &["--name", &name], ctx.image, &["true"]))?;
+        let _ = std::fs::remove_dir_all(&out);
+        let into = format!("{name}:/tree");
+        let back = format!("{name}:/tree");
+        let outcome = timed(&mut e.cmd(&[
+            OsString::from("cp"),
+            tree.clone().into_os_string(),
+            OsString::from(&into),
+        ]))
+        .and_then(|a| {
+            timed(&mut e.cmd(&[
+                OsString::from("cp"),
+                OsString::from(&back),
+                out.clone().into_os_string(),
+            ]))
+            .map(|b| a + b)
+        });
+        quiet(&mut e.cmd(&["rm", "-f", "-t", "0", &name]))?;
+        Ok(vec![outcome])
+    });
+    let _ = std::fs::remove_dir_all(&out);
     clean(ctx, &mut m);
     m
 }

@@ -273,11 +273,60 @@ fn check_destination(dest: &str) -> Result<String> {
     Ok(path_str(&clean))
 }
 
+/// Where the upper and work directories of the `i`th `:O` mount live:
+/// the container's bundle, so they go with it.
+pub(crate) fn overlay_dir(bundle: &Path, i: usize) -> PathBuf {
+    bundle.join("overlay").join(i.to_string())
+}
+
+/// `-v SRC:DEST:O`: an overlay with the source as its read-only lower
+/// layer; writes go to an upper directory of the container's, emptied at
+/// every start (init), so the source never changes.
+fn overlay_mount(
+    opts: &SpecOptions,
+    i: usize,
+    b: &super::BindMount,
+    destination: String,
+) -> Result<Mount> {
+    let dir = overlay_dir(&opts.bundle, i);
+    let mut options = vec![format!(
+        "lowerdir={},upperdir={},workdir={}",
+        path_str(&b.source),
+        path_str(&dir.join("upper")),
+        path_str(&dir.join("work"))
+    )];
+    for o in &b.options {
+        match o.as_str() {
+            "O" | "z" | "Z" => {}
+            "ro" | "rw" | "private" | "rprivate" | "nodev" | "nosuid" | "noexec" | "dev"
+            | "suid" | "exec" => options.push(o.clone()),
+            other => {
+                return Err(Error::InvalidArg.context(format!(
+                    "invalid mount option: {other:?} cannot be used with the overlay option 'O'"
+                )));
+            }
+        }
+    }
+    if !options.iter().any(|o| o.ends_with("private")) {
+        options.push("private".into());
+    }
+    Ok(Mount {
+        destination,
+        kind: "overlay".into(),
+        source: "overlay".into(),
+        options,
+    })
+}
+
 /// All mounts of the container, in order.
 pub(crate) fn build(opts: &SpecOptions, init_binary: Option<&Path>) -> Result<Vec<Mount>> {
     let mut user: Vec<Mount> = Vec::new();
-    for b in &opts.settings.binds {
+    for (i, b) in opts.settings.binds.iter().enumerate() {
         let destination = check_destination(&b.destination)?;
+        if b.options.iter().any(|o| o == "O") {
+            user.push(overlay_mount(opts, i, b, destination)?);
+            continue;
+        }
         let options = process_options(&b.options, Some(&b.source))?;
         user.push(Mount {
             destination,
