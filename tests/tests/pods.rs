@@ -63,20 +63,23 @@ fn members_share_network_ipc_and_hostname() {
     assert_eq!(id.len(), 64, "pod create prints the ID");
     assert_eq!(pod_status(&env, "web"), "Created");
 
-    // A listener; a talker retries until the listener is up.
+    // A listener (exit code 0 only when it got the message); a talker
+    // waits until the listener is up.
     let listener = env
         .rpod(&[
             "run",
             "-d",
+            // stdin stays open: busybox nc would otherwise half-close
+            // the connection at once, racing the talker's message.
+            "-i",
             "--pod",
             "web",
             "--name",
             "listener",
             "localhost/bb",
-            "nc",
-            "-l",
-            "-p",
-            "8080",
+            "sh",
+            "-c",
+            "nc -l -p 8080 > /tmp/got; cat /tmp/got; test \"$(cat /tmp/got)\" = over-localhost",
         ])
         .ok();
     assert!(!listener.stdout.trim().is_empty());
@@ -89,13 +92,16 @@ fn members_share_network_ipc_and_hostname() {
         "localhost/bb",
         "sh",
         "-c",
-        "i=0; until echo over-localhost | nc 127.0.0.1 8080; do i=$((i+1)); [ $i -gt 200 ] && exit 1; sleep 0.05; done",
+        // The listening socket shows in the shared namespace's table.
+        "i=0; until cat /proc/net/tcp /proc/net/tcp6 | grep -q ':1F90 [0-9A-F]*:0000 0A'; do i=$((i+1)); [ $i -gt 400 ] && exit 1; sleep 0.05; done; echo over-localhost | nc 127.0.0.1 8080",
     ])
     .ok();
-    env.rpod(&["wait", "listener"]).ok();
+    let waited = env.rpod(&["wait", "listener"]).ok();
     assert_eq!(
-        env.rpod(&["logs", "listener"]).ok().stdout,
-        "over-localhost\n"
+        waited.stdout,
+        "0\n",
+        "the listener got {:?}",
+        env.rpod(&["logs", "listener"]).stdout
     );
     assert_eq!(
         env.rpod(&["pod", "logs", "-c", "listener", "web"])

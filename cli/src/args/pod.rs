@@ -40,6 +40,9 @@ pub struct PodCreateArgs {
     /// If a pod with the same name exists, replace it.
     #[arg(long)]
     pub replace: bool,
+    /// The pod's network (none, host, private).
+    #[arg(long = "network", alias = "net")]
+    pub network: Option<String>,
     /// Publish a port (needs the infra container's network).
     #[arg(short = 'p', long = "publish")]
     pub publish: Vec<String>,

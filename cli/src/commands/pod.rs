@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use rpod_runtime_core::Error;
+use rpod_runtime_core::container::spec::NetworkMode;
 use rpod_runtime_core::pod::{
     ListedPod, Pod, PodCreateOptions, PodErrors, PodFilter, PodRmOptions, SharedNamespaces,
 };
@@ -117,6 +118,21 @@ pub(crate) fn create_options(
                 .into(),
         ));
     }
+    let network = match a.network.as_deref() {
+        None | Some("") | Some("private") => NetworkMode::Private,
+        Some(_) if !a.infra => {
+            return Err(CliError::Usage(
+                "NoInfra and network modes cannot be used together".into(),
+            ));
+        }
+        Some("none") => NetworkMode::None,
+        Some("host") => NetworkMode::Host,
+        Some(other) => {
+            return Err(CliError::Usage(format!(
+                "network {other:?} is not supported yet: use none, host or private"
+            )));
+        }
+    };
     let infra_command = match &a.infra_command {
         Some(c) if c.trim_start().starts_with('[') => Some(
             serde_json::from_str::<Vec<String>>(c)
@@ -139,6 +155,7 @@ pub(crate) fn create_options(
         infra_command,
         infra_name: a.infra_name.clone().unwrap_or_default(),
         exit_policy: a.exit_policy.clone(),
+        network,
         create_command: std::env::args().collect(),
     })
 }

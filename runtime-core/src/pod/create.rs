@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use super::{Pod, PodConfig, PodRecord, PodState};
 use crate::container::CreateOptions;
 use crate::container::log_config::LogSettings;
+use crate::container::spec::NetworkMode;
 use crate::error::{Error, Result};
 use crate::events::EventStatus;
 use crate::names::generate_id;
@@ -114,6 +115,9 @@ pub struct PodCreateOptions {
     pub infra_name: String,
     /// `continue` (or empty) or `stop`.
     pub exit_policy: String,
+    /// The infra container's network namespace, which members sharing
+    /// the network join.
+    pub network: NetworkMode,
     /// The command line that created the pod.
     pub create_command: Vec<String>,
 }
@@ -214,6 +218,7 @@ impl Runtime {
             ..Default::default()
         };
         create.settings.hostname = hostname;
+        create.settings.network = opts.network;
         let infra = self.create_infra_container(create, pod.id())?;
         pod.rec.state.infra_container_id = infra.id().to_string();
         if let Err(e) = pod.save() {

@@ -12,6 +12,12 @@ use crate::events::EventStatus;
 /// The containers a pod verb failed on, each error naming its container.
 pub type PodErrors = Vec<Error>;
 
+/// Stops `ctrs` one after another (each under its own container lock);
+/// the results come in the order of `ctrs`.
+pub(crate) fn stop_together(ctrs: &mut [Container], timeout: Option<u32>) -> Vec<Result<()>> {
+    ctrs.iter_mut().map(|c| c.stop(timeout)).collect()
+}
+
 /// What a verb does to one container: `Ok(true)` when it acted.
 type Verb<'a> = &'a mut dyn FnMut(&mut Container) -> Result<bool>;
 
@@ -57,14 +63,26 @@ impl Pod {
         Ok(errors)
     }
 
-    /// Stops every running container (members first, the infra container
-    /// last), waiting `timeout` seconds (each container's own when `None`).
+    /// Stops every running container: the members, then the infra
+    /// container, waiting
+    /// `timeout` seconds (each container's own when `None`).
     pub fn stop(&mut self, timeout: Option<u32>) -> Result<PodErrors> {
-        let errors = self.each(false, "stopping", &mut |c| match c.stop(timeout) {
-            Ok(()) => Ok(true),
-            Err(e) if e.is(&Error::CtrStopped) => Ok(false),
-            Err(e) => Err(e),
-        })?;
+        let _held = self.lock_and_sync()?;
+        let (mut infra, mut members): (Vec<Container>, Vec<Container>) = self
+            .containers()?
+            .into_iter()
+            .partition(|c| c.config().is_infra);
+        let mut errors = Vec::new();
+        for group in [&mut members, &mut infra] {
+            let results = stop_together(group, timeout);
+            for (c, r) in group.iter().zip(results) {
+                match r {
+                    Ok(()) => {}
+                    Err(e) if e.is(&Error::CtrStopped) || e.is(&Error::CtrRemoved) => {}
+                    Err(e) => errors.push(e.context(format!("stopping container {}", c.id()))),
+                }
+            }
+        }
         if errors.is_empty() {
             self.rt.emit(self.event(EventStatus::Stop));
         }

@@ -4,8 +4,8 @@
 //! half-way is finished by the next `pod rm -f`:
 //! 1. under the pod lock, the members go (stopped first with `force`),
 //!    as `rm` removes containers;
-//! 2. the pod state forgets its infra container, then the infra container
-//!    goes (any container marked infra counts, recorded or not);
+//! 2. the infra container goes (any container marked infra counts,
+//!    recorded in the pod state or not);
 //! 3. the pod record goes, then its lock is freed and `remove` emitted.
 
 use super::{Pod, PodStatus};
@@ -66,6 +66,18 @@ impl Pod {
                 }
             }
         }
+        if opts.force {
+            // Everything is stopped first, the infra container last (the
+            // members' processes do not depend on it); the removal then
+            // finds them stopped (and reports any that still is not).
+            let mut all: Vec<Container> = members.drain(..).chain(infra.drain(..)).collect();
+            let _ = super::lifecycle::stop_together(&mut all, opts.timeout);
+            let (i, m): (Vec<Container>, Vec<Container>) = all
+                .into_iter()
+                .partition(|c| c.config().is_infra || self.infra_id() == Some(c.id()));
+            infra = i;
+            members = m;
+        }
         let rm = RemoveOptions {
             force: opts.force,
             volumes: true,
@@ -84,10 +96,6 @@ impl Pod {
                     )));
                 }
             }
-        }
-        if !self.rec.state.infra_container_id.is_empty() {
-            self.rec.state.infra_container_id.clear();
-            self.save()?;
         }
         for c in &mut infra {
             match c.remove_infra() {

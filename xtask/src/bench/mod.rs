@@ -83,7 +83,7 @@ impl Plan {
 }
 
 const USAGE: &str = "usage: cargo xtask bench [--quick] [--only KEY[,KEY...]]\n\
-    keys: floor run_rm create ps inspect start_stop exec concurrent rm_many volume_run cp";
+    keys: floor run_rm create ps inspect start_stop exec concurrent rm_many volume_run cp pod";
 
 /// `cargo xtask bench [--quick] [--only KEY,...]`.
 pub(crate) fn run(args: &[String]) -> Result {

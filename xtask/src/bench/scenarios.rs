@@ -23,6 +23,7 @@ pub(crate) const KEYS: &[&str] = &[
     "rm_many",
     "volume_run",
     "cp",
+    "pod",
 ];
 
 /// What every scenario needs.
@@ -164,7 +165,42 @@ pub(crate) fn all(ctx: &Ctx<'_>) -> Vec<Measured> {
     if ctx.wants("cp") {
         rows.push(cp(ctx));
     }
+    if ctx.wants("pod") {
+        rows.push(pod(ctx));
+    }
     rows
+}
+
+/// `pod create` + two `run -d --pod` + `pod rm -f -t 0`, all four
+/// commands timed together (the pause image is built in the warm-up).
+fn pod(ctx: &Ctx<'_>) -> Measured {
+    let mut m = Measured::new(
+        "pod",
+        "pod create + 2 run -d --pod + pod rm -f",
+        "the four commands",
+        Some(0.40),
+    );
+    alternate(ctx, &mut m, ctx.plan.warmup, ctx.plan.rounds, |e, r, _| {
+        let name = format!("bench-pod-{r}");
+        let mut total = timed(&mut e.cmd(&["pod", "create", "--network", "none", "--name", &name]));
+        for _ in 0..2 {
+            let mut args: Vec<String> = ["run", "-d", "--pod", &name]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            args.extend(ctx.image.args().iter().cloned());
+            args.extend(["sleep".to_string(), "1000".to_string()]);
+            total = total.and_then(|a| timed(&mut e.cmd(&args)).map(|b| a + b));
+        }
+        total = total
+            .and_then(|a| timed(&mut e.cmd(&["pod", "rm", "-f", "-t", "0", &name])).map(|b| a + b));
+        if total.is_err() {
+            let _ = quiet(&mut e.cmd(&["pod", "rm", "-f", "-t", "0", &name]));
+        }
+        Ok(vec![total])
+    });
+    clean(ctx, &mut m);
+    m
 }
 
 /// Runs `warmup + rounds` rounds; in each, both engines run `round`
