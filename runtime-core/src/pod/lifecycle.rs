@@ -112,32 +112,43 @@ impl Pod {
 
     /// Pauses every running container.
     pub fn pause(&mut self) -> Result<PodErrors> {
-        let errors = self.each(false, "pausing", &mut |c| {
-            c.refresh_state()?;
-            if c.state().state != ContainerStatus::Running {
-                return Ok(false);
-            }
-            c.pause()?;
-            Ok(true)
-        })?;
-        if errors.is_empty() {
-            self.rt.emit(self.event(EventStatus::Pause));
-        }
-        Ok(errors)
+        let to = Transition {
+            infra_first: false,
+            what: "pausing",
+            from: ContainerStatus::Running,
+            event: EventStatus::Pause,
+        };
+        self.each_in_state(to, Container::pause)
     }
 
     /// Unpauses every paused container.
     pub fn unpause(&mut self) -> Result<PodErrors> {
-        let errors = self.each(true, "unpausing", &mut |c| {
+        let to = Transition {
+            infra_first: true,
+            what: "unpausing",
+            from: ContainerStatus::Paused,
+            event: EventStatus::Unpause,
+        };
+        self.each_in_state(to, Container::unpause)
+    }
+
+    /// Applies `op` to every container in state `to.from`, then emits
+    /// `to.event` when none failed.
+    fn each_in_state(
+        &mut self,
+        to: Transition,
+        op: fn(&mut Container) -> Result<()>,
+    ) -> Result<PodErrors> {
+        let errors = self.each(to.infra_first, to.what, &mut |c| {
             c.refresh_state()?;
-            if c.state().state != ContainerStatus::Paused {
+            if c.state().state != to.from {
                 return Ok(false);
             }
-            c.unpause()?;
+            op(c)?;
             Ok(true)
         })?;
         if errors.is_empty() {
-            self.rt.emit(self.event(EventStatus::Unpause));
+            self.rt.emit(self.event(to.event.clone()));
         }
         Ok(errors)
     }
@@ -195,4 +206,14 @@ impl Pod {
             None => Ok(()),
         }
     }
+}
+
+/// A pod-wide state change: which containers it applies to, in what
+/// order, and the event it ends with.
+#[derive(Debug)]
+struct Transition {
+    infra_first: bool,
+    what: &'static str,
+    from: ContainerStatus,
+    event: EventStatus,
 }
