@@ -49,7 +49,14 @@ impl Pod {
                 self.id()
             )));
         }
-        let errors = self.each(true, "starting", &mut |c| {
+        self.start_all("starting", EventStatus::Start)
+    }
+
+    /// Starts every container that is not running, infra first, then
+    /// emits `event` when none failed (the second half of `start` and
+    /// `restart`).
+    fn start_all(&mut self, what: &str, event: EventStatus) -> Result<PodErrors> {
+        let errors = self.each(true, what, &mut |c| {
             c.refresh_state()?;
             if c.state().state == ContainerStatus::Running {
                 return Ok(false);
@@ -58,7 +65,7 @@ impl Pod {
             Ok(true)
         })?;
         if errors.is_empty() {
-            self.rt.emit(self.event(EventStatus::Start));
+            self.rt.emit(self.event(event));
         }
         Ok(errors)
     }
@@ -159,17 +166,7 @@ impl Pod {
         if !errors.is_empty() {
             return Ok(errors);
         }
-        errors = self.each(true, "restarting", &mut |c| {
-            c.refresh_state()?;
-            if c.state().state == ContainerStatus::Running {
-                return Ok(false);
-            }
-            c.start()?;
-            Ok(true)
-        })?;
-        if errors.is_empty() {
-            self.rt.emit(self.event(EventStatus::Restart));
-        }
+        errors = self.start_all("restarting", EventStatus::Restart)?;
         Ok(errors)
     }
 
